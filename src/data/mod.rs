@@ -1,0 +1,1 @@
+//! The validated, columnar cohort and its readers and writers.

@@ -1,0 +1,1 @@
+//! Seeded simulator of realistic cohorts.

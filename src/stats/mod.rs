@@ -1,0 +1,12 @@
+//! Statistical routines: kernels on slices, with thin wrappers over a [`Cohort`](crate::Cohort).
+//!
+//! Each routine family lives in its own module. Kernels validate their arguments (an `Err` is an
+//! invalid argument) and return an [`Outcome`](crate::Outcome): either the statistic or an
+//! explicit [`Refusal`](crate::Refusal) when the input is valid but the statistic is undefined.
+
+pub mod dist;
+mod refusal;
+
+pub use refusal::{Outcome, Refusal, RefusalReason};
+#[allow(unused_imports)]
+pub(crate) use refusal::refuse;
