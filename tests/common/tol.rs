@@ -1,0 +1,30 @@
+//! Named tolerances for golden comparisons, in one place.
+//!
+//! Each constant says why it is as loose as it is.
+
+/// Closed-form statistics (means, t statistics, exact tests): agreement to rounding error.
+pub const CLOSED_FORM: f64 = 1e-10;
+/// Closed forms compared with R values that R prints/serializes to 15 significant digits.
+pub const R_PRINTED: f64 = 1e-8;
+/// Iterative fits (REML/ML, Cox partial likelihood): both sides stop at a convergence criterion.
+pub const ITERATIVE: f64 = 1e-6;
+/// Covariance parameters of iterative fits: flatter likelihood, so looser.
+pub const COVARIANCE_PARAMETER: f64 = 1e-4;
+/// Satterthwaite degrees of freedom: a numerical derivative in the reference software.
+pub const SATTERTHWAITE_DF: f64 = 1e-3;
+
+/// Relative difference `|a - b| / max(|b|, floor)`; `floor` avoids dividing by ~0.
+pub fn rel_diff(a: f64, b: f64, floor: f64) -> f64 {
+    (a - b).abs() / b.abs().max(floor)
+}
+
+/// Asserts `a` is within relative tolerance `tol` of reference `b` (absolute near zero).
+#[track_caller]
+pub fn assert_close(what: &str, a: f64, b: f64, tol: f64) {
+    assert!(
+        a.is_finite() && b.is_finite(),
+        "{what}: non-finite value (got {a}, reference {b})"
+    );
+    let d = rel_diff(a, b, 1e-300_f64.max(tol));
+    assert!(d <= tol, "{what}: got {a}, reference {b}, relative difference {d:e} > {tol:e}");
+}
