@@ -25,6 +25,18 @@ pub fn assert_close(what: &str, a: f64, b: f64, tol: f64) {
         a.is_finite() && b.is_finite(),
         "{what}: non-finite value (got {a}, reference {b})"
     );
-    let d = rel_diff(a, b, 1e-300_f64.max(tol));
+    let d = rel_diff(a, b, f64::MIN_POSITIVE);
     assert!(d <= tol, "{what}: got {a}, reference {b}, relative difference {d:e} > {tol:e}");
+}
+
+/// Asserts `|a - b| <= tol` (for reference values that are zero or near zero, say why at the
+/// call site).
+#[track_caller]
+pub fn assert_close_abs(what: &str, a: f64, b: f64, tol: f64) {
+    assert!(
+        a.is_finite() && b.is_finite(),
+        "{what}: non-finite value (got {a}, reference {b})"
+    );
+    let d = (a - b).abs();
+    assert!(d <= tol, "{what}: got {a}, reference {b}, absolute difference {d:e} > {tol:e}");
 }
