@@ -60,7 +60,11 @@ impl fmt::Display for Location {
         if self.column.is_empty() {
             write!(f, "{}, line {}", self.file, self.line)
         } else {
-            write!(f, "{}, line {}, column `{}`", self.file, self.line, self.column)
+            write!(
+                f,
+                "{}, line {}, column `{}`",
+                self.file, self.line, self.column
+            )
         }
     }
 }
@@ -81,7 +85,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The file has no bytes at all (not even a header).
-    #[error("{file}: the file is empty; expected a header line with at least the columns {expected}")]
+    #[error(
+        "{file}: the file is empty; expected a header line with at least the columns {expected}"
+    )]
     EmptyFile {
         /// File name.
         file: String,
@@ -264,6 +270,17 @@ pub enum Error {
         /// Line where the first value was seen.
         first_line: u64,
     },
+    /// A value that does not apply on this row (for example a cell source for a therapy
+    /// without cells, or a grade on an event that is not an adverse event).
+    #[error("{at}: `{value}` does not apply here: {reason}")]
+    Inapplicable {
+        /// Where.
+        at: Location,
+        /// The value found.
+        value: String,
+        /// Why it does not apply.
+        reason: String,
+    },
     /// A row of the events or patients file names a patient absent from the assessments.
     #[error("{at}: patient `{patient_id}` does not appear in the assessments")]
     UnknownPatient {
@@ -335,6 +352,7 @@ impl Error {
             Error::DuplicateAssessment { .. } => "duplicate_assessment",
             Error::ConflictingAssessment { .. } => "conflicting_assessment",
             Error::InconsistentPatient { .. } => "inconsistent_patient",
+            Error::Inapplicable { .. } => "inapplicable",
             Error::UnknownPatient { .. } => "unknown_patient",
             Error::ColumnType { .. } => "column_type",
             Error::InvalidArgument { .. } => "invalid_argument",
@@ -366,6 +384,7 @@ impl Error {
             | Error::DuplicateAssessment { at, .. }
             | Error::ConflictingAssessment { at, .. }
             | Error::InconsistentPatient { at, .. }
+            | Error::Inapplicable { at, .. }
             | Error::UnknownPatient { at, .. } => Some(at.line),
             _ => None,
         }
