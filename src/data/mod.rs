@@ -13,6 +13,7 @@ mod csv_io;
 mod frame;
 mod ingest;
 mod options;
+mod wide;
 
 pub use builder::CohortBuilder;
 pub use cohort::{ArmBy, Cohort, Selection};
@@ -20,3 +21,4 @@ pub use columns::{Column, ColumnMap};
 pub use csv_io::{CsvFiles, read_csv, read_csv_files, read_csv_from, read_csv_str, read_csv_texts};
 pub use frame::from_dataframe;
 pub use options::{LoadOptions, LoadReport, Loaded};
+pub use wide::WideTable;
