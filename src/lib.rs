@@ -68,3 +68,8 @@ pub mod prelude {
     };
     pub use crate::{Error, Outcome, Refusal, RefusalReason, Result};
 }
+
+/// The README's code blocks, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
