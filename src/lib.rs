@@ -46,6 +46,7 @@
 pub mod data;
 pub mod domain;
 mod error;
+pub mod guide;
 pub mod simulate;
 pub mod stats;
 

@@ -121,7 +121,10 @@ impl Cohort {
     /// [`Error::InvalidArgument`] when the cohort has no patients.
     pub fn time_to_event(&self, endpoint: EventEndpoint) -> Result<TimeToEventData> {
         if self.n_patients() == 0 {
-            return Err(Error::invalid_argument("cohort", "the cohort has no patients"));
+            return Err(Error::invalid_argument(
+                "cohort",
+                "the cohort has no patients",
+            ));
         }
         let kind = endpoint.event_kind();
         let mut out = TimeToEventData {

@@ -179,3 +179,106 @@ impl Cohort {
         Ok(DataFrame::new(n, columns)?)
     }
 }
+
+/// Reads a cohort from a polars `LazyFrame` (collects it, then validates as
+/// [`from_dataframe`]). Needs the `lazy` feature.
+///
+/// # Errors
+///
+/// As [`from_dataframe`], plus [`Error::Polars`] when the query fails.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::polars::prelude::*;
+/// let df = df!("patient_id" => ["P1"], "therapy" => ["prp"], "day" => [0i64],
+///              "instrument" => ["nrs"], "score" => [7.0])?;
+/// let loaded = pain_outcomes::data::from_lazyframe(df.lazy(), &Default::default())?;
+/// assert_eq!(loaded.cohort.n_patients(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "lazy")]
+pub fn from_lazyframe(frame: polars::prelude::LazyFrame, options: &LoadOptions) -> Result<Loaded> {
+    from_dataframe(&frame.collect()?, options)
+}
+
+/// Reads a cohort from a Parquet file with the contract columns. Needs the `parquet` feature.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be opened, [`Error::Polars`] when it is not Parquet, and
+/// the validation errors of [`from_dataframe`] (locations name `<DataFrame>`, line = row + 2).
+///
+/// # Examples
+///
+/// ```no_run
+/// let loaded = pain_outcomes::data::read_parquet("trial.parquet", &Default::default())?;
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+#[cfg(feature = "parquet")]
+pub fn read_parquet(path: impl AsRef<std::path::Path>, options: &LoadOptions) -> Result<Loaded> {
+    use polars::prelude::SerReader;
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let df = polars::prelude::ParquetReader::new(file).finish()?;
+    from_dataframe(&df, options)
+}
+
+#[cfg(feature = "lazy")]
+impl Cohort {
+    /// The assessments as a polars `LazyFrame` (see [`Cohort::to_dataframe`]). Needs the `lazy`
+    /// feature.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cohort::to_dataframe`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let csv = "patient_id,therapy,day,instrument,score\nP1,prp,0,nrs,7\n";
+    /// let cohort = pain_outcomes::data::read_csv_str(csv, "mem.csv", &Default::default())?.cohort;
+    /// let lf = cohort.to_lazyframe()?;
+    /// assert_eq!(lf.collect()?.height(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_lazyframe(&self) -> Result<polars::prelude::LazyFrame> {
+        use polars::prelude::IntoLazy;
+        Ok(self.to_dataframe()?.lazy())
+    }
+}
+
+#[cfg(feature = "parquet")]
+impl Cohort {
+    /// Writes the assessments to a Parquet file (the frame of [`Cohort::to_dataframe`]). Needs
+    /// the `parquet` feature.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be created, [`Error::Polars`] when writing fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let csv = "patient_id,therapy,day,instrument,score\nP1,prp,0,nrs,7\n";
+    /// let cohort = pain_outcomes::data::read_csv_str(csv, "mem.csv", &Default::default())?.cohort;
+    /// let path = std::env::temp_dir().join("pain_outcomes_doc.parquet");
+    /// cohort.write_parquet(&path)?;
+    /// let back = pain_outcomes::data::read_parquet(&path, &Default::default())?.cohort;
+    /// assert_eq!(back, cohort);
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn write_parquet(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        let path = path.as_ref();
+        let file = std::fs::File::create(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let mut df = self.to_dataframe()?;
+        polars::prelude::ParquetWriter::new(file).finish(&mut df)?;
+        Ok(())
+    }
+}

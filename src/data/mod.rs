@@ -22,5 +22,9 @@ pub use columns::{Column, ColumnMap};
 pub use csv_io::{CsvFiles, read_csv, read_csv_files, read_csv_from, read_csv_str, read_csv_texts};
 pub use endpoints::{EventEndpoint, TimeEnd, TimeToEventData};
 pub use frame::from_dataframe;
+#[cfg(feature = "lazy")]
+pub use frame::from_lazyframe;
+#[cfg(feature = "parquet")]
+pub use frame::read_parquet;
 pub use options::{LoadOptions, LoadReport, Loaded};
 pub use wide::WideTable;

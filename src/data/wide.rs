@@ -93,7 +93,11 @@ impl WideTable {
     /// direction.
     pub fn improvement(&self, row: usize, visit: usize) -> Option<f64> {
         let b = self.baseline.get(row).copied().flatten()?;
-        Some(self.instrument.direction.improvement(b, self.score(row, visit)?))
+        Some(
+            self.instrument
+                .direction
+                .improvement(b, self.score(row, visit)?),
+        )
     }
 
     /// Percent change from baseline, `100 × (follow-up − baseline) / baseline`; `None` when the
@@ -219,7 +223,8 @@ impl Cohort {
                     None => cells[c] = (score, Some(day)),
                     Some(old) => {
                         table.extra_assessments += 1;
-                        let closer = (f64::from(day) - target).abs() < (f64::from(old) - target).abs();
+                        let closer =
+                            (f64::from(day) - target).abs() < (f64::from(old) - target).abs();
                         if closer {
                             cells[c] = (score, Some(day));
                         }
