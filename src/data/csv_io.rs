@@ -4,7 +4,7 @@ use super::cohort::Cohort;
 use super::columns::{Column, HeaderLayout};
 use super::ingest::{
     ASSESSMENT_COLUMNS, ASSESSMENT_REQUIRED, EVENT_COLUMNS, EVENT_REQUIRED, Ingest,
-    PATIENT_COLUMNS, RawRow,
+    PATIENT_COLUMNS, RawRow, Record,
 };
 use super::options::{LoadOptions, Loaded};
 use crate::error::{Error, Location, Result};
@@ -233,19 +233,195 @@ pub fn read_csv_texts(
     ingest.finish("assessments.csv")
 }
 
-fn csv_error(file: &str, e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io {
-            path: file.to_string(),
-            source,
-        },
-        other => Error::MalformedCsv {
-            file: file.to_string(),
-            line,
-            reason: format!("{other:?}"),
-        },
+/// Pulls records out of a byte stream with `csv_core`, tracking the exact line and byte offset
+/// at which each record starts.
+///
+/// The line of a record is the line of its first byte (the header is line 1), whatever the line
+/// endings (LF, CRLF, CR), blank lines before it, or line breaks inside quoted fields of earlier
+/// records.
+struct RecordReader<R> {
+    src: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// The synthetic line break that terminates a last line without one has been fed.
+    closed: bool,
+    core: csv_core::Reader,
+    /// Bytes consumed before `buf[start]`.
+    consumed: u64,
+    /// 1 + line breaks consumed before `buf[start]` (LF, CRLF and a lone CR each count once).
+    line: u64,
+    /// The last byte consumed was a CR (so an LF right after it ends no further line).
+    last_cr: bool,
+}
+
+/// What one call to [`RecordReader::next`] found.
+enum Next {
+    /// A record starting at (line, byte).
+    Record(u64, u64),
+    /// A record starting at this line whose quoted field runs to the end of the input.
+    Unterminated(u64),
+    /// No more records.
+    End,
+}
+
+impl<R: Read> RecordReader<R> {
+    fn new(src: R, delimiter: u8) -> Self {
+        RecordReader {
+            src,
+            buf: vec![0; 1 << 20],
+            start: 0,
+            end: 0,
+            eof: false,
+            closed: false,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            consumed: 0,
+            line: 1,
+            last_cr: false,
+        }
     }
+
+    /// Refills the buffer when it is exhausted.
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.start < self.end || self.eof {
+            return Ok(());
+        }
+        self.start = 0;
+        self.end = 0;
+        loop {
+            match self.src.read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.end = n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Skips a UTF-8 byte order mark at the very start of the input.
+    fn skip_bom(&mut self) -> std::io::Result<()> {
+        const BOM: &[u8] = b"\xef\xbb\xbf";
+        self.fill()?;
+        // make sure the first three bytes are buffered (a reader may return short reads)
+        while self.end < BOM.len() && !self.eof {
+            let Some(dst) = self.buf.get_mut(self.end..) else {
+                break;
+            };
+            match self.src.read(dst) {
+                Ok(0) => break,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if self.buf.get(..self.end.min(3)) == Some(BOM) {
+            self.start = 3;
+            self.consumed = 3;
+        }
+        Ok(())
+    }
+
+    /// Reads the next record into `rec`.
+    fn next(&mut self, rec: &mut Record) -> std::io::Result<Next> {
+        use csv_core::ReadRecordResult as R;
+        rec.clear();
+        // line terminators before a record: the rest of a CRLF, or blank lines
+        loop {
+            self.fill()?;
+            let Some(&b) = self.buf.get(self.start).filter(|_| self.start < self.end) else {
+                break;
+            };
+            match b {
+                b'\n' => self.line += u64::from(!self.last_cr),
+                b'\r' => self.line += 1,
+                _ => break,
+            }
+            self.last_cr = b == b'\r';
+            self.start += 1;
+            self.consumed += 1;
+        }
+        let (line, byte) = (self.line, self.consumed);
+        let mut fed_close = false;
+        loop {
+            self.fill()?;
+            let input: &[u8] = if self.start < self.end {
+                self.buf.get(self.start..self.end).unwrap_or(&[])
+            } else if !self.closed {
+                // terminate a last line that has no line break
+                fed_close = true;
+                self.closed = true;
+                b"\n"
+            } else {
+                &[]
+            };
+            let from_buffer = self.start < self.end;
+            let (res, nin, nout, nend) = self.core.read_record(
+                input,
+                rec.data.get_mut(rec.used..).unwrap_or(&mut []),
+                rec.ends.get_mut(rec.n..).unwrap_or(&mut []),
+            );
+            if from_buffer {
+                let taken = input.get(..nin).unwrap_or(&[]);
+                self.line += count_breaks(taken, &mut self.last_cr);
+                self.start += nin;
+                self.consumed += nin as u64;
+            }
+            // (field ends are counted from the start of the record)
+            rec.used += nout;
+            rec.n += nend;
+            match res {
+                R::InputEmpty => {
+                    if !from_buffer && self.closed && !fed_close && self.start >= self.end {
+                        // nothing more will come; should not happen (the core ends records at EOF)
+                        return Ok(Next::End);
+                    }
+                }
+                R::OutputFull => {
+                    let n = rec.data.len().max(64) * 2;
+                    rec.data.resize(n, 0);
+                }
+                R::OutputEndsFull => {
+                    let n = rec.ends.len().max(8) * 2;
+                    rec.ends.resize(n, 0);
+                }
+                R::Record => {
+                    if fed_close && self.eof && nin == 0 {
+                        // the synthetic line break was taken inside a quoted field and only the
+                        // end of input closed the record: the quote never closes
+                        return Ok(Next::Unterminated(line));
+                    }
+                    return Ok(Next::Record(line, byte));
+                }
+                R::End => return Ok(Next::End),
+            }
+        }
+    }
+}
+
+/// Counts the line breaks in consumed bytes: every CR, and every LF not right after a CR.
+fn count_breaks(taken: &[u8], last_cr: &mut bool) -> u64 {
+    let Some(&last) = taken.last() else {
+        return 0;
+    };
+    let lf = taken.iter().filter(|&&b| b == b'\n').count();
+    let cr = taken.iter().filter(|&&b| b == b'\r').count();
+    let mut pairs = usize::from(*last_cr && taken.first() == Some(&b'\n'));
+    if cr > 0 && lf > 0 {
+        pairs += taken
+            .iter()
+            .zip(taken.get(1..).unwrap_or(&[]))
+            .filter(|&(&a, &b)| a == b'\r' && b == b'\n')
+            .count();
+    }
+    *last_cr = last == b'\r';
+    (lf + cr - pairs) as u64
 }
 
 fn has_line_break(field: &[u8]) -> bool {
@@ -265,35 +441,30 @@ fn read_table(
         .map(|c| options.column_map.source_name(*c))
         .collect::<Vec<_>>()
         .join(", ");
-    // The csv parser places the start of a record after a CRLF terminator before its `\n`, so
-    // its line numbers run one behind in CRLF files: peek at the first line ending to correct.
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
-    let crlf = {
-        let head = std::io::BufRead::fill_buf(&mut reader).map_err(|source| Error::Io {
-            path: file.to_string(),
-            source,
-        })?;
-        head.iter()
-            .position(|&b| b == b'\n')
-            .is_some_and(|i| i > 0 && head.get(i - 1) == Some(&b'\r'))
+    let io = |source: std::io::Error| Error::Io {
+        path: file.to_string(),
+        source,
     };
-    let line_shift = u64::from(crlf);
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(options.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(reader);
-    let mut rec = csv::ByteRecord::new();
+    let mut rdr = RecordReader::new(reader, options.delimiter);
+    rdr.skip_bom().map_err(io)?;
+    let mut rec = Record::with_capacity(1024, 32);
     // header
-    if !rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| csv_error(file, e))?
-    {
-        return Err(Error::EmptyFile {
-            file: file.to_string(),
-            expected: expected_header,
-        });
+    match rdr.next(&mut rec).map_err(io)? {
+        Next::End => {
+            return Err(Error::EmptyFile {
+                file: file.to_string(),
+                expected: expected_header,
+            });
+        }
+        Next::Unterminated(line) => {
+            return Err(Error::MalformedCsv {
+                file: file.to_string(),
+                line,
+                reason: "a quoted field opened on this line is never closed (unterminated quote)"
+                    .into(),
+            });
+        }
+        Next::Record(..) => {}
     }
     let mut header = Vec::with_capacity(rec.len());
     for (i, field) in rec.iter().enumerate() {
@@ -301,11 +472,6 @@ fn read_table(
             at: Location::new(file, 1, format!("#{}", i + 1)),
             byte_offset: e.valid_up_to() as u64,
         })?;
-        let text = if i == 0 {
-            text.strip_prefix('\u{feff}').unwrap_or(text)
-        } else {
-            text
-        };
         header.push(text.to_string());
     }
     if header.len() == 1 {
@@ -337,28 +503,19 @@ fn read_table(
     let width = header.len();
     let mut rows = 0u64;
     loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(file, e)),
-        }
-        let (line, byte) = rec
-            .position()
-            .map(|p| (p.line() + line_shift, p.byte() + line_shift))
-            .unwrap_or((0, 0));
-        // a blank line inside the file: skip, as spreadsheets leave them
-        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
-            continue;
-        }
-        // a quoted field that swallowed line breaks up to the end: an unterminated quote
-        if rec.iter().any(|f| f.ends_with(b"\n") || f.ends_with(b"\r")) {
-            return Err(Error::MalformedCsv {
-                file: file.to_string(),
-                line,
-                reason: "a quoted field opened on this line is never closed (unterminated quote)"
-                    .into(),
-            });
-        }
+        let (line, byte) = match rdr.next(&mut rec).map_err(io)? {
+            Next::Record(line, byte) => (line, byte),
+            Next::End => break,
+            Next::Unterminated(line) => {
+                return Err(Error::MalformedCsv {
+                    file: file.to_string(),
+                    line,
+                    reason:
+                        "a quoted field opened on this line is never closed (unterminated quote)"
+                            .into(),
+                });
+            }
+        };
         if rec.len() != width {
             if rec.iter().any(has_line_break) {
                 return Err(Error::MalformedCsv {

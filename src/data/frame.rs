@@ -2,7 +2,7 @@
 
 use super::cohort::Cohort;
 use super::columns::{Column, HeaderLayout};
-use super::ingest::{ASSESSMENT_COLUMNS, ASSESSMENT_REQUIRED, Ingest, RawRow};
+use super::ingest::{ASSESSMENT_COLUMNS, ASSESSMENT_REQUIRED, Ingest, RawRow, Record};
 use super::options::{LoadOptions, Loaded};
 use crate::error::{Error, Result};
 use polars::prelude::{Column as PlColumn, DataFrame, DataType};
@@ -79,7 +79,7 @@ pub fn from_dataframe(df: &DataFrame, options: &LoadOptions) -> Result<Loaded> {
     let mut ingest = Ingest::new(options, SOURCE);
     ingest.set_ignored_columns(layout.ignored.clone());
     ingest.reserve(df.height());
-    let mut rec = csv::ByteRecord::new();
+    let mut rec = Record::with_capacity(256, texts.len());
     for row in 0..df.height() {
         rec.clear();
         for it in iters.iter_mut() {
