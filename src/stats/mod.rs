@@ -10,3 +10,10 @@ mod refusal;
 pub use refusal::{Outcome, Refusal, RefusalReason};
 #[allow(unused_imports)]
 pub(crate) use refusal::refuse;
+pub mod adjust;
+pub mod ancova;
+pub mod describe;
+pub mod effect_size;
+pub mod onset;
+pub mod responders;
+pub mod tests;
