@@ -580,6 +580,24 @@ pub(crate) fn midranks(v: &[f64]) -> (Vec<f64>, f64) {
     (ranks, ties)
 }
 
+/// Tie term `Σ (t³ − t)` over groups of values equal to 15 significant digits.
+fn tie_term_15_digits(v: &[f64]) -> f64 {
+    let mut keys: Vec<(f64, String)> = v.iter().map(|x| (*x, format!("{x:.14e}"))).collect();
+    keys.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut ties = 0.0;
+    let mut i = 0;
+    while i < keys.len() {
+        let mut j = i + 1;
+        while j < keys.len() && keys.get(j).map(|k| &k.1) == keys.get(i).map(|k| &k.1) {
+            j += 1;
+        }
+        let t = (j - i) as f64;
+        ties += t * t * t - t;
+        i = j;
+    }
+    ties
+}
+
 /// Counts of the Mann–Whitney statistic `U` over all `C(m+n, m)` arrangements.
 fn wilcox_counts(m: usize, n: usize) -> Vec<f64> {
     // f[j][u]: number of arrangements of j values of x among the first i values with sum u,
@@ -1080,7 +1098,11 @@ pub fn kruskal_wallis_test<L: AsRef<str>>(
     drop(names);
     let all: Vec<f64> = gs.iter().flatten().copied().collect();
     let n = all.len() as f64;
-    let (ranks, ties) = midranks(&all);
+    let (ranks, _) = midranks(&all);
+    // As R's kruskal.test: ranks use exact equality, but the tie correction counts values that
+    // agree to 15 significant digits (R tabulates `as.character(x)`), so that e.g.
+    // 40.1 - 32 and 41.2 - 33.1 count as tied.
+    let ties = tie_term_15_digits(&all);
     let mut start = 0;
     let mut sum = 0.0;
     for g in &gs {
