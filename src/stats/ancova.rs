@@ -2,7 +2,13 @@
 //! QR), with adjusted means per arm (as `emmeans`), differences versus a reference arm, and the
 //! F test for arm (as `drop1(fit, test = "F")`).
 
-use crate::stats::describe::{ConfidenceInterval, check_finite, check_level, check_same_len, mean_and_ss};
+// The crate's `Error` carries structured variants and is large; whether to box it is decided
+// in `crate::error`, so this lint is silenced here rather than worked around per function.
+#![allow(clippy::result_large_err)]
+
+use crate::stats::describe::{
+    ConfidenceInterval, check_finite, check_level, check_same_len, mean_and_ss,
+};
 use crate::stats::{Outcome, RefusalReason, dist, refuse};
 use crate::{Error, Result};
 use nalgebra::{DMatrix, DVector};
@@ -145,19 +151,32 @@ impl fmt::Display for Ancova {
             self.n, self.df_residual, self.residual_std_error
         )?;
         for m in &self.adjusted_means {
-            writeln!(f, "  {:<20} adjusted mean {:.4} (SE {:.4}) {}", m.arm, m.estimate, m.std_error, m.confidence_interval)?;
+            writeln!(
+                f,
+                "  {:<20} adjusted mean {:.4} (SE {:.4}) {}",
+                m.arm, m.estimate, m.std_error, m.confidence_interval
+            )?;
         }
         for d in &self.differences {
             writeln!(
                 f,
                 "  {} - {}: {:.4} (SE {:.4}), t = {:.3}, p = {:.4e}, {}",
-                d.arm, d.reference, d.estimate, d.std_error, d.statistic, d.p_value, d.confidence_interval
+                d.arm,
+                d.reference,
+                d.estimate,
+                d.std_error,
+                d.statistic,
+                d.p_value,
+                d.confidence_interval
             )?;
         }
         write!(
             f,
             "  arm: F({}, {}) = {:.4}, p = {:.4e}",
-            self.arm_test.df_numerator, self.arm_test.df_denominator, self.arm_test.statistic, self.arm_test.p_value
+            self.arm_test.df_numerator,
+            self.arm_test.df_denominator,
+            self.arm_test.statistic,
+            self.arm_test.p_value
         )
     }
 }
@@ -309,11 +328,19 @@ pub fn ancova<L: AsRef<str>>(
         let cols = if with_arm { p } else { p - others.len() };
         DMatrix::from_fn(n, cols, |i, j| {
             let ai = arm_index.get(i).copied().unwrap_or(0);
-            let j = if with_arm || j == 0 { j } else { j + others.len() };
+            let j = if with_arm || j == 0 {
+                j
+            } else {
+                j + others.len()
+            };
             if j == 0 {
                 1.0
             } else if j <= others.len() {
-                if others.get(j - 1) == Some(&ai) { 1.0 } else { 0.0 }
+                if others.get(j - 1) == Some(&ai) {
+                    1.0
+                } else {
+                    0.0
+                }
             } else if j == others.len() + 1 {
                 baseline.get(i).copied().unwrap_or(0.0)
             } else {
@@ -326,21 +353,33 @@ pub fn ancova<L: AsRef<str>>(
         })
     };
     let Some(full) = ols(build(true), &y) else {
-        return Ok(refuse(RefusalReason::SingularDesign, "the design matrix is rank deficient"));
+        return Ok(refuse(
+            RefusalReason::SingularDesign,
+            "the design matrix is rank deficient",
+        ));
     };
     let Some(reduced) = ols(build(false), &y) else {
-        return Ok(refuse(RefusalReason::SingularDesign, "the design without arm is rank deficient"));
+        return Ok(refuse(
+            RefusalReason::SingularDesign,
+            "the design without arm is rank deficient",
+        ));
     };
     let df = (n - p) as f64;
     if full.rss <= 0.0 {
-        return Ok(refuse(RefusalReason::ZeroVariance, "the model fits exactly: residual variance is zero"));
+        return Ok(refuse(
+            RefusalReason::ZeroVariance,
+            "the model fits exactly: residual variance is zero",
+        ));
     }
     let sigma2 = full.rss / df;
     let tq = dist::t_quantile(0.5 + level / 2.0, df);
     let se_of = |l: &DVector<f64>| (sigma2 * (l.transpose() * &full.xtx_inv * l)[(0, 0)]).sqrt();
     let mut names = vec!["(Intercept)".to_string()];
     for &o in &others {
-        names.push(format!("arm{}", levels.get(o).map(String::as_str).unwrap_or("")));
+        names.push(format!(
+            "arm{}",
+            levels.get(o).map(String::as_str).unwrap_or("")
+        ));
     }
     names.push("baseline".into());
     for j in 0..covariates.len() {

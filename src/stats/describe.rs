@@ -4,6 +4,10 @@
 //! Kernels take slices of one arm at one visit (`Option<f64>`: `None` is a missed assessment,
 //! counted in `n_missing`, never silently dropped).
 
+// The crate's `Error` carries structured variants and is large; whether to box it is decided
+// in `crate::error`, so this lint is silenced here rather than worked around per function.
+#![allow(clippy::result_large_err)]
+
 use crate::stats::{Outcome, RefusalReason, dist, refuse};
 use crate::{Error, Result};
 use std::fmt;
@@ -78,7 +82,10 @@ pub(crate) fn check_finite(name: &'static str, values: &[f64]) -> Result<()> {
 
 /// Checks that present values are finite.
 pub(crate) fn check_finite_opt(name: &'static str, values: &[Option<f64>]) -> Result<()> {
-    match values.iter().position(|v| v.is_some_and(|x| !x.is_finite())) {
+    match values
+        .iter()
+        .position(|v| v.is_some_and(|x| !x.is_finite()))
+    {
         None => Ok(()),
         Some(i) => Err(Error::invalid_argument(
             name,

@@ -2,6 +2,10 @@
 //! a patient meets a responder rule, and the share of earlier responders still responding at
 //! each later visit.
 
+// The crate's `Error` carries structured variants and is large; whether to box it is decided
+// in `crate::error`, so this lint is silenced here rather than worked around per function.
+#![allow(clippy::result_large_err)]
+
 use crate::stats::describe::{check_finite, quantile_type7_sorted};
 use crate::stats::responders::{Evaluation, MissingPolicy};
 use crate::{Error, Result};
@@ -52,7 +56,11 @@ impl fmt::Display for OnsetDurability {
         }
         for d in &self.durability {
             match d.share {
-                Some(s) => write!(f, "; day {}: {}/{} still responding ({:.3})", d.day, d.still_responding, d.prior_responders, s)?,
+                Some(s) => write!(
+                    f,
+                    "; day {}: {}/{} still responding ({:.3})",
+                    d.day, d.still_responding, d.prior_responders, s
+                )?,
                 None => write!(f, "; day {}: no prior responders", d.day)?,
             }
         }
@@ -107,10 +115,13 @@ pub fn onset_and_durability(
             "must be non-empty and strictly increasing",
         ));
     }
-    if evaluations.len() % nv != 0 {
+    if !evaluations.len().is_multiple_of(nv) {
         return Err(Error::invalid_argument(
             "evaluations",
-            format!("length {} is not a multiple of {nv} visits", evaluations.len()),
+            format!(
+                "length {} is not a multiple of {nv} visits",
+                evaluations.len()
+            ),
         ));
     }
     let patients: Vec<&[Evaluation]> = evaluations.chunks(nv).collect();

@@ -5,6 +5,10 @@
 //! Every rule works in the instrument's own [`Direction`]: "improvement" is always positive when
 //! the patient got better.
 
+// The crate's `Error` carries structured variants and is large; whether to box it is decided
+// in `crate::error`, so this lint is silenced here rather than worked around per function.
+#![allow(clippy::result_large_err)]
+
 pub use crate::domain::Direction;
 use crate::stats::describe::{ConfidenceInterval, check_level};
 use crate::stats::tests::{ContinuityCorrection, fisher_exact_test, wilson_interval};
@@ -284,7 +288,8 @@ impl OarsiDomain {
     }
 
     fn meets(&self, percent: f64, points: f64) -> bool {
-        self.relative_improvement() >= percent - 1e-9 && self.rescaled_improvement() >= points - 1e-9
+        self.relative_improvement() >= percent - 1e-9
+            && self.rescaled_improvement() >= points - 1e-9
     }
 }
 
@@ -320,8 +325,15 @@ pub fn omeract_oarsi_responder(
     function: &OarsiDomain,
     patient_global: &OarsiDomain,
 ) -> Result<bool> {
-    for (name, d) in [("pain", pain), ("function", function), ("patient_global", patient_global)] {
-        if !(d.max > d.min) || !d.baseline.is_finite() || !d.follow_up.is_finite() {
+    for (name, d) in [
+        ("pain", pain),
+        ("function", function),
+        ("patient_global", patient_global),
+    ] {
+        if d.max.partial_cmp(&d.min) != Some(std::cmp::Ordering::Greater)
+            || !d.baseline.is_finite()
+            || !d.follow_up.is_finite()
+        {
             return Err(Error::invalid_argument(
                 name,
                 "scale needs max > min and finite scores",
@@ -506,7 +518,11 @@ impl fmt::Display for ResponderRate {
 /// assert!((r.rate - 0.3).abs() < 1e-15);
 /// assert!(r.confidence_interval.contains(0.3));
 /// ```
-pub fn responder_rate(responders: u64, n: u64, confidence_level: f64) -> Result<Outcome<ResponderRate>> {
+pub fn responder_rate(
+    responders: u64,
+    n: u64,
+    confidence_level: f64,
+) -> Result<Outcome<ResponderRate>> {
     Ok(
         wilson_interval(responders, n, confidence_level, ContinuityCorrection::None)?.map(|ci| {
             ResponderRate {
@@ -702,19 +718,28 @@ impl fmt::Display for ResponderComparison {
         write!(
             f,
             "rates {:.4} vs {:.4}; RD = {:.4} {}",
-            self.treatment_rate, self.control_rate, self.risk_difference, self.risk_difference_interval
+            self.treatment_rate,
+            self.control_rate,
+            self.risk_difference,
+            self.risk_difference_interval
         )?;
         match &self.relative_risk {
-            Outcome::Computed(r) => write!(f, "; RR = {:.4} {}", r.estimate, r.confidence_interval)?,
+            Outcome::Computed(r) => {
+                write!(f, "; RR = {:.4} {}", r.estimate, r.confidence_interval)?
+            }
             Outcome::Refused(r) => write!(f, "; RR {r}")?,
         }
         match &self.odds_ratio {
-            Outcome::Computed(r) => write!(f, "; OR = {:.4} {}", r.estimate, r.confidence_interval)?,
+            Outcome::Computed(r) => {
+                write!(f, "; OR = {:.4} {}", r.estimate, r.confidence_interval)?
+            }
             Outcome::Refused(r) => write!(f, "; OR {r}")?,
         }
         write!(f, "; Fisher p = {:.4e}", self.fisher_p_value)?;
         match &self.number_needed_to_treat {
-            Outcome::Computed(n) => write!(f, "; NNT = {:.2} ({:?}) {}", n.nnt, n.direction, n.interval),
+            Outcome::Computed(n) => {
+                write!(f, "; NNT = {:.2} ({:?}) {}", n.nnt, n.direction, n.interval)
+            }
             Outcome::Refused(r) => write!(f, "; NNT {r}"),
         }
     }

@@ -2,6 +2,10 @@
 //! Kruskal–Wallis, chi-square, Fisher's exact test and tests of proportions, each matching the
 //! R function named in its documentation.
 
+// The crate's `Error` carries structured variants and is large; whether to box it is decided
+// in `crate::error`, so this lint is silenced here rather than worked around per function.
+#![allow(clippy::result_large_err)]
+
 use crate::stats::describe::{
     ConfidenceInterval, check_finite, check_level, check_same_len, mean_and_ss,
 };
@@ -281,7 +285,10 @@ fn check_t_options(options: &TTestOptions) -> Result<()> {
 
 fn size_refusal<T>(name: &str, n: usize) -> Option<Outcome<T>> {
     match n {
-        0 => Some(refuse(RefusalReason::EmptyGroup, format!("{name} is empty"))),
+        0 => Some(refuse(
+            RefusalReason::EmptyGroup,
+            format!("{name} is empty"),
+        )),
         1 => Some(refuse(
             RefusalReason::TooFewObservations,
             format!("{name} has n = 1; a variance needs n >= 2"),
@@ -415,11 +422,7 @@ pub fn two_sample_t_test(x: &[f64], y: &[f64], options: &TTestOptions) -> Result
         Variances::Equal => {
             let df = nx + ny - 2.0;
             let v = (ssx + ssy) / df;
-            (
-                (v * (1.0 / nx + 1.0 / ny)).sqrt(),
-                df,
-                " Two Sample t-test",
-            )
+            ((v * (1.0 / nx + 1.0 / ny)).sqrt(), df, " Two Sample t-test")
         }
     };
     if se == 0.0 || !df.is_finite() {
@@ -428,7 +431,13 @@ pub fn two_sample_t_test(x: &[f64], y: &[f64], options: &TTestOptions) -> Result
             "both samples have zero variance",
         ));
     }
-    Ok(Outcome::Computed(finish_t(method, mx - my, se, df, options)))
+    Ok(Outcome::Computed(finish_t(
+        method,
+        mx - my,
+        se,
+        df,
+        options,
+    )))
 }
 
 /// Options for the rank tests.
@@ -604,10 +613,8 @@ fn wilcox_counts(m: usize, n: usize) -> Vec<f64> {
     // built up over i (the standard recursion for the rank-sum distribution).
     let max_u = m * n;
     let mut f = vec![vec![0.0_f64; max_u + 1]; m + 1];
-    if let Some(row) = f.get_mut(0) {
-        if let Some(c) = row.get_mut(0) {
-            *c = 1.0;
-        }
+    if let Some(c) = f.get_mut(0).and_then(|row| row.get_mut(0)) {
+        *c = 1.0;
     }
     for i in 1..=(m + n) {
         // adding value number i; if it is from x, U grows by the number of y before it.
@@ -755,7 +762,8 @@ pub fn mann_whitney_u_test(
         return Ok(refuse(RefusalReason::ZeroVariance, "all values are tied"));
     }
     let z0 = w - fx * fy / 2.0;
-    let z = (z0 - correction(options.alternative, z0, options.continuity_correction)) / sigma2.sqrt();
+    let z =
+        (z0 - correction(options.alternative, z0, options.continuity_correction)) / sigma2.sqrt();
     Ok(Outcome::Computed(RankTest {
         method: "Wilcoxon rank sum test with continuity correction",
         statistic: w,
@@ -830,10 +838,14 @@ pub fn wilcoxon_signed_rank_test(
     let fnn = n as f64;
     let sigma2 = fnn * (fnn + 1.0) * (2.0 * fnn + 1.0) / 24.0 - ties / 48.0;
     if sigma2 <= 0.0 {
-        return Ok(refuse(RefusalReason::ZeroVariance, "all differences are tied"));
+        return Ok(refuse(
+            RefusalReason::ZeroVariance,
+            "all differences are tied",
+        ));
     }
     let z0 = v - fnn * (fnn + 1.0) / 4.0;
-    let z = (z0 - correction(options.alternative, z0, options.continuity_correction)) / sigma2.sqrt();
+    let z =
+        (z0 - correction(options.alternative, z0, options.continuity_correction)) / sigma2.sqrt();
     Ok(Outcome::Computed(RankTest {
         method: "Wilcoxon signed rank test with continuity correction",
         statistic: v,
@@ -1165,9 +1177,17 @@ pub fn chi_squared_test(
             "needs at least 2 rows and 2 columns of equal length",
         ));
     }
-    let rows: Vec<f64> = table.iter().map(|row| row.iter().sum::<u64>() as f64).collect();
+    let rows: Vec<f64> = table
+        .iter()
+        .map(|row| row.iter().sum::<u64>() as f64)
+        .collect();
     let cols: Vec<f64> = (0..c)
-        .map(|j| table.iter().map(|row| row.get(j).copied().unwrap_or(0)).sum::<u64>() as f64)
+        .map(|j| {
+            table
+                .iter()
+                .map(|row| row.get(j).copied().unwrap_or(0))
+                .sum::<u64>() as f64
+        })
         .collect();
     let n: f64 = rows.iter().sum();
     if rows.iter().chain(&cols).any(|t| *t == 0.0) {
@@ -1283,7 +1303,11 @@ impl NcHyper {
         e.into_iter().map(|v| v / s).collect()
     }
     fn mean(&self, psi: f64) -> f64 {
-        self.density(psi).iter().zip(&self.support).map(|(p, x)| p * x).sum()
+        self.density(psi)
+            .iter()
+            .zip(&self.support)
+            .map(|(p, x)| p * x)
+            .sum()
     }
     /// P(X <= x) (or P(X >= x) for `upper`) under `psi`.
     fn tail(&self, x: f64, psi: f64, upper: bool) -> f64 {
@@ -1348,11 +1372,17 @@ fn bisect(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
 /// assert!((f.p_value - 0.4857142857142857).abs() < 1e-12);
 /// ```
 #[doc(alias = "fisher.test")]
-pub fn fisher_exact_test(table: [[u64; 2]; 2], confidence_level: f64) -> Result<Outcome<FisherExact>> {
+pub fn fisher_exact_test(
+    table: [[u64; 2]; 2],
+    confidence_level: f64,
+) -> Result<Outcome<FisherExact>> {
     check_level(confidence_level)?;
     let [[a, b], [c, d]] = table;
     if a + b == 0 || c + d == 0 || a + c == 0 || b + d == 0 {
-        return Ok(refuse(RefusalReason::EmptyGroup, "a margin of the table is zero"));
+        return Ok(refuse(
+            RefusalReason::EmptyGroup,
+            "a margin of the table is zero",
+        ));
     }
     let h = NcHyper::new(a, b, c, d);
     let x = a as f64;
@@ -1477,7 +1507,8 @@ pub fn wilson_interval(
     };
     let z22n = z * z / (2.0 * nf);
     let limit = |pc: f64, sign: f64| {
-        (pc + z22n + sign * z * (pc * (1.0 - pc) / nf + z22n / (2.0 * nf)).sqrt()) / (1.0 + 2.0 * z22n)
+        (pc + z22n + sign * z * (pc * (1.0 - pc) / nf + z22n / (2.0 * nf)).sqrt())
+            / (1.0 + 2.0 * z22n)
     };
     let pc_u = p + yates / nf;
     let upper = if pc_u >= 1.0 { 1.0 } else { limit(pc_u, 1.0) };
@@ -1531,7 +1562,10 @@ pub fn proportion_test(
         return Err(Error::invalid_argument("successes", "no group given"));
     }
     if successes.iter().zip(totals).any(|(x, n)| x > n) {
-        return Err(Error::invalid_argument("successes", "a count exceeds its total"));
+        return Err(Error::invalid_argument(
+            "successes",
+            "a count exceeds its total",
+        ));
     }
     if totals.contains(&0) {
         return Ok(refuse(RefusalReason::EmptyGroup, "a group has n = 0"));
@@ -1544,7 +1578,11 @@ pub fn proportion_test(
     let (statistic, df) = if k == 1 {
         let (xx, nn) = (x[0], n[0]);
         let e = nn * 0.5;
-        let yates = if use_yates { 0.5_f64.min((xx - e).abs()) } else { 0.0 };
+        let yates = if use_yates {
+            0.5_f64.min((xx - e).abs())
+        } else {
+            0.0
+        };
         let s = ((xx - e).abs() - yates).powi(2) / e + (((nn - xx) - e).abs() - yates).powi(2) / e;
         (s, 1.0)
     } else {
@@ -1552,10 +1590,16 @@ pub fn proportion_test(
         let total_n: f64 = n.iter().sum();
         let pbar = total_x / total_n;
         if total_x == 0.0 {
-            return Ok(refuse(RefusalReason::NoResponders, "no successes in any group"));
+            return Ok(refuse(
+                RefusalReason::NoResponders,
+                "no successes in any group",
+            ));
         }
         if total_x == total_n {
-            return Ok(refuse(RefusalReason::AllResponders, "every trial is a success"));
+            return Ok(refuse(
+                RefusalReason::AllResponders,
+                "every trial is a success",
+            ));
         }
         let mut yates = if use_yates { 0.5_f64 } else { 0.0 };
         if use_yates {
@@ -1573,12 +1617,18 @@ pub fn proportion_test(
         (s, (k - 1) as f64)
     };
     let confidence_interval = match k {
-        1 => wilson_interval(successes[0], totals[0], confidence_level, correction)?.computed().copied(),
+        1 => wilson_interval(successes[0], totals[0], confidence_level, correction)?
+            .computed()
+            .copied(),
         2 => {
             let z = dist::normal_quantile(0.5 + confidence_level / 2.0);
             let delta = estimates[0] - estimates[1];
             let inv_n = 1.0 / n[0] + 1.0 / n[1];
-            let yates = if use_yates { 0.5_f64.min(delta.abs() / inv_n) } else { 0.0 };
+            let yates = if use_yates {
+                0.5_f64.min(delta.abs() / inv_n)
+            } else {
+                0.0
+            };
             let width = z
                 * (estimates[0] * (1.0 - estimates[0]) / n[0]
                     + estimates[1] * (1.0 - estimates[1]) / n[1])
