@@ -10,3 +10,11 @@ mod refusal;
 #[allow(unused_imports)]
 pub(crate) use refusal::refuse;
 pub use refusal::{Outcome, Refusal, RefusalReason};
+
+pub mod adjust;
+pub mod ancova;
+pub mod describe;
+pub mod effect_size;
+pub mod onset;
+pub mod responders;
+pub mod tests;
