@@ -38,7 +38,10 @@ fn parse_args() -> Result<Args, String> {
     let mut custom_input = false;
     let mut custom_events = false;
     while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
         match a.as_str() {
             "--input" => {
                 args.input = value("--input")?;

@@ -826,7 +826,7 @@ fn adam_column_map_loads() {
 #[test]
 fn error_codes_are_stable() {
     use pain_outcomes::Location;
-    let at = || Location::new("f", 2, "c");
+    let at = || Box::new(Location::new("f", 2, "c"));
     let io = std::io::Error::other("x");
     let cases: Vec<(Error, &str)> = vec![
         (

@@ -132,7 +132,11 @@ impl CohortBuilder {
         for (i, a) in self.assessments.iter().enumerate() {
             let Some(t) = therapy_of.get(&a.patient_id) else {
                 return Err(Error::UnknownPatient {
-                    at: crate::Location::new("assessments.csv", i as u64 + 2, "patient_id"),
+                    at: Box::new(crate::Location::new(
+                        "assessments.csv",
+                        i as u64 + 2,
+                        "patient_id",
+                    )),
                     patient_id: a.patient_id.to_string(),
                 });
             };

@@ -469,7 +469,7 @@ fn read_table(
     let mut header = Vec::with_capacity(rec.len());
     for (i, field) in rec.iter().enumerate() {
         let text = std::str::from_utf8(field).map_err(|e| Error::InvalidUtf8 {
-            at: Location::new(file, 1, format!("#{}", i + 1)),
+            at: Box::new(Location::new(file, 1, format!("#{}", i + 1))),
             byte_offset: e.valid_up_to() as u64,
         })?;
         header.push(text.to_string());

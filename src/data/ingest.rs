@@ -148,8 +148,12 @@ struct Fields<'a, 'b> {
 }
 
 impl Fields<'_, '_> {
-    fn at(&self, c: Column) -> Location {
-        Location::new(self.file, self.row.line, self.layout.header_name(c))
+    fn at(&self, c: Column) -> Box<Location> {
+        Box::new(Location::new(
+            self.file,
+            self.row.line,
+            self.layout.header_name(c),
+        ))
     }
 
     /// The trimmed text of column `c`, `None` when the column is absent.
@@ -307,22 +311,22 @@ fn read_patient_fields(f: &Fields<'_, '_>) -> Result<PatientFields> {
     )? {
         p.cell_dose = CellDose::new(d);
     }
-    if let Some(t) = p.therapy {
-        if !t.has_cells() {
-            for (col, present) in [
-                (Column::CellSource, p.cell_source.is_some()),
-                (Column::CellOrigin, p.cell_origin.is_some()),
-                (Column::CellDoseMillion, p.cell_dose.is_some()),
-            ] {
-                if present {
-                    return Err(Error::Inapplicable {
-                        at: f.at(col),
-                        value: f.value(col)?.unwrap_or_default().to_string(),
-                        reason: format!(
-                            "therapy `{t}` has no stem cells; leave the cell columns empty"
-                        ),
-                    });
-                }
+    if let Some(t) = p.therapy
+        && !t.has_cells()
+    {
+        for (col, present) in [
+            (Column::CellSource, p.cell_source.is_some()),
+            (Column::CellOrigin, p.cell_origin.is_some()),
+            (Column::CellDoseMillion, p.cell_dose.is_some()),
+        ] {
+            if present {
+                return Err(Error::Inapplicable {
+                    at: f.at(col),
+                    value: f.value(col)?.unwrap_or_default().to_string(),
+                    reason: format!(
+                        "therapy `{t}` has no stem cells; leave the cell columns empty"
+                    ),
+                });
             }
         }
     }
@@ -367,15 +371,15 @@ fn merge_patient(
             }
         };
     }
-    if let Some(t) = row.therapy {
-        if t != patient.therapy {
-            return Err(conflict(
-                Column::Therapy,
-                t.to_string(),
-                patient.therapy.to_string(),
-                lines[0],
-            ));
-        }
+    if let Some(t) = row.therapy
+        && t != patient.therapy
+    {
+        return Err(conflict(
+            Column::Therapy,
+            t.to_string(),
+            patient.therapy.to_string(),
+            lines[0],
+        ));
     }
     merge!(
         patient.condition,
@@ -612,25 +616,24 @@ impl<'o> Ingest<'o> {
                     value: s.to_string(),
                     expected: "a finite number (or an empty cell for a missed assessment)",
                 })?;
-                if let Some(instr) = self.opts.instruments.get(ii) {
-                    if !instr.contains(v) {
-                        return Err(Error::ScoreOutOfRange {
-                            at: f.at(Column::Score),
-                            instrument: instr.code.clone(),
-                            value: v,
-                            min: instr.min,
-                            max: instr.max,
-                        });
-                    }
+                if let Some(instr) = self.opts.instruments.get(ii)
+                    && !instr.contains(v)
+                {
+                    return Err(Error::ScoreOutOfRange {
+                        at: f.at(Column::Score),
+                        instrument: instr.code.clone(),
+                        value: v,
+                        min: instr.min,
+                        max: instr.max,
+                    });
                 }
                 Some(v)
             }
         };
 
-        let visit = match f.value(Column::Visit)? {
-            None => None,
-            Some(label) => Some(self.visit_label_index(label)),
-        };
+        let visit = f
+            .value(Column::Visit)?
+            .map(|label| self.visit_label_index(label));
 
         self.pidx.push(p);
         self.day.push(day as i32);
@@ -836,7 +839,7 @@ impl<'o> Ingest<'o> {
                 .get(self.pidx[b] as usize)
                 .map(|p| p.id.to_string())
                 .unwrap_or_default();
-            let at = Location::new(file, self.line[b], "");
+            let at = Box::new(Location::new(file, self.line[b], ""));
             let show = |s: Option<f64>| s.map(|v| v.to_string()).unwrap_or_default();
             return Err(if self.score[a] == self.score[b] {
                 Error::DuplicateAssessment {
@@ -880,10 +883,10 @@ impl<'o> Ingest<'o> {
         let nl = self.visit_labels.len();
         let mut sum = vec![0f64; nl];
         let mut cnt = vec![0u64; nl];
-        for r in 0..n {
-            if let Some(v) = visit_raw[r] {
-                sum[v as usize] += f64::from(self.day[r]);
-                cnt[v as usize] += 1;
+        for (v, &day) in visit_raw.iter().zip(&self.day) {
+            if let Some(v) = v {
+                sum[*v as usize] += f64::from(day);
+                cnt[*v as usize] += 1;
             }
         }
         let mut label_order: Vec<usize> = (0..nl).collect();
@@ -941,8 +944,7 @@ impl<'o> Ingest<'o> {
         drop(order);
 
         // events by patient, then day, then kind
-        self.events
-            .sort_by(|a, b| (a.0, a.1.day, a.1.kind).cmp(&(b.0, b.1.day, b.1.kind)));
+        self.events.sort_by_key(|a| (a.0, a.1.day, a.1.kind));
         let mut event_offsets = vec![0usize; np + 1];
         for (p, _) in &self.events {
             event_offsets[*p as usize + 1] += 1;

@@ -13,6 +13,7 @@ pub use refusal::{Outcome, Refusal, RefusalReason};
 
 pub mod adjust;
 pub mod ancova;
+pub mod arms;
 pub mod describe;
 pub mod effect_size;
 pub mod onset;
