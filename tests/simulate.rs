@@ -189,9 +189,9 @@ fn dropout_is_missing_at_random_on_the_last_observed_pain() {
     for p in 0..c.n_patients() {
         let last = c
             .patient_rows(p)
+            .rev()
             .filter(|&r| c.instrument_of()[r] == nrs)
-            .filter_map(|r| c.scores()[r])
-            .last()
+            .find_map(|r| c.scores()[r])
             .unwrap();
         let withdrew = c.patient_events(p).iter().any(|e| {
             e.kind == EventKind::Withdrawal && e.detail.as_deref() == Some("lack of efficacy")

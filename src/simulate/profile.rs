@@ -146,3 +146,50 @@ impl EffectProfile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CellSource;
+
+    fn peak_day(p: &EffectProfile) -> usize {
+        (0..=730)
+            .max_by(|a, b| p.at(*a as f64).total_cmp(&p.at(*b as f64)))
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn corticosteroid_peaks_between_two_and_six_weeks_and_wanes_by_month_six() {
+        let p = EffectProfile::for_therapy("corticosteroid".parse().unwrap(), None);
+        let peak = peak_day(&p);
+        assert!((14..=42).contains(&peak), "peak at day {peak}");
+        assert!(p.at(180.0) < 0.25 * p.at(peak as f64));
+    }
+
+    #[test]
+    fn stem_cells_are_slower_but_sustained_and_differ_by_source() {
+        let bm =
+            EffectProfile::for_therapy("stem_cell".parse().unwrap(), Some(CellSource::BoneMarrow));
+        let ad =
+            EffectProfile::for_therapy("stem_cell".parse().unwrap(), Some(CellSource::Adipose));
+        let steroid = EffectProfile::for_therapy("corticosteroid".parse().unwrap(), None);
+        let prp = EffectProfile::for_therapy("prp".parse().unwrap(), None);
+        assert!(bm.at(14.0) < steroid.at(14.0));
+        assert!(peak_day(&bm) > 90);
+        assert!(bm.at(730.0) > 0.75 * bm.at(peak_day(&bm) as f64));
+        assert!(bm.at(365.0) > ad.at(365.0));
+        // PRP in between at month 12
+        assert!(steroid.at(365.0) < prp.at(365.0) && prp.at(365.0) < ad.at(365.0));
+    }
+
+    #[test]
+    fn stem_cell_plus_prp_beats_stem_cells_alone() {
+        let combo = EffectProfile::for_therapy(
+            "prp+stem_cell".parse().unwrap(),
+            Some(CellSource::BoneMarrow),
+        );
+        let alone =
+            EffectProfile::for_therapy("stem_cell".parse().unwrap(), Some(CellSource::BoneMarrow));
+        assert!(combo.at(90.0) > alone.at(90.0));
+    }
+}
