@@ -1,7 +1,6 @@
 //! Malformed inputs: each gives its specific typed error, with the right line (the header is
 //! line 1), column and value. None panics.
 // The crate's Error is large by design (structured locations); tests return it as is.
-#![allow(clippy::result_large_err)]
 
 use pain_outcomes::Error;
 use pain_outcomes::data::{

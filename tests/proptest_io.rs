@@ -1,7 +1,6 @@
 //! Property tests of the readers and writers: no input makes the reader panic, and every
 //! valid cohort survives CSV and DataFrame round trips unchanged.
 // The crate's Error is large by design (structured locations); tests return it as is.
-#![allow(clippy::result_large_err)]
 
 use pain_outcomes::data::{
     Cohort, CohortBuilder, LoadOptions, from_dataframe, read_csv_from, read_csv_texts,

@@ -26,7 +26,6 @@
 
 // The crate-wide `Error` is large (it names file, line, column and value); its size is not this
 // module's to change.
-#![allow(clippy::result_large_err)]
 
 mod config;
 mod engine;

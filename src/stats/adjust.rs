@@ -2,7 +2,6 @@
 
 // The crate's `Error` carries structured variants and is large; whether to box it is decided
 // in `crate::error`, so this lint is silenced here rather than worked around per function.
-#![allow(clippy::result_large_err)]
 
 use crate::{Error, Result};
 

@@ -4,7 +4,6 @@
 
 // The crate's `Error` carries structured variants and is large; whether to box it is decided
 // in `crate::error`, so this lint is silenced here rather than worked around per function.
-#![allow(clippy::result_large_err)]
 
 use crate::stats::describe::{
     ConfidenceInterval, check_finite, check_level, check_same_len, mean_and_ss,

@@ -3,7 +3,6 @@
 
 // The crate's `Error` carries structured variants and is large; whether to box it is decided
 // in `crate::error`, so this lint is silenced here rather than worked around per function.
-#![allow(clippy::result_large_err)]
 
 use crate::Result;
 use crate::stats::describe::{ConfidenceInterval, check_finite, check_level, mean_and_ss};

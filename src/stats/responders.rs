@@ -7,7 +7,6 @@
 
 // The crate's `Error` carries structured variants and is large; whether to box it is decided
 // in `crate::error`, so this lint is silenced here rather than worked around per function.
-#![allow(clippy::result_large_err)]
 
 pub use crate::domain::Direction;
 use crate::stats::describe::{ConfidenceInterval, check_level};
