@@ -350,8 +350,10 @@ fn read_patient_fields(f: &Fields<'_, '_>) -> Result<PatientFields> {
     )? {
         p.cell_dose = CellDose::new(d);
     }
-    if let Some(t) = p.therapy {
-        if !t.has_cells() {
+    if let Some(t) = p.therapy
+        && !t.has_cells()
+    {
+        {
             for (col, present) in [
                 (Column::CellSource, p.cell_source.is_some()),
                 (Column::CellOrigin, p.cell_origin.is_some()),
@@ -410,8 +412,10 @@ fn merge_patient(
             }
         };
     }
-    if let Some(t) = row.therapy {
-        if t != patient.therapy {
+    if let Some(t) = row.therapy
+        && t != patient.therapy
+    {
+        {
             return Err(conflict(
                 Column::Therapy,
                 t.to_string(),
@@ -655,8 +659,10 @@ impl<'o> Ingest<'o> {
                     value: s.to_string(),
                     expected: "a finite number (or an empty cell for a missed assessment)",
                 })?;
-                if let Some(instr) = self.opts.instruments.get(ii) {
-                    if !instr.contains(v) {
+                if let Some(instr) = self.opts.instruments.get(ii)
+                    && !instr.contains(v)
+                {
+                    {
                         return Err(Error::ScoreOutOfRange {
                             at: f.at(Column::Score),
                             instrument: instr.code.clone(),
@@ -670,10 +676,9 @@ impl<'o> Ingest<'o> {
             }
         };
 
-        let visit = match f.value(Column::Visit)? {
-            None => None,
-            Some(label) => Some(self.visit_label_index(label)),
-        };
+        let visit = f
+            .value(Column::Visit)?
+            .map(|label| self.visit_label_index(label));
 
         self.pidx.push(p);
         self.day.push(day as i32);
@@ -928,10 +933,10 @@ impl<'o> Ingest<'o> {
         let nl = self.visit_labels.len();
         let mut sum = vec![0f64; nl];
         let mut cnt = vec![0u64; nl];
-        for r in 0..n {
-            if let Some(v) = visit_raw[r] {
-                sum[v as usize] += f64::from(self.day[r]);
-                cnt[v as usize] += 1;
+        for (v, &day) in visit_raw.iter().zip(&self.day) {
+            if let Some(v) = v {
+                sum[*v as usize] += f64::from(day);
+                cnt[*v as usize] += 1;
             }
         }
         let mut label_order: Vec<usize> = (0..nl).collect();
@@ -989,8 +994,7 @@ impl<'o> Ingest<'o> {
         drop(order);
 
         // events by patient, then day, then kind
-        self.events
-            .sort_by(|a, b| (a.0, a.1.day, a.1.kind).cmp(&(b.0, b.1.day, b.1.kind)));
+        self.events.sort_by_key(|(p, e)| (*p, e.day, e.kind));
         let mut event_offsets = vec![0usize; np + 1];
         for (p, _) in &self.events {
             event_offsets[*p as usize + 1] += 1;
