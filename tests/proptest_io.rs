@@ -81,7 +81,7 @@ fn quote(s: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
@@ -327,7 +327,7 @@ fn to_text(write: impl FnOnce(&mut Vec<u8>) -> pain_outcomes::Result<()>) -> Str
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
     fn cohort_csv_round_trip_is_lossless(

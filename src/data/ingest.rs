@@ -251,7 +251,50 @@ impl Fields<'_, '_> {
 
 /// Parses a finite number (rejects `NaN`, `inf`, `infinity`).
 pub(crate) fn parse_finite(s: &str) -> Option<f64> {
+    if let Some(v) = parse_short_decimal(s) {
+        return Some(v);
+    }
     s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Exact powers of ten (every one up to 10^15 is a double).
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Fast path for plain decimals with at most 15 digits (`7`, `-3.25`, `.5`): the digits form
+/// an integer below 2^53 and the power of ten is exact, so one correctly rounded division
+/// gives exactly what `str::parse::<f64>` gives. `None` hands anything else to the full parser.
+fn parse_short_decimal(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let (negative, digits) = match b.first()? {
+        b'-' => (true, b.get(1..)?),
+        b'+' => (false, b.get(1..)?),
+        _ => (false, b),
+    };
+    let mut mantissa = 0u64;
+    let mut n_digits = 0usize;
+    let mut frac_digits = 0usize;
+    let mut seen_point = false;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                n_digits += 1;
+                frac_digits += usize::from(seen_point);
+                if n_digits > 15 {
+                    return None;
+                }
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => return None,
+        }
+    }
+    if n_digits == 0 {
+        return None;
+    }
+    let v = mantissa as f64 / *POW10.get(frac_digits)?;
+    Some(if negative { -v } else { v })
 }
 
 /// Parses an integer, also accepting a number with a zero fractional part (`3.0`).
@@ -648,7 +691,12 @@ impl<'o> Ingest<'o> {
     }
 
     fn visit_label_index(&mut self, label: &str) -> u32 {
-        if let Some(&i) = self.visit_lookup.get(label) {
+        // a handful of labels: comparing them beats hashing
+        if self.visit_labels.len() <= 16 {
+            if let Some(i) = self.visit_labels.iter().position(|l| l == label) {
+                return i as u32;
+            }
+        } else if let Some(&i) = self.visit_lookup.get(label) {
             return i;
         }
         let i = self.visit_labels.len() as u32;
@@ -981,5 +1029,45 @@ impl<'o> Ingest<'o> {
             .map(|(a, n)| (a, n as u64))
             .collect();
         Ok(Loaded { cohort, report })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_decimal_fast_path_matches_the_standard_parser() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"0123456789.-+e";
+        for _ in 0..200_000 {
+            let len = (next() % 19) as usize;
+            let text: String = (0..len)
+                .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
+                .collect();
+            let std = text.parse::<f64>().ok().filter(|v| v.is_finite());
+            let ours = parse_finite(&text);
+            assert_eq!(ours.map(f64::to_bits), std.map(f64::to_bits), "`{text}`");
+        }
+        for text in [
+            "0.1",
+            "9.95",
+            "-0",
+            "-0.0",
+            "123456789012345",
+            "0.000000000000001",
+            "7.",
+        ] {
+            assert_eq!(
+                parse_finite(text).map(f64::to_bits),
+                text.parse::<f64>().ok().map(f64::to_bits)
+            );
+        }
     }
 }
