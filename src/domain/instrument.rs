@@ -136,15 +136,13 @@ impl Instrument {
         direction: Direction,
     ) -> Option<Self> {
         let code = code.into().trim().to_ascii_lowercase();
-        (!code.is_empty() && min.is_finite() && max.is_finite() && min < max).then(|| {
-            Instrument {
-                code,
-                name: name.into(),
-                min,
-                max,
-                direction,
-                mcids: Vec::new(),
-            }
+        (!code.is_empty() && min.is_finite() && max.is_finite() && min < max).then(|| Instrument {
+            code,
+            name: name.into(),
+            min,
+            max,
+            direction,
+            mcids: Vec::new(),
         })
     }
 
@@ -181,39 +179,57 @@ impl Instrument {
     /// 0–10 numeric rating scale of pain intensity. MIC 2 points (Farrar 2001; IMMPACT);
     /// low back pain 2 points or 30 % (Ostelo 2008).
     pub fn nrs() -> Self {
-        Self::fixed("nrs", "Pain NRS (0-10)", 0.0, 10.0, Direction::LowerIsBetter)
-            .with_mcid(MinimalImportantChange::new(2.0, FARRAR_2001).with_percent(30.0))
-            .with_mcid(
-                MinimalImportantChange::new(2.0, OSTELO_2008)
-                    .with_percent(30.0)
-                    .for_conditions(&[Condition::DegenerativeDiscDisease]),
-            )
+        Self::fixed(
+            "nrs",
+            "Pain NRS (0-10)",
+            0.0,
+            10.0,
+            Direction::LowerIsBetter,
+        )
+        .with_mcid(MinimalImportantChange::new(2.0, FARRAR_2001).with_percent(30.0))
+        .with_mcid(
+            MinimalImportantChange::new(2.0, OSTELO_2008)
+                .with_percent(30.0)
+                .for_conditions(&[Condition::DegenerativeDiscDisease]),
+        )
     }
 
     /// 0–100 mm visual analogue scale of pain. MIC knee OA 19.9 mm (40.8 %), hip OA 15.3 mm
     /// (32.0 %) (Tubach 2005); low back pain 15 mm or 30 % (Ostelo 2008).
     pub fn vas() -> Self {
-        Self::fixed("vas", "Pain VAS (0-100 mm)", 0.0, 100.0, Direction::LowerIsBetter)
-            .with_mcid(
-                MinimalImportantChange::new(19.9, TUBACH_2005)
-                    .with_percent(40.8)
-                    .for_conditions(&[Condition::KneeOsteoarthritis]),
-            )
-            .with_mcid(
-                MinimalImportantChange::new(15.3, TUBACH_2005)
-                    .with_percent(32.0)
-                    .for_conditions(&[Condition::HipOsteoarthritis]),
-            )
-            .with_mcid(
-                MinimalImportantChange::new(15.0, OSTELO_2008)
-                    .with_percent(30.0)
-                    .for_conditions(&[Condition::DegenerativeDiscDisease]),
-            )
+        Self::fixed(
+            "vas",
+            "Pain VAS (0-100 mm)",
+            0.0,
+            100.0,
+            Direction::LowerIsBetter,
+        )
+        .with_mcid(
+            MinimalImportantChange::new(19.9, TUBACH_2005)
+                .with_percent(40.8)
+                .for_conditions(&[Condition::KneeOsteoarthritis]),
+        )
+        .with_mcid(
+            MinimalImportantChange::new(15.3, TUBACH_2005)
+                .with_percent(32.0)
+                .for_conditions(&[Condition::HipOsteoarthritis]),
+        )
+        .with_mcid(
+            MinimalImportantChange::new(15.0, OSTELO_2008)
+                .with_percent(30.0)
+                .for_conditions(&[Condition::DegenerativeDiscDisease]),
+        )
     }
 
     /// WOMAC pain subscale, Likert version (0–20).
     pub fn womac_pain() -> Self {
-        Self::fixed("womac_pain", "WOMAC pain (Likert 0-20)", 0.0, 20.0, Direction::LowerIsBetter)
+        Self::fixed(
+            "womac_pain",
+            "WOMAC pain (Likert 0-20)",
+            0.0,
+            20.0,
+            Direction::LowerIsBetter,
+        )
     }
 
     /// WOMAC stiffness subscale, Likert version (0–8).
@@ -240,25 +256,49 @@ impl Instrument {
 
     /// WOMAC total, Likert version (0–96).
     pub fn womac_total() -> Self {
-        Self::fixed("womac_total", "WOMAC total (Likert 0-96)", 0.0, 96.0, Direction::LowerIsBetter)
+        Self::fixed(
+            "womac_total",
+            "WOMAC total (Likert 0-96)",
+            0.0,
+            96.0,
+            Direction::LowerIsBetter,
+        )
     }
 
     /// KOOS pain subscale (0–100, higher is better). No default MIC: published values vary by
     /// population (about 12.5–17.5 by subscale); supply one with [`Instrument::with_mcid`].
     pub fn koos_pain() -> Self {
-        Self::fixed("koos_pain", "KOOS pain (0-100)", 0.0, 100.0, Direction::HigherIsBetter)
+        Self::fixed(
+            "koos_pain",
+            "KOOS pain (0-100)",
+            0.0,
+            100.0,
+            Direction::HigherIsBetter,
+        )
     }
 
     /// Oswestry Disability Index (0–100 %). MIC 10 points or 30 % (Ostelo 2008).
     pub fn odi() -> Self {
-        Self::fixed("odi", "Oswestry Disability Index (0-100)", 0.0, 100.0, Direction::LowerIsBetter)
-            .with_mcid(MinimalImportantChange::new(10.0, OSTELO_2008).with_percent(30.0))
+        Self::fixed(
+            "odi",
+            "Oswestry Disability Index (0-100)",
+            0.0,
+            100.0,
+            Direction::LowerIsBetter,
+        )
+        .with_mcid(MinimalImportantChange::new(10.0, OSTELO_2008).with_percent(30.0))
     }
 
     /// Roland–Morris Disability Questionnaire (0–24). MIC 5 points or 30 % (Ostelo 2008).
     pub fn roland_morris() -> Self {
-        Self::fixed("roland_morris", "Roland-Morris (0-24)", 0.0, 24.0, Direction::LowerIsBetter)
-            .with_mcid(MinimalImportantChange::new(5.0, OSTELO_2008).with_percent(30.0))
+        Self::fixed(
+            "roland_morris",
+            "Roland-Morris (0-24)",
+            0.0,
+            24.0,
+            Direction::LowerIsBetter,
+        )
+        .with_mcid(MinimalImportantChange::new(5.0, OSTELO_2008).with_percent(30.0))
     }
 
     /// Patient global assessment of disease activity, 0–100 mm VAS (lower is better). MIC knee
@@ -283,17 +323,35 @@ impl Instrument {
 
     /// VISA-A (Achilles, 0–100, higher is better). No default MIC.
     pub fn visa_a() -> Self {
-        Self::fixed("visa_a", "VISA-A (0-100)", 0.0, 100.0, Direction::HigherIsBetter)
+        Self::fixed(
+            "visa_a",
+            "VISA-A (0-100)",
+            0.0,
+            100.0,
+            Direction::HigherIsBetter,
+        )
     }
 
     /// Patient-rated tennis elbow evaluation (PRTEE, 0–100, lower is better). No default MIC.
     pub fn prtee() -> Self {
-        Self::fixed("prtee", "PRTEE (0-100)", 0.0, 100.0, Direction::LowerIsBetter)
+        Self::fixed(
+            "prtee",
+            "PRTEE (0-100)",
+            0.0,
+            100.0,
+            Direction::LowerIsBetter,
+        )
     }
 
     /// IKDC subjective knee form (0–100, higher is better). No default MIC.
     pub fn ikdc() -> Self {
-        Self::fixed("ikdc", "IKDC subjective (0-100)", 0.0, 100.0, Direction::HigherIsBetter)
+        Self::fixed(
+            "ikdc",
+            "IKDC subjective (0-100)",
+            0.0,
+            100.0,
+            Direction::HigherIsBetter,
+        )
     }
 
     /// Every built-in instrument.

@@ -32,7 +32,9 @@ category! {
 /// assert_eq!(PatientId::new("P001").unwrap().as_str(), "P001");
 /// assert!(PatientId::new("  ").is_none());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct PatientId(String);
 

@@ -23,7 +23,12 @@ pub struct VisitWindow {
 
 impl VisitWindow {
     /// A window; `None` unless `first_day <= target_day <= last_day` and the label is non-empty.
-    pub fn new(label: impl Into<String>, target_day: i32, first_day: i32, last_day: i32) -> Option<Self> {
+    pub fn new(
+        label: impl Into<String>,
+        target_day: i32,
+        first_day: i32,
+        last_day: i32,
+    ) -> Option<Self> {
         let label = label.into();
         (!label.trim().is_empty() && first_day <= target_day && target_day <= last_day).then_some(
             VisitWindow {

@@ -7,11 +7,13 @@
 pub mod dist;
 mod refusal;
 
-pub use refusal::{Outcome, Refusal, RefusalReason};
 #[allow(unused_imports)]
 pub(crate) use refusal::refuse;
+pub use refusal::{Outcome, Refusal, RefusalReason};
+
 pub mod adjust;
 pub mod ancova;
+pub mod arms;
 pub mod describe;
 pub mod effect_size;
 pub mod onset;
