@@ -38,8 +38,8 @@ fn path(n: usize) -> String {
 
 fn simulate(n: usize) -> Cohort {
     let mut rng = ChaCha8Rng::seed_from_u64(20_240_531);
-    let noise = Normal::new(0.0, 1.5).expect("normal");
-    let base_d = Normal::new(6.8, 1.3).expect("normal");
+    let noise = Normal::<f64>::new(0.0, 1.5).expect("normal");
+    let base_d = Normal::<f64>::new(6.8, 1.3).expect("normal");
     let effect = [1.8, 0.8, 2.0, 2.6];
     let mut c = Cohort {
         arm: Vec::with_capacity(n),
