@@ -60,14 +60,16 @@ impl Check {
 struct PatientRow {
     arm: String,
     age: f64,
-    scores: BTreeMap<i64, Option<f64>>,
+    /// visit label -> (day, score)
+    scores: BTreeMap<String, (i64, Option<f64>)>,
 }
 
 struct Data {
     golden: Value,
     /// instrument -> patient id (sorted) -> row
     wide: BTreeMap<String, BTreeMap<String, PatientRow>>,
-    days: Vec<i64>,
+    /// Visit labels in time order (from the golden file); the first is the baseline.
+    visits: Vec<String>,
 }
 
 fn load(golden_path: &str) -> Data {
@@ -78,20 +80,19 @@ fn load(golden_path: &str) -> Data {
     let mut rdr = csv::Reader::from_path(data_path).expect("data file");
     let headers = rdr.headers().expect("header").clone();
     let col = |name: &str| headers.iter().position(|h| h == name).expect("column");
-    let (ci, cp, ca, cd, cs, cage) = (
+    let (ci, cp, ca, cd, cv, cs, cage) = (
         col("instrument"),
         col("patient_id"),
         col("therapy"),
         col("day"),
+        col("visit"),
         col("score"),
         headers.iter().position(|h| h == "age"),
     );
     let mut wide: BTreeMap<String, BTreeMap<String, PatientRow>> = BTreeMap::new();
-    let mut days = std::collections::BTreeSet::new();
     for rec in rdr.records() {
         let rec = rec.expect("record");
         let day: i64 = rec[cd].parse().expect("day");
-        days.insert(day);
         let score = if rec[cs].is_empty() {
             None
         } else {
@@ -110,12 +111,18 @@ fn load(golden_path: &str) -> Data {
                 scores: BTreeMap::new(),
             })
             .scores
-            .insert(day, score);
+            .insert(rec[cv].to_string(), (day, score));
     }
+    let visits = golden["visits"]
+        .as_array()
+        .expect("visits")
+        .iter()
+        .map(|v| v.as_str().expect("visit").to_string())
+        .collect();
     Data {
         golden,
         wide,
-        days: days.into_iter().collect(),
+        visits,
     }
 }
 
@@ -129,14 +136,14 @@ impl Data {
             .filter(|r| r.arm == arm)
             .collect()
     }
-    fn base(&self) -> i64 {
-        self.days[0]
+    fn base(&self) -> &str {
+        &self.visits[0]
     }
-    fn last(&self) -> i64 {
-        *self.days.last().expect("days")
+    fn last(&self) -> &str {
+        self.visits.last().expect("visits")
     }
-    fn s(&self, r: &PatientRow, day: i64) -> Option<f64> {
-        r.scores.get(&day).copied().flatten()
+    fn s(&self, r: &PatientRow, visit: &str) -> Option<f64> {
+        r.scores.get(visit).and_then(|v| v.1)
     }
     /// Observed change (last − baseline) in an arm, patients in id order.
     fn change(&self, instrument: &str, arm: &str) -> Vec<f64> {
@@ -170,13 +177,17 @@ fn golden_files() -> Vec<String> {
 fn check_describe(d: &Data, c: &mut Check) {
     for g in d.golden["describe"].as_array().expect("describe") {
         let arm = g["arm"].as_str().expect("arm");
-        let day = g["day"].as_i64().expect("day");
-        let vals: Vec<Option<f64>> = d.arm_rows("nrs", arm).iter().map(|r| d.s(r, day)).collect();
+        let visit = g["visit"].as_str().expect("visit");
+        let vals: Vec<Option<f64>> = d
+            .arm_rows("nrs", arm)
+            .iter()
+            .map(|r| d.s(r, visit))
+            .collect();
         let r = describe(&vals, &DescribeOptions::default())
             .unwrap()
             .into_result()
             .unwrap();
-        let w = format!("describe nrs {arm} day {day}");
+        let w = format!("describe nrs {arm} {visit}");
         c.eq_u(&format!("{w} n"), r.n as u64, &g["n"]);
         c.eq_u(
             &format!("{w} n_missing"),
@@ -245,11 +256,13 @@ fn check_describe(d: &Data, c: &mut Check) {
 }
 
 fn check_auc(d: &Data, c: &mut Check) {
-    let days: Vec<f64> = d.days.iter().map(|v| *v as f64).collect();
     for g in d.golden["auc"].as_array().expect("auc") {
         let id = g["patient_id"].as_str().expect("id");
         let row = &d.wide["nrs"][id];
-        let s: Vec<Option<f64>> = d.days.iter().map(|day| d.s(row, *day)).collect();
+        let mut pts: Vec<(i64, Option<f64>)> = row.scores.values().copied().collect();
+        pts.sort_by_key(|p| p.0);
+        let days: Vec<f64> = pts.iter().map(|p| p.0 as f64).collect();
+        let s: Vec<Option<f64>> = pts.iter().map(|p| p.1).collect();
         let a = area_under_trajectory(&days, &s, MissingVisitPolicy::SkipMissing)
             .unwrap()
             .into_result()
@@ -349,14 +362,14 @@ fn check_t_tests(d: &Data, c: &mut Check) {
         .unwrap();
     check_t(c, "one sample", &one, &g["one_sample"]);
     let wv = two_sample_t_test(
-        &d.change("vas", &o),
-        &d.change("vas", &r),
+        &d.change(&d.str("second_instrument"), &o),
+        &d.change(&d.str("second_instrument"), &r),
         &TTestOptions::default(),
     )
     .unwrap()
     .into_result()
     .unwrap();
-    check_t(c, "welch vas", &wv, &g["welch_vas"]);
+    check_t(c, "welch second instrument", &wv, &g["welch_second"]);
 }
 
 fn check_wilcox(d: &Data, c: &mut Check) {
@@ -465,8 +478,9 @@ fn check_wilcox(d: &Data, c: &mut Check) {
 }
 
 fn check_anova(d: &Data, c: &mut Check) {
-    for instrument in ["nrs", "vas"] {
-        let g = &d.golden["anova"][instrument];
+    let second = d.str("second_instrument");
+    for (key, instrument) in [("nrs", "nrs"), ("second", second.as_str())] {
+        let g = &d.golden["anova"][key];
         let mut values = Vec::new();
         let mut labels = Vec::new();
         for row in d.rows(instrument) {
@@ -550,10 +564,10 @@ fn check_anova(d: &Data, c: &mut Check) {
     }
 }
 
-fn evaluations(d: &Data, arm: &str, rule: &ResponderRule, day: i64) -> Vec<Evaluation> {
+fn evaluations(d: &Data, arm: &str, rule: &ResponderRule, visit: &str) -> Vec<Evaluation> {
     d.arm_rows("nrs", arm)
         .iter()
-        .map(|r| rule.evaluate(d.s(r, d.base()), d.s(r, day)))
+        .map(|r| rule.evaluate(d.s(r, d.base()), d.s(r, visit)))
         .collect()
 }
 
@@ -814,15 +828,16 @@ fn check_responders(d: &Data, c: &mut Check) {
 }
 
 fn check_onset(d: &Data, c: &mut Check) {
-    let fu: Vec<i64> = d.days[1..].to_vec();
-    let fu_days: Vec<f64> = fu.iter().map(|v| *v as f64).collect();
+    // Follow-up visits numbered 1, 2, ... in time order (the golden reports that number).
+    let fu: Vec<String> = d.visits[1..].to_vec();
+    let fu_days: Vec<f64> = (1..=fu.len()).map(|v| v as f64).collect();
     for g in d.golden["onset"].as_array().expect("onset") {
         let arm = g["arm"].as_str().expect("arm");
         let rule = ResponderRule::immpact_30_percent();
         let mut e = Vec::new();
         for row in d.arm_rows("nrs", arm) {
-            for day in &fu {
-                e.push(rule.evaluate(d.s(row, d.base()), d.s(row, *day)));
+            for visit in &fu {
+                e.push(rule.evaluate(d.s(row, d.base()), d.s(row, visit)));
             }
         }
         let o = onset_and_durability(&fu_days, &e, MissingPolicy::NonResponderImputation).unwrap();
@@ -972,10 +987,11 @@ fn check_effect_size(d: &Data, c: &mut Check) {
 }
 
 fn check_ancova(d: &Data, c: &mut Check) {
+    let second = d.str("second_instrument");
     for (key, instrument, with_age) in [
         ("nrs", "nrs", false),
         ("nrs_age", "nrs", true),
-        ("vas", "vas", false),
+        ("second", second.as_str(), false),
     ] {
         let g = &d.golden["ancova"][key];
         let (mut fu, mut base, mut arm, mut age) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -1119,7 +1135,10 @@ fn check_ancova(d: &Data, c: &mut Check) {
                 .expect("label")
                 .split(" - ")
                 .next()
-                .expect("arm");
+                .expect("arm")
+                // emmeans wraps labels with operators in parentheses: "(stem_cell+prp) - placebo".
+                .trim_start_matches('(')
+                .trim_end_matches(')');
             let diff = a
                 .differences
                 .iter()

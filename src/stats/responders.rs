@@ -10,7 +10,7 @@
 
 pub use crate::domain::Direction;
 use crate::stats::describe::{ConfidenceInterval, check_level};
-use crate::stats::tests::{ContinuityCorrection, fisher_exact_test, wilson_interval};
+use crate::stats::tests::{ContinuityCorrection, fisher_exact_p_value, wilson_interval};
 use crate::stats::{Outcome, RefusalReason, dist, refuse};
 use crate::{Error, Result};
 use std::fmt;
@@ -874,10 +874,9 @@ pub fn compare_responder_rates(
             }
         }
     };
-    let fisher_p_value = match fisher_exact_test([[a, b], [c, d]], level)? {
-        Outcome::Computed(f) => f.p_value,
-        Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
-    };
+    // Margins are non-zero here: both arms have n > 0 and there is at least one responder and
+    // one non-responder overall.
+    let fisher_p_value = fisher_exact_p_value([[a, b], [c, d]]);
     let number_needed_to_treat = if delta == 0.0 {
         refuse(
             RefusalReason::NotEstimable,

@@ -1319,6 +1319,24 @@ impl NcHyper {
     }
 }
 
+/// Two-sided p-value of Fisher's exact test (R's relative tolerance 1e-7 for "as likely").
+fn fisher_two_sided_p(h: &NcHyper, x: f64) -> f64 {
+    let d1 = h.density(1.0);
+    let idx = (x - h.lo) as usize;
+    let p_obs = d1.get(idx).copied().unwrap_or(0.0);
+    d1.iter()
+        .filter(|p| **p <= p_obs * (1.0 + 1e-7))
+        .sum::<f64>()
+        .min(1.0)
+}
+
+/// Two-sided p-value of Fisher's exact test for `[[a, b], [c, d]]` without the odds-ratio
+/// estimate and interval (callers have checked that no margin is zero).
+pub(crate) fn fisher_exact_p_value(table: [[u64; 2]; 2]) -> f64 {
+    let [[a, b], [c, d]] = table;
+    fisher_two_sided_p(&NcHyper::new(a, b, c, d), a as f64)
+}
+
 /// Root of a monotone function on `(lo, hi)` by bisection to full precision.
 fn bisect(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
     let flo = f(lo);
@@ -1385,14 +1403,7 @@ pub fn fisher_exact_test(
     }
     let h = NcHyper::new(a, b, c, d);
     let x = a as f64;
-    let d1 = h.density(1.0);
-    let idx = (x - h.lo) as usize;
-    let p_obs = d1.get(idx).copied().unwrap_or(0.0);
-    let p_value = d1
-        .iter()
-        .filter(|p| **p <= p_obs * (1.0 + 1e-7))
-        .sum::<f64>()
-        .min(1.0);
+    let p_value = fisher_two_sided_p(&h, x);
     let (odds_ratio, odds_ratio_is_zero) = if x == h.lo {
         (None, true)
     } else if x == h.hi {

@@ -9,10 +9,11 @@ out_path <- if (length(args) >= 2) args[2] else "tests/golden/compare_small.json
 raw <- read.csv(data_path, stringsAsFactors = FALSE)
 arms <- sort(unique(raw$therapy))
 reference_arm <- if ("placebo" %in% arms) "placebo" else arms[1]
-visits <- sort(unique(raw$day))
-last_day <- max(visits)
+# Nominal visits in time order (median day per visit label); the first is the baseline.
+visits <- names(sort(tapply(raw$day, raw$visit, median)))
 
-# One row per patient (sorted by id), one column per visit day, for an instrument.
+# One row per patient (sorted by id), one score column and one day column per visit, for an
+# instrument (a visit without a row gives NA in both).
 wide <- function(instr) {
   d <- raw[raw$instrument == instr, ]
   ids <- sort(unique(d$patient_id))
@@ -20,14 +21,17 @@ wide <- function(instr) {
   w$arm <- d$therapy[match(ids, d$patient_id)]
   w$age <- d$age[match(ids, d$patient_id)]
   for (v in visits) {
-    s <- d[d$day == v, ]
+    s <- d[d$visit == v, ]
     w[[paste0("d", v)]] <- s$score[match(ids, s$patient_id)]
+    w[[paste0("day_", v)]] <- s$day[match(ids, s$patient_id)]
   }
   w
 }
+# A second instrument for the tests that use one (vas when present, else the first other).
+second <- if ("vas" %in% raw$instrument) "vas" else sort(setdiff(unique(raw$instrument), "nrs"))[1]
 nrs <- wide("nrs")
-vas <- wide("vas")
-b <- paste0("d", visits[1]); l <- paste0("d", last_day)
+vas <- wide(second)
+b <- paste0("d", visits[1]); l <- paste0("d", visits[length(visits)])
 
 describe <- function(x) {
   n_missing <- sum(is.na(x)); x <- x[!is.na(x)]
@@ -39,7 +43,7 @@ describe <- function(x) {
 }
 desc <- list()
 for (a in arms) for (v in visits) {
-  desc[[length(desc) + 1]] <- c(list(instrument = "nrs", arm = a, day = v),
+  desc[[length(desc) + 1]] <- c(list(instrument = "nrs", arm = a, visit = v),
                                 describe(nrs[nrs$arm == a, paste0("d", v)]))
 }
 change_desc <- list()
@@ -59,7 +63,10 @@ auc_one <- function(days, y) {
 }
 auc <- list()
 for (i in seq_len(nrow(nrs))) {
-  r <- auc_one(visits, unlist(nrs[i, paste0("d", visits)]))
+  dd <- unlist(nrs[i, paste0("day_", visits)]); yy <- unlist(nrs[i, paste0("d", visits)])
+  yy[is.na(dd)] <- NA
+  o <- order(dd)
+  r <- auc_one(dd[o], yy[o])
   if (!is.null(r)) auc[[length(auc) + 1]] <- c(list(patient_id = nrs$patient_id[i]), r)
 }
 
@@ -77,7 +84,7 @@ ttests <- list(
   welch_less = { t <- t.test(x_t, x_r, alternative = "less"); list(statistic = unname(t$statistic), df = unname(t$parameter), p_value = t$p.value, bound = t$conf.int[2]) },
   paired = ttest(t.test(pw[[b]], pw[[l]], paired = TRUE)),
   one_sample = ttest(t.test(x_t)),
-  welch_vas = ttest(t.test(chg(vas, other), chg(vas, reference_arm)))
+  welch_second = ttest(t.test(chg(vas, other), chg(vas, reference_arm)))
 )
 
 wt <- function(w) list(statistic = unname(w$statistic), p_value = w$p.value)
@@ -106,7 +113,7 @@ oneway <- function(w) {
        welch_f = unname(we$statistic), welch_df2 = unname(we$parameter[2]), welch_p = we$p.value,
        kruskal_h = unname(kw$statistic), kruskal_p = kw$p.value)
 }
-anova_golden <- list(nrs = oneway(nrs), vas = oneway(vas))
+anova_golden <- list(nrs = oneway(nrs), second = oneway(vas))
 
 # Responders: IMMPACT >= 30 % reduction on NRS at the last visit, non-responder imputation.
 resp30 <- function(w) { r <- (w[[b]] - w[[l]]) / w[[b]] >= 0.3 - 1e-9; r[is.na(r)] <- FALSE; r }
@@ -173,18 +180,19 @@ responders <- list(
 )
 
 # Onset and durability of IMMPACT-30 response on NRS (non-responder imputation), per arm.
+# Follow-up visits are numbered 1, 2, ... in time order; `first_day` is that number.
 fu <- visits[-1]
 onset <- list()
 for (a in arms) {
   w <- nrs[nrs$arm == a, ]
   R <- sapply(fu, function(v) { r <- (w[[b]] - w[[paste0("d", v)]]) / w[[b]] >= 0.3 - 1e-9; r })
-  first <- apply(R, 1, function(r) { i <- which(r %in% TRUE); if (length(i)) fu[i[1]] else NA })
+  first <- apply(R, 1, function(r) { i <- which(r %in% TRUE); if (length(i)) i[1] else NA })
   dur <- list()
   for (j in seq_along(fu)[-1]) {
-    fi <- match(first, fu)
+    fi <- first
     prior <- !is.na(fi) & fi < j
     still <- sum(R[prior, j] %in% TRUE)
-    dur[[length(dur) + 1]] <- list(day = fu[j], prior = sum(prior), still = still,
+    dur[[length(dur) + 1]] <- list(visit = fu[j], prior = sum(prior), still = still,
                                    missing = sum(is.na(R[prior, j])))
   }
   onset[[length(onset) + 1]] <- list(arm = a, first_day = first, n_ever = sum(!is.na(first)),
@@ -236,7 +244,7 @@ anc <- function(w, with_age) {
        contrast = as.character(ct$contrast), contrast_estimate = ct$estimate, contrast_se = ct$SE,
        contrast_t = ct$t.ratio, contrast_p = ct$p.value, contrast_lower = ct$lower.CL, contrast_upper = ct$upper.CL)
 }
-ancova <- list(nrs = anc(nrs, FALSE), nrs_age = anc(nrs, TRUE), vas = anc(vas, FALSE))
+ancova <- list(nrs = anc(nrs, FALSE), nrs_age = anc(nrs, TRUE), second = anc(vas, FALSE))
 
 out <- list(
   provenance = list(
@@ -246,7 +254,7 @@ out <- list(
                     metafor = as.character(packageVersion("metafor")),
                     jsonlite = as.character(packageVersion("jsonlite"))),
     date = as.character(Sys.Date()), script = "tests/reference/compare_golden.R", data = data_path),
-  arms = arms, reference = reference_arm, treatment = treat, other = other, visits = visits,
+  arms = arms, second_instrument = second, reference = reference_arm, treatment = treat, other = other, visits = visits,
   describe = desc, change_describe = change_desc, auc = auc, t_tests = ttests, wilcox = wilcox,
   anova = anova_golden, responders = responders, onset = onset, adjust = adjust,
   effect_size = effect, ancova = ancova
