@@ -164,11 +164,7 @@ fn run(args: &Args) -> Result<Analysis, Error> {
             .collect();
         onset.push(ArmOnset {
             arm: arm.clone(),
-            onset_and_durability: onset_and_durability(
-                &visit_days,
-                &evaluations,
-                args.missing,
-            )?,
+            onset_and_durability: onset_and_durability(&visit_days, &evaluations, args.missing)?,
         });
     }
     Ok(Analysis {
