@@ -6,7 +6,8 @@
 
 pub mod dist;
 mod refusal;
+pub mod survival;
 
-pub use refusal::{Outcome, Refusal, RefusalReason};
 #[allow(unused_imports)]
 pub(crate) use refusal::refuse;
+pub use refusal::{Outcome, Refusal, RefusalReason};
