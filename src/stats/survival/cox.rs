@@ -892,7 +892,18 @@ pub fn cox_ph(data: &CoxData<'_>, options: &CoxOptions) -> Result<Outcome<CoxFit
         }
     }
     let Some(ev) = converged else {
-        let large = pr.risk(&beta).0.iter().any(|e| e.abs() > 500.0);
+        // Out of iterations. A coefficient still stepping outward while its hazard ratio
+        // across the covariate's range already exceeds e^10 is diverging (monotone
+        // likelihood, e.g. an arm with no events), not merely slow.
+        let last = evaluate(&pr, &beta, ties);
+        let step = solve(&last.imat, &last.u).map(|(s, _)| s);
+        let diverging = (0..p).any(|j| {
+            let col = data.covariates.column(j);
+            let range = col.max() - col.min();
+            let outward = step.as_ref().is_some_and(|s| s[j] * beta[j] > 0.0);
+            outward && (beta[j] * range).abs() > 10.0
+        });
+        let large = diverging || pr.risk(&beta).0.iter().any(|e| e.abs() > 500.0);
         return Ok(if large {
             refuse(
                 RefusalReason::MonotoneLikelihood,

@@ -191,7 +191,7 @@ pub struct KaplanMeier {
 /// let status = [Status::Event, Status::Event, Status::Censored, Status::Event, Status::Censored];
 /// let km = kaplan_meier(&time, &status, &KaplanMeierOptions::default())?.into_result().unwrap();
 /// assert_eq!(km.n_risk, vec![5, 2, 1]);
-/// assert!((km.survival[1] - 0.2).abs() < 1e-12);
+/// assert!((km.survival[1] - 0.3).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 ///
@@ -388,7 +388,7 @@ impl KaplanMeier {
     /// # Ok::<(), pain_outcomes::Error>(())
     /// ```
     pub fn survival_at(&self, times: &[f64]) -> Result<Vec<SurvivalAt>> {
-        let z = z_for_level(self.confidence_level)?;
+        z_for_level(self.confidence_level)?;
         let last = self.time.last().copied().unwrap_or(0.0);
         let mut out = Vec::with_capacity(times.len());
         for &t in times {
@@ -414,14 +414,15 @@ impl KaplanMeier {
                 continue;
             }
             let row = if upto == 0 {
-                let (lo, hi) = pointwise_limits(1.0, Some(0.0), z, self.confidence_type);
+                // Before the first observed time the curve is exactly 1 with no uncertainty
+                // (R pads the limits with 1 there).
                 SurvivalAt {
                     time: t,
                     n_risk,
                     survival: Some(1.0),
                     std_err: Some(0.0),
-                    lower: lo,
-                    upper: hi,
+                    lower: Some(1.0),
+                    upper: Some(1.0),
                 }
             } else {
                 let k = upto - 1;
