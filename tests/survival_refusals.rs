@@ -109,3 +109,40 @@ fn results_serialize_without_nan() {
     assert!(json.contains("\"status\":\"computed\""));
     assert!(!json.contains("NaN") && !json.contains("inf"));
 }
+
+#[test]
+fn displays_print_r_like_summaries() {
+    let time = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+    let status = [E, E, C, E, E, C, E, E];
+    let arm = ["a", "b", "a", "b", "a", "b", "a", "b"];
+    let km = kaplan_meier(&time, &status, &KaplanMeierOptions::default())
+        .unwrap()
+        .into_result()
+        .unwrap();
+    assert!(km.to_string().contains("median"));
+    let lr = log_rank(&time, &status, &arm)
+        .unwrap()
+        .into_result()
+        .unwrap();
+    assert!(lr.to_string().contains("Chisq"));
+    let x = DMatrix::from_column_slice(8, 1, &[0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0]);
+    let data = CoxData::new(&time, &status, &x)
+        .unwrap()
+        .with_names(&["arm_b"])
+        .unwrap();
+    let fit = cox_ph(&data, &CoxOptions::default())
+        .unwrap()
+        .into_result()
+        .unwrap();
+    assert!(fit.to_string().contains("arm_b"));
+    let zph = cox_zph(&data, &fit, &ZphOptions::default())
+        .unwrap()
+        .into_result()
+        .unwrap();
+    assert!(zph.to_string().contains("GLOBAL"));
+    let d = rmst_difference(&time, &status, &arm, &"a", 7.0, 0.95)
+        .unwrap()
+        .into_result()
+        .unwrap();
+    assert!(d.to_string().contains("difference"));
+}
