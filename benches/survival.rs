@@ -3,6 +3,12 @@
 //! The data are simulated with a fixed seed and written to
 //! `target/survival_bench_1000000.csv`, so that `benches/survival_r.R` times R `survival` on the
 //! same file: `cargo bench --bench survival` then `Rscript benches/survival_r.R`.
+//!
+//! Only this crate's code is timed; when the release build of the heavy dependencies is not
+//! at hand, the same measurement can be made with only this crate optimised:
+//! `cargo bench --profile dev --config 'profile.dev.package.pain-outcomes.opt-level=3'
+//! --config 'profile.dev.package.pain-outcomes.debug-assertions=false'
+//! --config 'profile.dev.package.pain-outcomes.overflow-checks=false' --bench survival`.
 
 use std::hint::black_box;
 use std::io::Write;
