@@ -16,8 +16,6 @@
 //! # Ok::<(), pain_outcomes::Error>(())
 //! ```
 
-// The crate-wide `Error` is large (file locations); boxing it is a crate-level decision.
-#![allow(clippy::result_large_err)]
 // Numeric kernels walk several parallel arrays by index.
 #![allow(clippy::needless_range_loop)]
 
