@@ -6,6 +6,7 @@
 
 pub mod dist;
 mod refusal;
+pub mod survival;
 
 #[allow(unused_imports)]
 pub(crate) use refusal::refuse;
