@@ -5,6 +5,7 @@
 //! cargo run --release --example load_peak_memory -- --generate 1000000   # writes the file, prints its path
 //! /usr/bin/time -v target/release/examples/load_peak_memory PATH
 //! /usr/bin/time -v target/release/examples/load_peak_memory PATH --polars
+//! cargo run --example load_peak_memory    # no path: a generated 10^4-patient file
 //! ```
 
 use pain_outcomes::data::{LoadOptions, read_csv};
@@ -33,9 +34,20 @@ fn main() -> ExitCode {
             }
         };
     }
-    let Some(path) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: load_peak_memory PATH [--polars] | --generate N");
-        return ExitCode::FAILURE;
+    // with no path: a small generated file (10^4 patients), so the example runs as it is
+    let generated;
+    let path = match args.iter().find(|a| !a.starts_with("--")) {
+        Some(p) => p,
+        None => match contract_csv::ensure(10_000) {
+            Ok(p) => {
+                generated = p.display().to_string();
+                &generated
+            }
+            Err(e) => {
+                eprintln!("cannot write the default file: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
     };
     let start = Instant::now();
     if args.iter().any(|a| a == "--polars") {
