@@ -6,7 +6,9 @@
 //! [`ancova`](super::ancova). Nothing is computed twice: the numbers are the kernels' numbers.
 
 use super::ancova::{Ancova, AncovaOptions, ancova};
-use super::describe::{Describe, DescribeOptions, describe};
+use super::describe::{
+    Describe, DescribeOptions, MissingVisitPolicy, area_under_trajectory, describe,
+};
 use super::responders::{
     ComparisonOptions, Evaluation, IntercurrentStrategy, MissingPolicy, ResponderComparison,
     ResponderCounts, ResponderRate, ResponderRule, compare_responder_rates, count_responders,
@@ -496,4 +498,88 @@ pub fn ancova_at_visit(
         n_excluded,
         ancova: fit,
     })
+}
+
+/// Area under each patient's trajectory, summarized per arm.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ArmArea {
+    /// Arm label.
+    pub arm: String,
+    /// Patients in the arm.
+    pub n_patients: usize,
+    /// Patients without an area (no baseline, fewer than two points, or — under
+    /// [`MissingVisitPolicy::RequireComplete`] — a missed visit).
+    pub n_without_area: usize,
+    /// The time-averaged score (area / follow-up days) over patients with an area.
+    pub time_averaged_score: Outcome<Describe>,
+}
+
+/// Area under the trajectory per patient — trapezoids over the baseline (at day 0) and the
+/// observed visits at their actual days, divided by the follow-up length (the time-averaged
+/// score) — summarized per arm.
+///
+/// Missing visits follow `policy`: [`MissingVisitPolicy::SkipMissing`] joins the observed
+/// points across a gap; [`MissingVisitPolicy::RequireComplete`] gives no area to a patient with
+/// a missed visit. Either way the patients without an area are counted.
+///
+/// # Errors
+///
+/// As [`describe`] (an invalid confidence level).
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::data::read_csv_str;
+/// use pain_outcomes::stats::arms::area_by_arm;
+/// use pain_outcomes::stats::describe::MissingVisitPolicy;
+/// let csv = "patient_id,therapy,day,instrument,score\n\
+///            A,prp,0,nrs,8\nA,prp,90,nrs,4\nB,prp,0,nrs,6\nB,prp,90,nrs,6\n";
+/// let wide = read_csv_str(csv, "m.csv", &Default::default())?.cohort.wide("nrs")?;
+/// let areas = area_by_arm(&wide, MissingVisitPolicy::SkipMissing, &Default::default())?;
+/// let mean = areas[0].time_averaged_score.computed().unwrap().mean;
+/// assert!((mean - 6.0).abs() < 1e-12); // A: (8+4)/2 = 6, B: 6
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn area_by_arm(
+    table: &WideTable,
+    policy: MissingVisitPolicy,
+    options: &DescribeOptions,
+) -> Result<Vec<ArmArea>> {
+    let nv = table.n_visits();
+    let mut out = Vec::new();
+    for (a, rows) in members(table).iter().enumerate() {
+        let mut values = Vec::with_capacity(rows.len());
+        let mut without = 0;
+        for &r in rows {
+            let Some(base) = table.baseline[r] else {
+                without += 1;
+                continue;
+            };
+            if policy == MissingVisitPolicy::RequireComplete
+                && (0..nv).any(|v| table.score(r, v).is_none())
+            {
+                without += 1;
+                continue;
+            }
+            let mut days = vec![0.0];
+            let mut scores = vec![Some(base)];
+            for v in 0..nv {
+                if let (Some(s), Some(d)) = (table.score(r, v), table.days[r * nv + v]) {
+                    days.push(f64::from(d));
+                    scores.push(Some(s));
+                }
+            }
+            match area_under_trajectory(&days, &scores, MissingVisitPolicy::SkipMissing)? {
+                Outcome::Computed(area) => values.push(Some(area.normalized_area)),
+                Outcome::Refused(_) => without += 1,
+            }
+        }
+        out.push(ArmArea {
+            arm: table.arms.get(a).cloned().unwrap_or_default(),
+            n_patients: rows.len(),
+            n_without_area: without,
+            time_averaged_score: describe(&values, options)?,
+        });
+    }
+    Ok(out)
 }
