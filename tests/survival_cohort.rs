@@ -524,3 +524,53 @@ fn loss_of_response_on_disc_cohort_matches_r_derivation_and_survival() {
     }
     check_analysis(&cohort, &lor.data, c, "disc loss of response");
 }
+
+fn small_cohort(events: &str) -> Cohort {
+    let mut a = String::from("patient_id,therapy,day,instrument,score\n");
+    for i in 0..10 {
+        let arm = if i % 2 == 0 { "prp" } else { "usual_care" };
+        a += &format!("P{i},{arm},0,nrs,7\nP{i},{arm},{},nrs,5\n", 100 + 30 * i);
+    }
+    let e = format!("patient_id,event,day,detail,grade\n{events}");
+    pain_outcomes::data::read_csv_texts(&a, None, Some(&e), &Default::default())
+        .unwrap()
+        .cohort
+}
+
+#[test]
+fn analysis_refuses_cox_for_an_arm_without_events_or_no_events_at_all() {
+    // surgeries only in the prp arm: the prp coefficient diverges (monotone likelihood)
+    let cohort = small_cohort("P0,surgery,50,x,\nP2,surgery,90,x,\nP4,surgery,120,x,\n");
+    let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
+    let r = analyse_time_to_event(&cohort, &data, &TimeToEventOptions::default()).unwrap();
+    assert_eq!(
+        r.cox.fit.refusal().map(|x| x.reason),
+        Some(RefusalReason::MonotoneLikelihood)
+    );
+    assert!(r.cox.proportional_hazards.is_none());
+    assert_eq!(r.arms[0].follow_up.total_events(), 3);
+    // no surgery at all: every patient censored
+    let cohort = small_cohort("");
+    let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
+    let r = analyse_time_to_event(&cohort, &data, &TimeToEventOptions::default()).unwrap();
+    assert_eq!(
+        r.cox.fit.refusal().map(|x| x.reason),
+        Some(RefusalReason::NoEvents)
+    );
+}
+
+#[test]
+fn analysis_rejects_unknown_reference_arm_and_bad_tau() {
+    let cohort = small_cohort("P1,surgery,50,x,\nP2,surgery,90,x,\n");
+    let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
+    for options in [
+        TimeToEventOptions::default().with_reference_arm("placebo"),
+        TimeToEventOptions::default().with_tau(-1.0),
+        TimeToEventOptions::default().with_tau(f64::NAN),
+        TimeToEventOptions::default().with_confidence_level(1.5),
+    ] {
+        let err = analyse_time_to_event(&cohort, &data, &options).unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+    }
+    assert!(cohort.time_to_event(EventEndpoint::LossOfResponse).is_err());
+}
