@@ -9,16 +9,20 @@
 //! Prints, per arm × visit, n, mean, SD and 95 % CI of the score and of the change from
 //! baseline; responder rates (IMMPACT ≥ 30 %, ≥ 50 %, and the instrument's minimal important
 //! change when one is published) with each arm versus the reference arm; and an ANCOVA of the
-//! last visit on arm and baseline. Any load error prints the typed error and exits with
+//! last visit on arm and baseline; when the cohort has surgeries in its events, time to surgery:
+//! Kaplan–Meier medians and Cox hazard ratios versus the reference arm. Any load error prints the typed error and exits with
 //! status 1.
 
-use pain_outcomes::data::{CsvFiles, LoadOptions, LoadReport, read_csv_files};
+use pain_outcomes::data::{CsvFiles, EventEndpoint, LoadOptions, LoadReport, read_csv_files};
 use pain_outcomes::stats::ancova::AncovaOptions;
 use pain_outcomes::stats::arms::{
     AncovaAtVisit, ArmVisitSummary, ResponderAnalysisOptions, ResponderTable, RuleChoice,
     ancova_at_visit, describe_by_arm_and_visit, responders_by_arm_and_visit,
 };
 use pain_outcomes::stats::describe::{Describe, DescribeOptions};
+use pain_outcomes::stats::time_to_event::{
+    TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event,
+};
 use pain_outcomes::{Error, Outcome};
 use std::process::ExitCode;
 
@@ -83,6 +87,8 @@ struct Comparison {
     trajectories: Vec<ArmVisitSummary>,
     responders: Vec<ResponderTable>,
     ancova_last_visit: AncovaAtVisit,
+    /// Time to surgery (absent when the cohort records no surgery).
+    time_to_surgery: Option<TimeToEventAnalysis>,
 }
 
 fn run(args: &Args) -> Result<Comparison, Error> {
@@ -134,7 +140,22 @@ fn run(args: &Args) -> Result<Comparison, Error> {
         last,
         &AncovaOptions::default().with_reference_arm(&reference_arm),
     )?;
+    let has_surgery = cohort
+        .events()
+        .iter()
+        .any(|e| e.kind == pain_outcomes::domain::EventKind::Surgery);
+    let time_to_surgery = if has_surgery {
+        let data = cohort.time_to_event(EventEndpoint::Surgery)?;
+        Some(analyse_time_to_event(
+            cohort,
+            &data,
+            &TimeToEventOptions::default().with_reference_arm(&reference_arm),
+        )?)
+    } else {
+        None
+    };
     Ok(Comparison {
+        time_to_surgery,
         load_report: loaded.report,
         instrument: wide.instrument.code.clone(),
         reference_arm,
@@ -226,6 +247,65 @@ fn print_text(c: &Comparison) {
     match &a.ancova {
         Outcome::Computed(fit) => println!("{fit}"),
         Outcome::Refused(r) => println!("  {r}"),
+    }
+    if let Some(t) = &c.time_to_surgery {
+        print_time_to_surgery(t);
+    }
+}
+
+fn print_time_to_surgery(t: &TimeToEventAnalysis) {
+    let opt = |x: Option<f64>| x.map_or_else(|| "NA".to_string(), |v| format!("{v:.0}"));
+    println!();
+    println!(
+        "time to surgery (days; censored at withdrawal, last contact or last assessment); vs {}",
+        t.reference_arm
+    );
+    println!(
+        "{:<28} {:>9} {:>26}   {:>26} {:>10}",
+        "arm", "events/n", "KM median [95% CI]", "Cox HR [95% CI]", "p"
+    );
+    let fit = t.cox.fit.computed();
+    for a in &t.arms {
+        let median = match &a.kaplan_meier {
+            Outcome::Computed(k) => format!(
+                "{} [{}, {}]",
+                opt(k.median.estimate),
+                opt(k.median.lower),
+                opt(k.median.upper)
+            ),
+            Outcome::Refused(r) => r.reason.code().to_string(),
+        };
+        let (hr, p) = if a.arm == t.reference_arm {
+            ("reference".to_string(), String::new())
+        } else {
+            let name = format!("arm{}", a.arm);
+            match (fit, &t.cox.fit) {
+                (Some(f), _) => match f.coefficients.iter().find(|c| c.name == name) {
+                    Some(c) => (
+                        format!(
+                            "{:.2} [{:.2}, {:.2}]",
+                            c.hazard_ratio, c.confidence_interval.0, c.confidence_interval.1
+                        ),
+                        format!("{:.2e}", c.p_value),
+                    ),
+                    None => ("-".to_string(), String::new()),
+                },
+                (None, Outcome::Refused(r)) => (r.reason.code().to_string(), String::new()),
+                (None, _) => (String::new(), String::new()),
+            }
+        };
+        println!(
+            "{:<28} {:>9} {:>26}   {:>26} {:>10}",
+            a.arm,
+            format!("{}/{}", a.follow_up.total_events(), a.n),
+            median,
+            hr,
+            p
+        );
+    }
+    match &t.log_rank {
+        Outcome::Computed(l) => println!("log-rank test: {}", l.test),
+        Outcome::Refused(r) => println!("log-rank test: {r}"),
     }
 }
 

@@ -4,13 +4,18 @@ use super::cohort::Cohort;
 use crate::domain::EventKind;
 use crate::error::{Error, Result};
 
-/// A time-to-event endpoint read from the events file.
+/// A time-to-event endpoint.
+///
+/// Surgery and rescue medication are read from the events file with
+/// [`Cohort::time_to_event`]. Loss of response needs a responder rule and an instrument, and is
+/// derived from the assessments by `pain_outcomes::stats::time_to_event::time_to_loss_of_response`.
 ///
 /// # Examples
 ///
 /// ```
 /// use pain_outcomes::data::EventEndpoint;
-/// assert_eq!(EventEndpoint::Surgery.event_kind().to_string(), "surgery");
+/// assert_eq!(EventEndpoint::Surgery.event_kind().unwrap().to_string(), "surgery");
+/// assert_eq!(EventEndpoint::LossOfResponse.event_kind(), None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -20,15 +25,42 @@ pub enum EventEndpoint {
     Surgery,
     /// Time to the first rescue medication.
     RescueMedication,
+    /// Time to the first visit after a response at which the responder rule fails (derived from
+    /// the assessments, not from one event kind).
+    LossOfResponse,
 }
 
 impl EventEndpoint {
-    /// The event kind that ends follow-up with an event.
-    pub fn event_kind(self) -> EventKind {
+    /// The event kind that ends follow-up with an event (`None` for
+    /// [`EventEndpoint::LossOfResponse`], which is derived from the assessments).
+    pub fn event_kind(self) -> Option<EventKind> {
         match self {
-            EventEndpoint::Surgery => EventKind::Surgery,
-            EventEndpoint::RescueMedication => EventKind::RescueMedication,
+            EventEndpoint::Surgery => Some(EventKind::Surgery),
+            EventEndpoint::RescueMedication => Some(EventKind::RescueMedication),
+            EventEndpoint::LossOfResponse => None,
         }
+    }
+
+    /// Short label (`surgery`, `rescue_medication`, `loss_of_response`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::data::EventEndpoint;
+    /// assert_eq!(EventEndpoint::LossOfResponse.label(), "loss_of_response");
+    /// ```
+    pub fn label(self) -> &'static str {
+        match self {
+            EventEndpoint::Surgery => "surgery",
+            EventEndpoint::RescueMedication => "rescue_medication",
+            EventEndpoint::LossOfResponse => "loss_of_response",
+        }
+    }
+}
+
+impl std::fmt::Display for EventEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
     }
 }
 
@@ -39,6 +71,7 @@ impl EventEndpoint {
 /// ```
 /// use pain_outcomes::data::TimeEnd;
 /// assert!(TimeEnd::Event.is_event());
+/// assert!(TimeEnd::IntercurrentEvent.is_event());
 /// assert!(!TimeEnd::Withdrawal.is_event());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -51,14 +84,36 @@ pub enum TimeEnd {
     Withdrawal,
     /// Censored at the recorded last contact.
     LastContact,
-    /// Censored at the last assessment (end of follow-up).
+    /// Censored at the last assessment (end of follow-up). For loss of response: the last
+    /// visit at which the patient was still a responder.
     LastAssessment,
+    /// An intercurrent event (surgery or rescue medication) counted as the endpoint event
+    /// (composite strategy, ICH E9(R1)); used by loss of response only.
+    IntercurrentEvent,
 }
 
 impl TimeEnd {
-    /// Whether this is the endpoint event (not a censoring).
+    /// Whether this counts as the endpoint event (not a censoring).
     pub fn is_event(self) -> bool {
-        matches!(self, TimeEnd::Event)
+        matches!(self, TimeEnd::Event | TimeEnd::IntercurrentEvent)
+    }
+
+    /// Short label (`event`, `withdrawal`, `last_contact`, `last_assessment`,
+    /// `intercurrent_event`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(pain_outcomes::data::TimeEnd::Withdrawal.label(), "withdrawal");
+    /// ```
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeEnd::Event => "event",
+            TimeEnd::Withdrawal => "withdrawal",
+            TimeEnd::LastContact => "last_contact",
+            TimeEnd::LastAssessment => "last_assessment",
+            TimeEnd::IntercurrentEvent => "intercurrent_event",
+        }
     }
 }
 
@@ -118,7 +173,9 @@ impl Cohort {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] when the cohort has no patients.
+    /// [`Error::InvalidArgument`] when the cohort has no patients, or for
+    /// [`EventEndpoint::LossOfResponse`] (it needs a responder rule: use
+    /// `pain_outcomes::stats::time_to_event::time_to_loss_of_response`).
     pub fn time_to_event(&self, endpoint: EventEndpoint) -> Result<TimeToEventData> {
         if self.n_patients() == 0 {
             return Err(Error::invalid_argument(
@@ -126,7 +183,13 @@ impl Cohort {
                 "the cohort has no patients",
             ));
         }
-        let kind = endpoint.event_kind();
+        let Some(kind) = endpoint.event_kind() else {
+            return Err(Error::invalid_argument(
+                "endpoint",
+                "loss of response needs an instrument and a responder rule: use \
+                 stats::time_to_event::time_to_loss_of_response",
+            ));
+        };
         let mut out = TimeToEventData {
             endpoint,
             arms: self.arm_labels.clone(),

@@ -20,3 +20,4 @@ pub mod effect_size;
 pub mod onset;
 pub mod responders;
 pub mod tests;
+pub mod time_to_event;

@@ -1,0 +1,576 @@
+//! Time-to-event analyses of the bundled cohorts against R `survival` (goldens in
+//! tests/golden/survival_cohort.json, made by tests/reference/survival_cohort.R, which derives
+//! the times independently from the documented rules).
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::tol::{ITERATIVE, R_PRINTED, assert_close};
+use pain_outcomes::data::{CsvFiles, EventEndpoint, LoadOptions, TimeToEventData, read_csv_files};
+use pain_outcomes::stats::arms::RuleChoice;
+use pain_outcomes::stats::time_to_event::{
+    Clustering, CoxCovariate, LossOfResponseOptions, Stratification, TimeToEventOptions,
+    analyse_time_to_event, time_to_loss_of_response,
+};
+use pain_outcomes::{Cohort, CoxFit};
+use pain_outcomes::{Outcome, RefusalReason};
+use serde_json::Value;
+
+fn golden() -> Value {
+    let path = format!(
+        "{}/tests/golden/survival_cohort.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn case<'a>(g: &'a Value, name: &str) -> &'a Value {
+    g["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()
+}
+
+fn load(name: &str) -> Cohort {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/");
+    let files =
+        CsvFiles::new(format!("{dir}{name}.csv")).with_events(format!("{dir}{name}_events.csv"));
+    read_csv_files(&files, &LoadOptions::default())
+        .unwrap()
+        .cohort
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap()
+}
+
+fn assert_opt(what: &str, got: Option<f64>, reference: Option<f64>, tol: f64) {
+    match (got, reference) {
+        (Some(a), Some(b)) => assert_close(what, a, b, tol),
+        (None, None) => {}
+        _ => panic!("{what}: got {got:?}, reference {reference:?}"),
+    }
+}
+
+/// The derived (time, status, end) of every patient equals R's derivation from the rules text.
+fn assert_derived_match(cohort: &Cohort, data: &TimeToEventData, reference: &Value, label: &str) {
+    let ids = reference["patient_id"].as_array().unwrap();
+    assert_eq!(data.time.len(), ids.len(), "{label}: number of patients");
+    let mut ours: HashMap<String, (i64, bool, &'static str)> = HashMap::new();
+    for i in 0..data.time.len() {
+        let id = cohort.patients()[data.patients[i]].id.to_string();
+        ours.insert(
+            id,
+            (
+                data.time[i].round() as i64,
+                data.end[i].is_event(),
+                data.end[i].label(),
+            ),
+        );
+    }
+    for (k, id) in ids.iter().enumerate() {
+        let id = id.as_str().unwrap();
+        let (t, e, end) = ours
+            .get(id)
+            .unwrap_or_else(|| panic!("{label}: {id} missing"));
+        assert_eq!(
+            *t,
+            reference["time"][k].as_i64().unwrap(),
+            "{label} {id}: time"
+        );
+        assert_eq!(
+            *e,
+            reference["status"][k].as_i64().unwrap() == 1,
+            "{label} {id}: status"
+        );
+        assert_eq!(
+            *end,
+            reference["end"][k].as_str().unwrap(),
+            "{label} {id}: end"
+        );
+    }
+}
+
+fn check_cox(fit: &CoxFit, r: &Value, label: &str) {
+    let names: Vec<&str> = r["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(fit.coefficients.len(), names.len(), "{label}: coefficients");
+    for (k, name) in names.iter().enumerate() {
+        let c = fit
+            .coefficients
+            .iter()
+            .find(|c| c.name == *name)
+            .unwrap_or_else(|| panic!("{label}: no coefficient {name}"));
+        let w = format!("{label} {name}");
+        assert_close(
+            &format!("{w} coef"),
+            c.estimate,
+            f(&r["coef"][k]),
+            ITERATIVE,
+        );
+        assert_close(&format!("{w} se"), c.std_err, f(&r["se"][k]), ITERATIVE);
+        if let Some(ns) = r["naive_se"].as_array() {
+            assert_close(
+                &format!("{w} naive se"),
+                c.naive_std_err.unwrap(),
+                f(&ns[k]),
+                ITERATIVE,
+            );
+        }
+        assert_close(&format!("{w} z"), c.z, f(&r["z"][k]), ITERATIVE);
+        assert_close(&format!("{w} p"), c.p_value, f(&r["p"][k]), ITERATIVE);
+        assert_close(
+            &format!("{w} HR lower"),
+            c.confidence_interval.0,
+            f(&r["hr_lower"][k]),
+            ITERATIVE,
+        );
+        assert_close(
+            &format!("{w} HR upper"),
+            c.confidence_interval.1,
+            f(&r["hr_upper"][k]),
+            ITERATIVE,
+        );
+    }
+    assert_close(
+        &format!("{label} loglik0"),
+        fit.log_likelihood_null,
+        f(&r["loglik"][0]),
+        ITERATIVE,
+    );
+    assert_close(
+        &format!("{label} loglik"),
+        fit.log_likelihood,
+        f(&r["loglik"][1]),
+        ITERATIVE,
+    );
+    for (what, got, key) in [
+        ("LR", &fit.likelihood_ratio, "lr"),
+        ("Wald", &fit.wald, "wald"),
+        ("score", &fit.score, "score"),
+    ] {
+        assert_close(
+            &format!("{label} {what}"),
+            got.statistic,
+            f(&r[key]),
+            ITERATIVE,
+        );
+        assert_close(
+            &format!("{label} {what} p"),
+            got.p_value,
+            f(&r[&format!("{key}_p")]),
+            ITERATIVE,
+        );
+    }
+    match r["robust_score"].as_f64() {
+        Some(rs) => assert_close(
+            &format!("{label} robust score"),
+            fit.robust_score.as_ref().unwrap().statistic,
+            rs,
+            ITERATIVE,
+        ),
+        None => assert!(fit.robust_score.is_none(), "{label}: robust score"),
+    }
+    assert_eq!(fit.n as f64, f(&r["n"]), "{label}: n");
+    assert_eq!(fit.n_events as f64, f(&r["nevent"]), "{label}: events");
+}
+
+/// Runs every analysis of one golden case on `data` and compares all numbers.
+fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &str) {
+    let a = &g["analysis"];
+    let reference = a["reference"].as_str().unwrap();
+    let times: Vec<f64> = a["times"].as_array().unwrap().iter().map(f).collect();
+    let base = TimeToEventOptions::default()
+        .with_reference_arm(reference)
+        .with_tau(f(&a["tau"]))
+        .with_survival_times(times.clone());
+    let variants = [
+        ("arm", base.clone()),
+        (
+            "arm_age_severity",
+            base.clone()
+                .with_covariates(vec![CoxCovariate::Age, CoxCovariate::Severity]),
+        ),
+        (
+            "arm_strata_site",
+            base.clone().with_stratification(Stratification::Site),
+        ),
+        (
+            "arm_cluster_site",
+            base.clone().with_clustering(Clustering::Site),
+        ),
+    ];
+    for (name, options) in variants {
+        let result = analyse_time_to_event(cohort, data, &options).unwrap();
+        let r = a["cox"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap();
+        let w = format!("{label} cox {name}");
+        let eigen: Vec<f64> = r["var_eigenvalues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(f)
+            .collect();
+        let (lo, hi) = eigen
+            .iter()
+            .fold((f64::INFINITY, 0f64), |(a, b), &e| (a.min(e), b.max(e)));
+        if lo <= 1e-12 * hi {
+            // R's variance is singular (here: 5 site clusters for 5 arm coefficients); R still
+            // prints SEs from it, the crate refuses.
+            assert_eq!(
+                result.cox.fit.refusal().map(|x| x.reason),
+                Some(RefusalReason::NotPositiveDefinite),
+                "{w}"
+            );
+            continue;
+        }
+        let fit = result
+            .cox
+            .fit
+            .computed()
+            .unwrap_or_else(|| panic!("{w}: {:?}", result.cox.fit.refusal()));
+        check_cox(fit, r, &w);
+        let zph = result
+            .cox
+            .proportional_hazards
+            .as_ref()
+            .unwrap()
+            .computed()
+            .unwrap();
+        let chisq = r["zph"]["chisq"].as_array().unwrap();
+        assert_eq!(zph.terms.len() + 1, chisq.len(), "{w}: zph rows");
+        for (k, t) in zph.terms.iter().enumerate() {
+            assert_close(
+                &format!("{w} zph {}", t.name),
+                t.test.statistic,
+                f(&chisq[k]),
+                ITERATIVE,
+            );
+            assert_close(
+                &format!("{w} zph p {}", t.name),
+                t.test.p_value,
+                f(&r["zph"]["p"][k]),
+                ITERATIVE,
+            );
+        }
+        assert_close(
+            &format!("{w} zph global"),
+            zph.global.statistic,
+            f(chisq.last().unwrap()),
+            ITERATIVE,
+        );
+
+        if name == "arm_strata_site" {
+            let lr = result
+                .log_rank_stratified
+                .as_ref()
+                .unwrap()
+                .computed()
+                .unwrap();
+            let rl = &a["log_rank_site"];
+            assert_close(
+                &format!("{label} stratified log-rank"),
+                lr.test.statistic,
+                f(&rl["chisq"]),
+                R_PRINTED,
+            );
+            assert_close(
+                &format!("{label} stratified log-rank p"),
+                lr.test.p_value,
+                f(&rl["p"]),
+                R_PRINTED,
+            );
+        }
+        if name != "arm" {
+            continue;
+        }
+        // log-rank
+        let lr = result.log_rank.computed().unwrap();
+        let rl = &a["log_rank"];
+        assert_close(
+            &format!("{label} log-rank"),
+            lr.test.statistic,
+            f(&rl["chisq"]),
+            R_PRINTED,
+        );
+        assert_close(
+            &format!("{label} log-rank p"),
+            lr.test.p_value,
+            f(&rl["p"]),
+            R_PRINTED,
+        );
+        assert_eq!(lr.test.df as f64, f(&rl["df"]));
+        for (k, grp) in rl["groups"].as_array().unwrap().iter().enumerate() {
+            let j = lr.groups.iter().position(|x| x == grp).unwrap();
+            assert_close(
+                &format!("{label} O {grp}"),
+                lr.observed[j],
+                f(&rl["observed"][k]),
+                R_PRINTED,
+            );
+            assert_close(
+                &format!("{label} E {grp}"),
+                lr.expected[j],
+                f(&rl["expected"][k]),
+                R_PRINTED,
+            );
+        }
+        // Kaplan-Meier, survival at chosen days, RMST per arm
+        for rk in a["km"].as_array().unwrap() {
+            let arm = rk["arm"].as_str().unwrap();
+            let s = result.arms.iter().find(|x| x.arm == arm).unwrap();
+            let w = format!("{label} {arm}");
+            assert_eq!(s.n as f64, f(&rk["n"]), "{w}: n");
+            assert_eq!(
+                s.follow_up.total_events() as f64,
+                f(&rk["events"]),
+                "{w}: events"
+            );
+            let km = s.kaplan_meier.computed().unwrap();
+            let rt = rk["time"].as_array().unwrap();
+            assert_eq!(km.time.len(), rt.len(), "{w}: times");
+            for k in 0..rt.len() {
+                let wk = format!("{w} row {k}");
+                assert_close(&format!("{wk} time"), km.time[k], f(&rt[k]), R_PRINTED);
+                assert_eq!(km.n_risk[k] as f64, f(&rk["n_risk"][k]), "{wk} n.risk");
+                assert_eq!(km.n_event[k] as f64, f(&rk["n_event"][k]), "{wk} n.event");
+                assert_eq!(
+                    km.n_censor[k] as f64,
+                    f(&rk["n_censor"][k]),
+                    "{wk} n.censor"
+                );
+                assert_close(
+                    &format!("{wk} surv"),
+                    km.survival[k],
+                    f(&rk["surv"][k]),
+                    R_PRINTED,
+                );
+                assert_opt(
+                    &format!("{wk} std.err"),
+                    km.std_err_log[k],
+                    rk["std_err"][k].as_f64(),
+                    R_PRINTED,
+                );
+                assert_opt(
+                    &format!("{wk} lower"),
+                    km.lower[k],
+                    rk["lower"][k].as_f64(),
+                    R_PRINTED,
+                );
+                assert_opt(
+                    &format!("{wk} upper"),
+                    km.upper[k],
+                    rk["upper"][k].as_f64(),
+                    R_PRINTED,
+                );
+            }
+            assert_opt(
+                &format!("{w} median"),
+                km.median.estimate,
+                rk["median"].as_f64(),
+                R_PRINTED,
+            );
+            assert_opt(
+                &format!("{w} median LCL"),
+                km.median.lower,
+                rk["median_lower"].as_f64(),
+                R_PRINTED,
+            );
+            assert_opt(
+                &format!("{w} median UCL"),
+                km.median.upper,
+                rk["median_upper"].as_f64(),
+                R_PRINTED,
+            );
+            // R's summary(times = ) drops times beyond the last observation; ours says None
+            let at = &rk["at"];
+            let r_times: Vec<f64> = at["times"].as_array().unwrap().iter().map(f).collect();
+            assert_eq!(s.survival_at.len(), times.len());
+            for row in &s.survival_at {
+                match r_times.iter().position(|t| (t - row.time).abs() < 1e-9) {
+                    Some(k) => {
+                        let wk = format!("{w} at {}", row.time);
+                        assert_eq!(row.n_risk as f64, f(&at["n_risk"][k]), "{wk} n.risk");
+                        assert_opt(
+                            &format!("{wk} surv"),
+                            row.survival,
+                            at["surv"][k].as_f64(),
+                            R_PRINTED,
+                        );
+                        assert_opt(
+                            &format!("{wk} se"),
+                            row.std_err,
+                            at["std_err"][k].as_f64(),
+                            R_PRINTED,
+                        );
+                        assert_opt(
+                            &format!("{wk} lower"),
+                            row.lower,
+                            at["lower"][k].as_f64(),
+                            R_PRINTED,
+                        );
+                        assert_opt(
+                            &format!("{wk} upper"),
+                            row.upper,
+                            at["upper"][k].as_f64(),
+                            R_PRINTED,
+                        );
+                    }
+                    None => assert!(row.survival.is_none(), "{w} at {}", row.time),
+                }
+            }
+            let rmst = s.rmst.as_ref().unwrap().computed().unwrap();
+            assert_close(
+                &format!("{w} rmean"),
+                rmst.estimate,
+                f(&rk["rmst"]),
+                R_PRINTED,
+            );
+            assert_close(
+                &format!("{w} se(rmean)"),
+                rmst.std_err,
+                f(&rk["rmst_se"]),
+                R_PRINTED,
+            );
+        }
+        // RMST differences versus the reference
+        let diffs = a["rmst_difference"].as_array().unwrap();
+        assert_eq!(result.rmst_differences.len(), diffs.len());
+        for rd in diffs {
+            let arm = rd["arm"].as_str().unwrap();
+            let d = result
+                .rmst_differences
+                .iter()
+                .filter_map(Outcome::computed)
+                .find(|d| d.arm == arm)
+                .unwrap();
+            let w = format!("{label} {arm} vs {reference}");
+            assert_eq!(d.reference, reference);
+            for (what, got, key) in [
+                ("difference", d.difference, "difference"),
+                ("se", d.std_err, "std_err"),
+                ("lower", d.confidence_interval.0, "lower"),
+                ("upper", d.confidence_interval.1, "upper"),
+                ("p", d.p_value, "p_value"),
+            ] {
+                assert_close(&format!("{w} RMST {what}"), got, f(&rd[key]), R_PRINTED);
+            }
+        }
+    }
+}
+
+#[test]
+fn time_to_surgery_on_disc_cohort_matches_r_derivation_and_survival() {
+    let g = golden();
+    let cohort = load("disc_degeneration");
+    let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
+    let c = case(&g, "disc_surgery");
+    assert_derived_match(&cohort, &data, &c["derived"], "disc surgery");
+    check_analysis(&cohort, &data, c, "disc surgery");
+}
+
+#[test]
+fn time_to_rescue_on_disc_cohort_matches_r_derivation_and_survival() {
+    let g = golden();
+    let cohort = load("disc_degeneration");
+    let data = cohort
+        .time_to_event(EventEndpoint::RescueMedication)
+        .unwrap();
+    let c = case(&g, "disc_rescue");
+    assert_derived_match(&cohort, &data, &c["derived"], "disc rescue");
+    check_analysis(&cohort, &data, c, "disc rescue");
+}
+
+#[test]
+fn time_to_surgery_on_knee_trial_matches_r_derivation_and_survival() {
+    let g = golden();
+    let cohort = load("knee_oa_trial");
+    let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
+    let c = case(&g, "knee_surgery");
+    assert_derived_match(&cohort, &data, &c["derived"], "knee surgery");
+    check_analysis(&cohort, &data, c, "knee surgery");
+}
+
+#[test]
+fn loss_of_response_on_disc_cohort_matches_r_derivation_and_survival() {
+    let g = golden();
+    let cohort = load("disc_degeneration");
+    let wide = cohort.wide("nrs").unwrap();
+    let rule = RuleChoice::Immpact30.rule(&wide.instrument, None).unwrap();
+    let lor =
+        time_to_loss_of_response(&cohort, &wide, &rule, &LossOfResponseOptions::default()).unwrap();
+    let c = case(&g, "disc_loss_of_response_nrs_immpact30");
+    assert_derived_match(&cohort, &lor.data, &c["derived"], "disc loss of response");
+    for e in c["excluded"].as_array().unwrap() {
+        let arm = e["arm"].as_str().unwrap();
+        let ours = lor.excluded.iter().find(|x| x.arm == arm).unwrap();
+        assert_eq!(ours.no_baseline as f64, f(&e["no_baseline"]), "{arm}");
+        assert_eq!(
+            ours.never_responded as f64,
+            f(&e["never_responded"]),
+            "{arm}"
+        );
+    }
+    check_analysis(&cohort, &lor.data, c, "disc loss of response");
+}
+
+fn small_cohort(events: &str) -> Cohort {
+    let mut a = String::from("patient_id,therapy,day,instrument,score\n");
+    for i in 0..10 {
+        let arm = if i % 2 == 0 { "prp" } else { "usual_care" };
+        a += &format!("P{i},{arm},0,nrs,7\nP{i},{arm},{},nrs,5\n", 100 + 30 * i);
+    }
+    let e = format!("patient_id,event,day,detail,grade\n{events}");
+    pain_outcomes::data::read_csv_texts(&a, None, Some(&e), &Default::default())
+        .unwrap()
+        .cohort
+}
+
+#[test]
+fn analysis_refuses_cox_for_an_arm_without_events_or_no_events_at_all() {
+    // surgeries only in the prp arm: the prp coefficient diverges (monotone likelihood)
+    let cohort = small_cohort("P0,surgery,50,x,\nP2,surgery,90,x,\nP4,surgery,120,x,\n");
+    let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
+    let r = analyse_time_to_event(&cohort, &data, &TimeToEventOptions::default()).unwrap();
+    assert_eq!(
+        r.cox.fit.refusal().map(|x| x.reason),
+        Some(RefusalReason::MonotoneLikelihood)
+    );
+    assert!(r.cox.proportional_hazards.is_none());
+    assert_eq!(r.arms[0].follow_up.total_events(), 3);
+    // no surgery at all: every patient censored
+    let cohort = small_cohort("");
+    let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
+    let r = analyse_time_to_event(&cohort, &data, &TimeToEventOptions::default()).unwrap();
+    assert_eq!(
+        r.cox.fit.refusal().map(|x| x.reason),
+        Some(RefusalReason::NoEvents)
+    );
+}
+
+#[test]
+fn analysis_rejects_unknown_reference_arm_and_bad_tau() {
+    let cohort = small_cohort("P1,surgery,50,x,\nP2,surgery,90,x,\n");
+    let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
+    for options in [
+        TimeToEventOptions::default().with_reference_arm("placebo"),
+        TimeToEventOptions::default().with_tau(-1.0),
+        TimeToEventOptions::default().with_tau(f64::NAN),
+        TimeToEventOptions::default().with_confidence_level(1.5),
+    ] {
+        let err = analyse_time_to_event(&cohort, &data, &options).unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+    }
+    assert!(cohort.time_to_event(EventEndpoint::LossOfResponse).is_err());
+}
