@@ -254,7 +254,7 @@ fn print_text(c: &Comparison) {
 }
 
 fn print_time_to_surgery(t: &TimeToEventAnalysis) {
-    let opt = |x: Option<f64>| x.map_or_else(|| "NA".to_string(), |v| format!("{v:.0}"));
+    let opt = |x: Option<f64>| x.map_or_else(|| "not reached".to_string(), |v| format!("{v:.0}"));
     println!();
     println!(
         "time to surgery (days; censored at withdrawal, last contact or last assessment); vs {}",

@@ -922,7 +922,7 @@ fn cox_analysis(
 }
 
 fn opt(x: Option<f64>, digits: usize) -> String {
-    x.map_or_else(|| "NA".to_string(), |v| format!("{v:.digits$}"))
+    x.map_or_else(|| "not reached".to_string(), |v| format!("{v:.digits$}"))
 }
 
 impl fmt::Display for TimeToEventAnalysis {
