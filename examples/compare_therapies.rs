@@ -254,10 +254,11 @@ fn print_text(c: &Comparison) {
 }
 
 fn print_time_to_surgery(t: &TimeToEventAnalysis) {
-    let opt = |x: Option<f64>| x.map_or_else(|| "not reached".to_string(), |v| format!("{v:.0}"));
+    // a limit that survival never crosses is "NR" (not reached), as in journal tables
+    let opt = |x: Option<f64>| x.map_or_else(|| "NR".to_string(), |v| format!("{v:.0}"));
     println!();
     println!(
-        "time to surgery (days; censored at withdrawal, last contact or last assessment); vs {}",
+        "time to surgery (days; censored at withdrawal, last contact or last assessment; NR = not reached); vs {}",
         t.reference_arm
     );
     println!(
