@@ -60,7 +60,11 @@ impl fmt::Display for Location {
         if self.column.is_empty() {
             write!(f, "{}, line {}", self.file, self.line)
         } else {
-            write!(f, "{}, line {}, column `{}`", self.file, self.line, self.column)
+            write!(
+                f,
+                "{}, line {}, column `{}`",
+                self.file, self.line, self.column
+            )
         }
     }
 }
@@ -81,7 +85,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The file has no bytes at all (not even a header).
-    #[error("{file}: the file is empty; expected a header line with at least the columns {expected}")]
+    #[error(
+        "{file}: the file is empty; expected a header line with at least the columns {expected}"
+    )]
     EmptyFile {
         /// File name.
         file: String,

@@ -5,8 +5,9 @@
 //! explicit [`Refusal`](crate::Refusal) when the input is valid but the statistic is undefined.
 
 pub mod dist;
+pub mod mmrm;
 mod refusal;
 
-pub use refusal::{Outcome, Refusal, RefusalReason};
 #[allow(unused_imports)]
 pub(crate) use refusal::refuse;
+pub use refusal::{Outcome, Refusal, RefusalReason};
