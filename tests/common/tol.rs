@@ -26,7 +26,10 @@ pub fn assert_close(what: &str, a: f64, b: f64, tol: f64) {
         "{what}: non-finite value (got {a}, reference {b})"
     );
     let d = rel_diff(a, b, f64::MIN_POSITIVE);
-    assert!(d <= tol, "{what}: got {a}, reference {b}, relative difference {d:e} > {tol:e}");
+    assert!(
+        d <= tol,
+        "{what}: got {a}, reference {b}, relative difference {d:e} > {tol:e}"
+    );
 }
 
 /// Asserts `|a - b| <= tol` (for reference values that are zero or near zero, say why at the
@@ -38,5 +41,8 @@ pub fn assert_close_abs(what: &str, a: f64, b: f64, tol: f64) {
         "{what}: non-finite value (got {a}, reference {b})"
     );
     let d = (a - b).abs();
-    assert!(d <= tol, "{what}: got {a}, reference {b}, absolute difference {d:e} > {tol:e}");
+    assert!(
+        d <= tol,
+        "{what}: got {a}, reference {b}, absolute difference {d:e} > {tol:e}"
+    );
 }

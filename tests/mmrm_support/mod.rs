@@ -113,3 +113,4 @@ pub fn bcva() -> Bcva {
     }
     b
 }
+pub mod sas;

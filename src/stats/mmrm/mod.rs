@@ -727,6 +727,7 @@ fn fit_aggregate(
                 name: name.clone(),
                 group: group_labels.get(g).cloned().unwrap_or_default(),
                 estimate: opt.phi[g * q + k],
+                std_error: theta_cov[(g * q + k, g * q + k)].max(0.0).sqrt(),
             });
         }
         let s = model.sigma(&opt.phi[g * q..(g + 1) * q]);

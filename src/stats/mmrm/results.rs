@@ -81,6 +81,8 @@ pub struct CovarianceParameter {
     pub group: String,
     /// Estimate.
     pub estimate: f64,
+    /// Asymptotic standard error from the observed information (`sqrt(diag(2 H⁻¹))`).
+    pub std_error: f64,
 }
 
 /// Likelihood-based fit statistics, with SAS PROC MIXED parameter counts.
