@@ -212,7 +212,6 @@ impl Problem<'_> {
         // Hessians and P_k.
         let mut p_k = vec![vec![0.0; pp]; nt];
         let mut h_k = vec![DVector::<f64>::zeros(p); nt];
-        let mut e_buf = vec![0.0; p];
         for (bi, blk) in agg.blocks.iter().enumerate() {
             let m = blk.m();
             let w = &w_blocks[bi];
@@ -224,6 +223,16 @@ impl Problem<'_> {
                     continue;
                 }
                 bks.push((g * q + k, w * a));
+            }
+            // E[j,k] = Sxy[j,k] − Sxx[j,k] β  (Σ_i x_ij r_ik), once per block.
+            let mut e_blk = vec![0.0; m * m * p];
+            for base in 0..m * m {
+                let sx = &blk.sxx[base * pp..(base + 1) * pp];
+                for a in 0..p {
+                    let row = &sx[a * p..(a + 1) * p];
+                    let t: f64 = row.iter().zip(ev.beta.iter()).map(|(x, b)| x * b).sum();
+                    e_blk[base * p + a] = blk.sxy[base * p + a] - t;
+                }
             }
             let n = blk.n as f64;
             let uu = &u_blocks[bi];
@@ -247,6 +256,7 @@ impl Problem<'_> {
                 // P_k and h_k with W A_k W = B_k W.
                 let bw = bx * w;
                 let pk = &mut p_k[*kx];
+                let hk = &mut h_k[*kx];
                 for j in 0..m {
                     for k in 0..m {
                         let c = bw[(j, k)];
@@ -258,17 +268,9 @@ impl Problem<'_> {
                         for (acc, s) in pk.iter_mut().zip(sx) {
                             *acc += c * s;
                         }
-                        // E[j,k] = Sxy[j,k] - Sxx[j,k] β
+                        let e = &e_blk[base * p..(base + 1) * p];
                         for a in 0..p {
-                            let row = &sx[a * p..(a + 1) * p];
-                            let mut t = 0.0;
-                            for cc in 0..p {
-                                t += row[cc] * ev.beta[cc];
-                            }
-                            e_buf[a] = blk.sxy[base * p + a] - t;
-                        }
-                        for a in 0..p {
-                            h_k[*kx][a] += c * e_buf[a];
+                            hk[a] += c * e[a];
                         }
                     }
                 }
