@@ -148,7 +148,7 @@ pub enum Error {
     #[error("{at}: invalid UTF-8 (byte offset {byte_offset})")]
     InvalidUtf8 {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// Byte offset within the file.
         byte_offset: u64,
     },
@@ -166,7 +166,7 @@ pub enum Error {
     #[error("{at}: empty value; expected {expected}")]
     EmptyValue {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// What was expected.
         expected: String,
     },
@@ -174,7 +174,7 @@ pub enum Error {
     #[error("{at}: unknown {kind} `{value}`; expected one of: {expected}")]
     UnknownCategory {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// What kind of category (`therapy`, `instrument`, `condition`, …).
         kind: &'static str,
         /// The value found.
@@ -186,7 +186,7 @@ pub enum Error {
     #[error("{at}: `{value}` is not {expected}")]
     InvalidNumber {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// The value found.
         value: String,
         /// What was expected ("a finite number", "an integer number of days", …).
@@ -196,7 +196,7 @@ pub enum Error {
     #[error("{at}: score {value} is outside the range of `{instrument}` [{min}, {max}]")]
     ScoreOutOfRange {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// Instrument code.
         instrument: String,
         /// The value found.
@@ -210,7 +210,7 @@ pub enum Error {
     #[error("{at}: value {value} is outside the allowed range [{min}, {max}]")]
     ValueOutOfRange {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// The value found.
         value: f64,
         /// Lowest allowed value.
@@ -224,7 +224,7 @@ pub enum Error {
     )]
     DuplicateAssessment {
         /// Where the second copy is.
-        at: Location,
+        at: Box<Location>,
         /// Patient.
         patient_id: String,
         /// Day.
@@ -240,7 +240,7 @@ pub enum Error {
     )]
     ConflictingAssessment {
         /// Where the second row is.
-        at: Location,
+        at: Box<Location>,
         /// Patient.
         patient_id: String,
         /// Day.
@@ -260,7 +260,7 @@ pub enum Error {
     )]
     InconsistentPatient {
         /// Where the disagreeing row is.
-        at: Location,
+        at: Box<Location>,
         /// Patient.
         patient_id: String,
         /// Value on this row.
@@ -270,11 +270,22 @@ pub enum Error {
         /// Line where the first value was seen.
         first_line: u64,
     },
+    /// A value that does not apply on this row (for example a cell source for a therapy
+    /// without cells, or a grade on an event that is not an adverse event).
+    #[error("{at}: `{value}` does not apply here: {reason}")]
+    Inapplicable {
+        /// Where.
+        at: Box<Location>,
+        /// The value found.
+        value: String,
+        /// Why it does not apply.
+        reason: String,
+    },
     /// A row of the events or patients file names a patient absent from the assessments.
     #[error("{at}: patient `{patient_id}` does not appear in the assessments")]
     UnknownPatient {
         /// Where.
-        at: Location,
+        at: Box<Location>,
         /// Patient.
         patient_id: String,
     },
@@ -341,6 +352,7 @@ impl Error {
             Error::DuplicateAssessment { .. } => "duplicate_assessment",
             Error::ConflictingAssessment { .. } => "conflicting_assessment",
             Error::InconsistentPatient { .. } => "inconsistent_patient",
+            Error::Inapplicable { .. } => "inapplicable",
             Error::UnknownPatient { .. } => "unknown_patient",
             Error::ColumnType { .. } => "column_type",
             Error::InvalidArgument { .. } => "invalid_argument",
@@ -372,6 +384,7 @@ impl Error {
             | Error::DuplicateAssessment { at, .. }
             | Error::ConflictingAssessment { at, .. }
             | Error::InconsistentPatient { at, .. }
+            | Error::Inapplicable { at, .. }
             | Error::UnknownPatient { at, .. } => Some(at.line),
             _ => None,
         }

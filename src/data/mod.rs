@@ -1,1 +1,30 @@
-//! The validated, columnar cohort and its readers and writers.
+//! The validated, columnar [`Cohort`] and its readers and writers.
+//!
+//! Readers: CSV ([`read_csv`], [`read_csv_files`], [`read_csv_from`], [`read_csv_str`]) and
+//! polars ([`from_dataframe`]); writers: [`Cohort::write_csv`], [`Cohort::to_dataframe`]. A
+//! [`ColumnMap`] reads files whose columns have other names ([`ColumnMap::adam`] for CDISC
+//! ADaM). Every reader validates through the same code, so every source gets the same typed
+//! errors, and returns a [`LoadReport`] so that nothing is dropped silently.
+
+mod builder;
+mod cohort;
+mod columns;
+mod csv_io;
+mod endpoints;
+mod frame;
+mod ingest;
+mod options;
+mod wide;
+
+pub use builder::CohortBuilder;
+pub use cohort::{ArmBy, Cohort, Selection};
+pub use columns::{Column, ColumnMap};
+pub use csv_io::{CsvFiles, read_csv, read_csv_files, read_csv_from, read_csv_str, read_csv_texts};
+pub use endpoints::{EventEndpoint, TimeEnd, TimeToEventData};
+pub use frame::from_dataframe;
+#[cfg(feature = "lazy")]
+pub use frame::from_lazyframe;
+#[cfg(feature = "parquet")]
+pub use frame::read_parquet;
+pub use options::{LoadOptions, LoadReport, Loaded};
+pub use wide::WideTable;

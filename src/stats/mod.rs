@@ -7,7 +7,17 @@
 pub mod dist;
 pub mod mmrm;
 mod refusal;
+pub mod survival;
 
 #[allow(unused_imports)]
 pub(crate) use refusal::refuse;
 pub use refusal::{Outcome, Refusal, RefusalReason};
+
+pub mod adjust;
+pub mod ancova;
+pub mod arms;
+pub mod describe;
+pub mod effect_size;
+pub mod onset;
+pub mod responders;
+pub mod tests;

@@ -1,1 +1,0 @@
-//! Seeded simulator of realistic cohorts.

@@ -1,0 +1,499 @@
+//! Comparisons of arms on a [`WideTable`]: the thin layer between a cohort and the kernels.
+//!
+//! Every function here takes one instrument's patient × visit table (from
+//! [`Cohort::wide`](crate::Cohort::wide)), splits it by arm and visit, and calls the slice
+//! kernels of [`describe`](super::describe), [`responders`](super::responders) and
+//! [`ancova`](super::ancova). Nothing is computed twice: the numbers are the kernels' numbers.
+
+use super::ancova::{Ancova, AncovaOptions, ancova};
+use super::describe::{Describe, DescribeOptions, describe};
+use super::responders::{
+    ComparisonOptions, Evaluation, IntercurrentStrategy, MissingPolicy, ResponderComparison,
+    ResponderCounts, ResponderRate, ResponderRule, compare_responder_rates, count_responders,
+    responder_rate,
+};
+use super::{Outcome, RefusalReason, refuse};
+use crate::data::{Cohort, WideTable};
+use crate::domain::{Condition, EventKind, Instrument};
+use crate::error::{Error, Result};
+
+/// Summary of one arm at one visit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ArmVisitSummary {
+    /// Arm label.
+    pub arm: String,
+    /// Visit label (`baseline` for the baseline row).
+    pub visit: String,
+    /// Mean day of the visit (0 for baseline).
+    pub day: f64,
+    /// The scores.
+    pub score: Outcome<Describe>,
+    /// Change from baseline (follow-up − baseline); `None` on the baseline row.
+    pub change: Option<Outcome<Describe>>,
+    /// Percent change from baseline, `100 (follow-up − baseline) / baseline`, over patients with
+    /// a non-zero baseline; `None` on the baseline row.
+    pub percent_change: Option<Outcome<Describe>>,
+}
+
+/// The rows of `table` in each arm.
+fn members(table: &WideTable) -> Vec<Vec<usize>> {
+    let mut m = vec![Vec::new(); table.arms.len()];
+    for (row, &a) in table.arm.iter().enumerate() {
+        if let Some(v) = m.get_mut(a as usize) {
+            v.push(row);
+        }
+    }
+    m
+}
+
+/// Descriptive statistics per arm × visit: a baseline row, then each post-baseline visit with
+/// the score, the change and the percent change from baseline.
+///
+/// # Errors
+///
+/// As [`describe`] (an invalid confidence level).
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::data::read_csv_str;
+/// use pain_outcomes::stats::arms::describe_by_arm_and_visit;
+/// let csv = "patient_id,therapy,day,instrument,score\n\
+///            A,prp,0,nrs,7\nA,prp,90,nrs,4\nB,prp,0,nrs,6\nB,prp,90,nrs,4\n";
+/// let wide = read_csv_str(csv, "m.csv", &Default::default())?.cohort.wide("nrs")?;
+/// let rows = describe_by_arm_and_visit(&wide, &Default::default())?;
+/// let m3 = &rows[1];
+/// assert_eq!(m3.visit, "month_3");
+/// let change = m3.change.as_ref().unwrap().computed().unwrap();
+/// assert!((change.mean + 2.5).abs() < 1e-12);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn describe_by_arm_and_visit(
+    table: &WideTable,
+    options: &DescribeOptions,
+) -> Result<Vec<ArmVisitSummary>> {
+    let mut out = Vec::new();
+    for (a, rows) in members(table).iter().enumerate() {
+        let arm = table.arms.get(a).cloned().unwrap_or_default();
+        let base: Vec<Option<f64>> = rows.iter().map(|&r| table.baseline[r]).collect();
+        out.push(ArmVisitSummary {
+            arm: arm.clone(),
+            visit: "baseline".into(),
+            day: 0.0,
+            score: describe(&base, options)?,
+            change: None,
+            percent_change: None,
+        });
+        for (v, visit) in table.visits.iter().enumerate() {
+            let score: Vec<Option<f64>> = rows.iter().map(|&r| table.score(r, v)).collect();
+            let change: Vec<Option<f64>> = rows.iter().map(|&r| table.change(r, v)).collect();
+            let pct: Vec<Option<f64>> = rows.iter().map(|&r| table.percent_change(r, v)).collect();
+            out.push(ArmVisitSummary {
+                arm: arm.clone(),
+                visit: visit.clone(),
+                day: table.visit_mean_day.get(v).copied().unwrap_or(0.0),
+                score: describe(&score, options)?,
+                change: Some(describe(&change, options)?),
+                percent_change: Some(describe(&pct, options)?),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Which responder rule, stated relative to the instrument.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::domain::Instrument;
+/// use pain_outcomes::stats::arms::RuleChoice;
+/// let rule = RuleChoice::Mcid.rule(&Instrument::nrs(), None).unwrap();
+/// assert_eq!(rule.evaluate(Some(7.0), Some(5.0)).is_responder(), Some(true));
+/// assert!(RuleChoice::Mcid.rule(&Instrument::koos_pain(), None).is_err()); // no published default
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RuleChoice {
+    /// IMMPACT moderately important: ≥ 30 % improvement.
+    Immpact30,
+    /// IMMPACT substantially important: ≥ 50 % improvement.
+    Immpact50,
+    /// Improvement of at least the instrument's minimal important change for the condition.
+    Mcid,
+    /// Improvement of at least this many points.
+    Points(f64),
+    /// Improvement of at least this percentage.
+    Percent(f64),
+}
+
+impl RuleChoice {
+    /// Short label (`immpact_30`, `immpact_50`, `mcid`, `points_2`, `percent_20`).
+    pub fn label(self) -> String {
+        match self {
+            RuleChoice::Immpact30 => "immpact_30".into(),
+            RuleChoice::Immpact50 => "immpact_50".into(),
+            RuleChoice::Mcid => "mcid".into(),
+            RuleChoice::Points(p) => format!("points_{p}"),
+            RuleChoice::Percent(p) => format!("percent_{p}"),
+        }
+    }
+
+    /// The rule oriented on `instrument` (its direction and best score).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for [`RuleChoice::Mcid`] when the instrument has no minimal
+    /// important change for `condition` (supply one with
+    /// [`Instrument::with_mcid`](crate::domain::Instrument::with_mcid) or use
+    /// [`RuleChoice::Points`]), or for a non-positive threshold.
+    pub fn rule(
+        self,
+        instrument: &Instrument,
+        condition: Option<Condition>,
+    ) -> Result<ResponderRule> {
+        let base = match self {
+            RuleChoice::Immpact30 => ResponderRule::immpact_30_percent(),
+            RuleChoice::Immpact50 => ResponderRule::immpact_50_percent(),
+            RuleChoice::Mcid => {
+                let mic = instrument.mcid(condition).ok_or_else(|| {
+                    Error::invalid_argument(
+                        "rule",
+                        format!(
+                            "`{}` has no published minimal important change{}; supply one",
+                            instrument.code,
+                            condition.map(|c| format!(" for {c}")).unwrap_or_default()
+                        ),
+                    )
+                })?;
+                ResponderRule::absolute_improvement(mic.value)
+            }
+            RuleChoice::Points(p) | RuleChoice::Percent(p) if !(p.is_finite() && p > 0.0) => {
+                return Err(Error::invalid_argument(
+                    "rule",
+                    format!("threshold {p} must be > 0"),
+                ));
+            }
+            RuleChoice::Points(p) => ResponderRule::absolute_improvement(p),
+            RuleChoice::Percent(p) => ResponderRule::percent_improvement(p),
+        };
+        let best = match instrument.direction {
+            crate::domain::Direction::LowerIsBetter => instrument.min,
+            crate::domain::Direction::HigherIsBetter => instrument.max,
+        };
+        Ok(base.with_direction(instrument.direction, best))
+    }
+}
+
+/// Options of [`responders_by_arm_and_visit`].
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::arms::ResponderAnalysisOptions;
+/// use pain_outcomes::stats::responders::MissingPolicy;
+/// let o = ResponderAnalysisOptions::default()
+///     .with_missing(MissingPolicy::ObservedCases)
+///     .with_reference_arm("placebo");
+/// assert_eq!(o.reference_arm.as_deref(), Some("placebo"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ResponderAnalysisOptions {
+    /// Missing follow-ups: observed cases, or non-responder imputation (default).
+    pub missing: MissingPolicy,
+    /// Intercurrent events: counted as non-response (composite strategy, default) or ignored
+    /// (treatment policy).
+    pub intercurrent: IntercurrentStrategy,
+    /// Event kinds that count as intercurrent when on or before the visit day (default: surgery
+    /// and rescue medication).
+    pub intercurrent_events: Vec<EventKind>,
+    /// Reference arm for between-arm comparisons (`None`: no comparisons).
+    pub reference_arm: Option<String>,
+    /// Options of the between-arm comparison.
+    pub comparison: ComparisonOptions,
+    /// Confidence level of the responder rates.
+    pub confidence_level: f64,
+}
+
+impl Default for ResponderAnalysisOptions {
+    fn default() -> Self {
+        ResponderAnalysisOptions {
+            missing: MissingPolicy::NonResponderImputation,
+            intercurrent: IntercurrentStrategy::NonResponse,
+            intercurrent_events: vec![EventKind::Surgery, EventKind::RescueMedication],
+            reference_arm: None,
+            comparison: ComparisonOptions::default(),
+            confidence_level: 0.95,
+        }
+    }
+}
+
+impl ResponderAnalysisOptions {
+    /// Sets the missing-data policy.
+    pub fn with_missing(mut self, missing: MissingPolicy) -> Self {
+        self.missing = missing;
+        self
+    }
+
+    /// Sets the intercurrent-event strategy.
+    pub fn with_intercurrent(mut self, strategy: IntercurrentStrategy) -> Self {
+        self.intercurrent = strategy;
+        self
+    }
+
+    /// Sets the reference arm.
+    pub fn with_reference_arm(mut self, arm: impl Into<String>) -> Self {
+        self.reference_arm = Some(arm.into());
+        self
+    }
+}
+
+/// Responders of one arm at one visit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ResponderCell {
+    /// Arm label.
+    pub arm: String,
+    /// Visit label.
+    pub visit: String,
+    /// Counts under the missing-data and intercurrent-event policies.
+    pub counts: ResponderCounts,
+    /// Responder rate with Wilson interval.
+    pub rate: Outcome<ResponderRate>,
+    /// This arm versus the reference arm (absent for the reference arm itself or when no
+    /// reference was asked for).
+    pub versus_reference: Option<Outcome<ResponderComparison>>,
+}
+
+/// A responder analysis of one rule over arms × visits.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ResponderTable {
+    /// Instrument code.
+    pub instrument: String,
+    /// Rule label.
+    pub rule: String,
+    /// The oriented rule.
+    pub rule_definition: ResponderRule,
+    /// Missing-data policy.
+    pub missing: MissingPolicy,
+    /// Intercurrent-event strategy.
+    pub intercurrent: IntercurrentStrategy,
+    /// Reference arm.
+    pub reference_arm: Option<String>,
+    /// One cell per arm × post-baseline visit.
+    pub cells: Vec<ResponderCell>,
+}
+
+/// Evaluates every patient of `table` at every visit under `rule`, with intercurrent events
+/// from `cohort` (the cohort `table` was made from).
+///
+/// Returns `evaluations[row * n_visits + visit]` and the matching intercurrent flags.
+fn evaluate_all(
+    cohort: &Cohort,
+    table: &WideTable,
+    rule: &ResponderRule,
+    events: &[EventKind],
+) -> (Vec<Evaluation>, Vec<bool>) {
+    let nv = table.n_visits();
+    let mut evals = Vec::with_capacity(table.n_patients() * nv);
+    let mut flags = Vec::with_capacity(table.n_patients() * nv);
+    for (row, &p) in table.patients.iter().enumerate() {
+        let first_event = cohort
+            .patient_events(p)
+            .iter()
+            .filter(|e| events.contains(&e.kind))
+            .map(|e| e.day)
+            .min();
+        for v in 0..nv {
+            evals.push(rule.evaluate(table.baseline[row], table.score(row, v)));
+            let day = table
+                .days
+                .get(row * nv + v)
+                .copied()
+                .flatten()
+                .map(f64::from)
+                .or_else(|| table.visit_mean_day.get(v).copied())
+                .unwrap_or(f64::INFINITY);
+            flags.push(first_event.is_some_and(|d| f64::from(d) <= day));
+        }
+    }
+    (evals, flags)
+}
+
+/// Responder rates per arm × visit with Wilson intervals and, when a reference arm is given,
+/// risk difference (Newcombe), relative risk, odds ratio, Fisher exact p and NNT of each arm
+/// versus the reference.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] when the reference arm does not exist or `table` does not come
+/// from `cohort`.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::data::read_csv_str;
+/// use pain_outcomes::stats::arms::{RuleChoice, ResponderAnalysisOptions, responders_by_arm_and_visit};
+/// let csv = "patient_id,therapy,day,instrument,score\n\
+///            A,prp,0,nrs,8\nA,prp,90,nrs,4\nB,prp,0,nrs,6\nB,prp,90,nrs,5\n\
+///            C,placebo,0,nrs,7\nC,placebo,90,nrs,6\nD,placebo,0,nrs,7\nD,placebo,90,nrs,7\n";
+/// let cohort = read_csv_str(csv, "m.csv", &Default::default())?.cohort;
+/// let wide = cohort.wide("nrs")?;
+/// let rule = RuleChoice::Immpact30.rule(&wide.instrument, None)?;
+/// let t = responders_by_arm_and_visit(&cohort, &wide, &rule, "immpact_30",
+///     &ResponderAnalysisOptions::default().with_reference_arm("placebo"))?;
+/// let prp = t.cells.iter().find(|c| c.arm == "prp").unwrap();
+/// assert_eq!((prp.counts.responders, prp.counts.analysed), (1, 2));
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn responders_by_arm_and_visit(
+    cohort: &Cohort,
+    table: &WideTable,
+    rule: &ResponderRule,
+    rule_label: &str,
+    options: &ResponderAnalysisOptions,
+) -> Result<ResponderTable> {
+    if table.patients.iter().any(|&p| p >= cohort.n_patients()) {
+        return Err(Error::invalid_argument(
+            "table",
+            "does not come from this cohort",
+        ));
+    }
+    let reference = match &options.reference_arm {
+        None => None,
+        Some(r) => Some(table.arms.iter().position(|a| a == r).ok_or_else(|| {
+            Error::invalid_argument(
+                "reference_arm",
+                format!("no arm `{r}` (arms: {})", table.arms.join(", ")),
+            )
+        })?),
+    };
+    let nv = table.n_visits();
+    let (evals, flags) = evaluate_all(cohort, table, rule, &options.intercurrent_events);
+    let groups = members(table);
+    let counts_at = |rows: &[usize], v: usize| -> Result<ResponderCounts> {
+        let e: Vec<Evaluation> = rows.iter().map(|&r| evals[r * nv + v]).collect();
+        let f: Vec<bool> = rows.iter().map(|&r| flags[r * nv + v]).collect();
+        count_responders(&e, &f, options.missing, options.intercurrent)
+    };
+    let mut cells = Vec::new();
+    for (a, rows) in groups.iter().enumerate() {
+        for (v, visit) in table.visits.iter().enumerate() {
+            let counts = counts_at(rows, v)?;
+            let rate =
+                responder_rate(counts.responders, counts.analysed, options.confidence_level)?;
+            let versus_reference = match reference {
+                Some(r) if r != a => {
+                    let ref_counts = counts_at(&groups[r], v)?;
+                    Some(compare_responder_rates(
+                        (counts.responders, counts.analysed),
+                        (ref_counts.responders, ref_counts.analysed),
+                        &options.comparison,
+                    )?)
+                }
+                _ => None,
+            };
+            cells.push(ResponderCell {
+                arm: table.arms.get(a).cloned().unwrap_or_default(),
+                visit: visit.clone(),
+                counts,
+                rate,
+                versus_reference,
+            });
+        }
+    }
+    Ok(ResponderTable {
+        instrument: table.instrument.code.clone(),
+        rule: rule_label.to_string(),
+        rule_definition: *rule,
+        missing: options.missing,
+        intercurrent: options.intercurrent,
+        reference_arm: options.reference_arm.clone(),
+        cells,
+    })
+}
+
+/// An ANCOVA of the score at one visit, with the patients it could not use.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AncovaAtVisit {
+    /// Visit label.
+    pub visit: String,
+    /// Patients with both a baseline and a score at the visit (analysed).
+    pub n_analysed: usize,
+    /// Patients without a baseline or without a score at the visit (not analysed: complete
+    /// cases).
+    pub n_excluded: usize,
+    /// The model `score ~ arm + baseline`.
+    pub ancova: Outcome<Ancova>,
+}
+
+/// ANCOVA of the score at visit `visit` on arm and baseline score, complete cases.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for a visit index out of range or an unknown reference arm.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::data::read_csv_str;
+/// use pain_outcomes::stats::ancova::AncovaOptions;
+/// use pain_outcomes::stats::arms::ancova_at_visit;
+/// let mut csv = String::from("patient_id,therapy,day,instrument,score\n");
+/// for (i, (arm, b, f)) in [("prp", 7, 3), ("prp", 6, 3), ("prp", 8, 5), ("placebo", 7, 6),
+///     ("placebo", 6, 6), ("placebo", 8, 6)].iter().enumerate() {
+///     csv += &format!("P{i},{arm},0,nrs,{b}\nP{i},{arm},90,nrs,{f}\n");
+/// }
+/// let wide = read_csv_str(&csv, "m.csv", &Default::default())?.cohort.wide("nrs")?;
+/// let a = ancova_at_visit(&wide, 0, &AncovaOptions::default().with_reference_arm("placebo"))?;
+/// assert_eq!(a.n_analysed, 6);
+/// assert!(a.ancova.computed().unwrap().differences[0].estimate < 0.0);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn ancova_at_visit(
+    table: &WideTable,
+    visit: usize,
+    options: &AncovaOptions,
+) -> Result<AncovaAtVisit> {
+    let Some(label) = table.visits.get(visit) else {
+        return Err(Error::invalid_argument(
+            "visit",
+            format!(
+                "index {visit} but the table has {} visits",
+                table.n_visits()
+            ),
+        ));
+    };
+    let mut y = Vec::new();
+    let mut b = Vec::new();
+    let mut arms = Vec::new();
+    for row in 0..table.n_patients() {
+        if let (Some(s), Some(base)) = (table.score(row, visit), table.baseline[row]) {
+            y.push(s);
+            b.push(base);
+            arms.push(
+                table
+                    .arms
+                    .get(table.arm[row] as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    let n_excluded = table.n_patients() - y.len();
+    let fit = if y.is_empty() {
+        refuse(
+            RefusalReason::EmptyGroup,
+            format!("no patient has a baseline and a score at {label}"),
+        )
+    } else {
+        ancova(&y, &b, &arms, &[], options)?
+    };
+    Ok(AncovaAtVisit {
+        visit: label.clone(),
+        n_analysed: y.len(),
+        n_excluded,
+        ancova: fit,
+    })
+}
