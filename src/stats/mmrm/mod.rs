@@ -64,6 +64,7 @@
 //!   structured covariance matrices. *Biometrics* 42, 805–820.
 
 mod aggregate;
+mod cohort;
 mod covariance;
 mod design;
 mod fit;
@@ -73,7 +74,9 @@ mod results;
 
 use nalgebra::{DMatrix, DVector};
 
+pub use cohort::{CohortMmrm, Covariate, Exclusions, MmrmBuilder, Response};
 pub use covariance::CovarianceStructure;
+pub use lsmeans::LsMeanOutcome;
 pub use design::{CovariateColumn, FactorColumn, MmrmData, ModelSpec};
 pub use fit::FitCertificate;
 pub use results::{
