@@ -52,8 +52,8 @@ pub mod stats;
 
 pub use data::{Cohort, LoadOptions, LoadReport, Loaded};
 pub use error::{Error, Location, Result};
-pub use stats::survival::{CoxData, CoxFit, CoxZph, KaplanMeier, LogRank, RmstDifference, Status};
 pub use stats::mmrm::{CohortMmrm, MmrmBuilder};
+pub use stats::survival::{CoxData, CoxFit, CoxZph, KaplanMeier, LogRank, RmstDifference, Status};
 pub use stats::{Outcome, Refusal, RefusalReason};
 pub use stats::{ancova::Ancova, describe::ConfidenceInterval, responders::ResponderRule};
 

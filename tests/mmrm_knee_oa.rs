@@ -40,7 +40,10 @@ struct Worst(BTreeMap<String, (f64, f64, String)>);
 
 impl Worst {
     fn check(&mut self, kind: &str, tol: f64, what: String, got: f64, reference: f64) {
-        assert!(got.is_finite() && reference.is_finite(), "{what}: non-finite");
+        assert!(
+            got.is_finite() && reference.is_finite(),
+            "{what}: non-finite"
+        );
         let d = common::tol::rel_diff(got, reference, 1e-300);
         let e = self
             .0
@@ -92,16 +95,19 @@ fn complete_subset() -> pain_outcomes::Cohort {
 
 #[test]
 fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string("tests/golden/mmrm_knee_oa.json").unwrap(),
-    )
-    .unwrap();
+    let golden: Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/golden/mmrm_knee_oa.json").unwrap())
+            .unwrap();
     let full = read_csv(DATA, &LoadOptions::default()).unwrap().cohort;
     let complete = complete_subset();
     let mut worst = Worst::default();
     for case in golden["cases"].as_array().unwrap() {
         let name = case["case"].as_str().unwrap();
-        let cohort = if case["subset"] == "all" { &full } else { &complete };
+        let cohort = if case["subset"] == "all" {
+            &full
+        } else {
+            &complete
+        };
         let result = MmrmBuilder::new(cohort)
             .instrument("nrs")
             .response(Response::ChangeFromBaseline)
@@ -113,8 +119,16 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
             .unwrap();
         let fit = &result.fit;
         assert!(fit.certificate.hessian_positive_definite, "{name}");
-        assert_eq!(fit.n_subjects as u64, case["n_subjects"].as_u64().unwrap(), "{name}");
-        assert_eq!(fit.n_observations as u64, case["n_obs"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            fit.n_subjects as u64,
+            case["n_subjects"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            fit.n_observations as u64,
+            case["n_obs"].as_u64().unwrap(),
+            "{name}"
+        );
         assert_eq!(
             result.exclusions.total() + fit.n_subjects,
             cohort.n_patients(),
@@ -122,19 +136,46 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
         );
         // Log-likelihood: ours at least gls's (gls stops at its own tolerance).
         let ll = f(&case["log_likelihood"]);
-        worst.check("logLik", ITERATIVE, name.into(), fit.fit_statistics.log_likelihood, ll);
-        assert!(fit.fit_statistics.log_likelihood >= ll - 1e-7, "{name}: gls is higher");
+        worst.check(
+            "logLik",
+            ITERATIVE,
+            name.into(),
+            fit.fit_statistics.log_likelihood,
+            ll,
+        );
+        assert!(
+            fit.fit_statistics.log_likelihood >= ll - 1e-7,
+            "{name}: gls is higher"
+        );
         for (k, v) in case["coefficients"].as_object().unwrap() {
             let c = fit
                 .coefficients
                 .iter()
                 .find(|c| same_term(&c.name, k))
                 .unwrap_or_else(|| panic!("{name}: no coefficient {k}"));
-            worst.check("coefficient", ITERATIVE, format!("{name} {k}"), c.estimate, f(v));
+            worst.check(
+                "coefficient",
+                ITERATIVE,
+                format!("{name} {k}"),
+                c.estimate,
+                f(v),
+            );
             let se = f(&case["std_errors"][k]);
-            worst.check("coefficient SE", ITERATIVE, format!("{name} {k}"), c.std_error, se);
+            worst.check(
+                "coefficient SE",
+                ITERATIVE,
+                format!("{name} {k}"),
+                c.std_error,
+                se,
+            );
             let df = f(&case["df_coefficients"][k]);
-            worst.check("coefficient df", SATTERTHWAITE_DF, format!("{name} {k}"), c.df, df);
+            worst.check(
+                "coefficient df",
+                SATTERTHWAITE_DF,
+                format!("{name} {k}"),
+                c.df,
+                df,
+            );
         }
         for (a, row) in case["covariance"].as_array().unwrap().iter().enumerate() {
             for (b, x) in row.as_array().unwrap().iter().enumerate() {
@@ -155,8 +196,20 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 .unwrap_or_else(|| panic!("{name}: no LS-mean {g}"));
             let e = cell.estimate.computed().unwrap();
             let what = format!("{name} {} {}", g["arm"], g["visit"]);
-            worst.check("LS-mean", ITERATIVE, what.clone(), e.estimate, f(&g["estimate"]));
-            worst.check("LS-mean SE", ITERATIVE, what.clone(), e.std_error, f(&g["std_error"]));
+            worst.check(
+                "LS-mean",
+                ITERATIVE,
+                what.clone(),
+                e.estimate,
+                f(&g["estimate"]),
+            );
+            worst.check(
+                "LS-mean SE",
+                ITERATIVE,
+                what.clone(),
+                e.std_error,
+                f(&g["std_error"]),
+            );
             worst.check("LS-mean df", SATTERTHWAITE_DF, what, e.df, f(&g["df"]));
         }
         assert_eq!(
@@ -173,9 +226,27 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 .unwrap_or_else(|| panic!("{name}: no difference {g}"));
             let e = &d.estimate;
             let what = format!("{name} {} - placebo {}", g["arm"], g["visit"]);
-            worst.check("difference", ITERATIVE, what.clone(), e.estimate, f(&g["estimate"]));
-            worst.check("difference SE", ITERATIVE, what.clone(), e.std_error, f(&g["std_error"]));
-            worst.check("difference t", ITERATIVE, what.clone(), e.t_value, f(&g["t_value"]));
+            worst.check(
+                "difference",
+                ITERATIVE,
+                what.clone(),
+                e.estimate,
+                f(&g["estimate"]),
+            );
+            worst.check(
+                "difference SE",
+                ITERATIVE,
+                what.clone(),
+                e.std_error,
+                f(&g["std_error"]),
+            );
+            worst.check(
+                "difference t",
+                ITERATIVE,
+                what.clone(),
+                e.t_value,
+                f(&g["t_value"]),
+            );
             worst.check("difference df", SATTERTHWAITE_DF, what, e.df, f(&g["df"]));
         }
         for g in case["joint_tests"].as_array().unwrap() {
@@ -263,7 +334,10 @@ fn patients_without_baseline_or_covariate_or_follow_up_are_excluded_and_counted(
         .unwrap();
     assert_eq!(r.exclusions.no_baseline, 1);
     assert_eq!(r.exclusions.missing_covariate, 1);
-    assert_eq!(r.exclusions.missing_by_covariate, vec![("age".to_string(), 1)]);
+    assert_eq!(
+        r.exclusions.missing_by_covariate,
+        vec![("age".to_string(), 1)]
+    );
     assert_eq!(r.exclusions.no_follow_up, 1);
     assert_eq!(r.fit.n_subjects, 7);
     assert_eq!(
@@ -307,12 +381,17 @@ fn invalid_builder_arguments_are_errors() {
     assert!(b().instrument("vas").fit().is_err(), "unknown instrument");
     assert!(b().arms(&["prp", "nope"]).fit().is_err(), "unknown arm");
     assert!(b().arms(&["prp", "prp"]).fit().is_err(), "repeated arm");
-    assert!(b().arms(&["prp"]).reference_arm("placebo").fit().is_err(), "reference not selected");
+    assert!(
+        b().arms(&["prp"]).reference_arm("placebo").fit().is_err(),
+        "reference not selected"
+    );
     assert!(b().visits(&["month_24"]).fit().is_err(), "unknown visit");
     assert!(b().visits(&[]).fit().is_err(), "empty visit list");
     assert!(b().confidence_level(1.5).fit().is_err(), "confidence level");
     assert!(
-        b().covariates(&[Covariate::Age, Covariate::Age]).fit().is_err(),
+        b().covariates(&[Covariate::Age, Covariate::Age])
+            .fit()
+            .is_err(),
         "repeated covariate"
     );
 }
@@ -333,6 +412,11 @@ fn visit_subset_and_score_response_fit_the_selected_visits() {
     // One visit: the model is an ANCOVA of the score on arm and baseline; the difference is
     // the arm coefficient.
     let d = r.differences[0].computed().unwrap();
-    let coef = r.fit.coefficients.iter().find(|c| c.name == "armprp").unwrap();
+    let coef = r
+        .fit
+        .coefficients
+        .iter()
+        .find(|c| c.name == "armprp")
+        .unwrap();
     common::tol::assert_close("difference", d.estimate.estimate, coef.estimate, 1e-12);
 }

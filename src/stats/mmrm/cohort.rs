@@ -595,10 +595,8 @@ impl<'c> MmrmBuilder<'c> {
             if values.iter().any(Option::is_none) {
                 exclusions.missing_covariate += 1;
                 for (k, v) in values.iter().enumerate() {
-                    if v.is_none() {
-                        if let Some(e) = exclusions.missing_by_covariate.get_mut(k) {
-                            e.1 += 1;
-                        }
+                    if let (None, Some(e)) = (v, exclusions.missing_by_covariate.get_mut(k)) {
+                        e.1 += 1;
                     }
                 }
                 continue;

@@ -76,9 +76,9 @@ use nalgebra::{DMatrix, DVector};
 
 pub use cohort::{CohortMmrm, Covariate, Exclusions, MmrmBuilder, Response};
 pub use covariance::CovarianceStructure;
-pub use lsmeans::LsMeanOutcome;
 pub use design::{CovariateColumn, FactorColumn, MmrmData, ModelSpec};
 pub use fit::FitCertificate;
+pub use lsmeans::LsMeanOutcome;
 pub use results::{
     ArmDifference, Coefficient, ConfidenceInterval, ContrastEstimate, CovarianceParameter,
     DfMethod, Estimation, FTest, FitStatistics, LsMean, LsMeanWeights, MmrmFit,
