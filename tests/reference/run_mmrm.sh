@@ -5,3 +5,4 @@
 set -e
 Rscript tests/reference/mmrm_gls.R
 Rscript tests/reference/mmrm_bcva_gls.R
+Rscript tests/reference/mmrm_knee_oa.R
