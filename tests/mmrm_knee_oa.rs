@@ -6,10 +6,13 @@
 //! complete-data subset. Where the references differ from this crate's definitions:
 //! - nlme's log-likelihood is on SAS's scale (REML without a `log|X'X|` term), as here.
 //! - Satterthwaite df: emmeans' df for gls come from nlme's `apVar` (a numerical Hessian on
-//!   nlme's unconstrained scale) and are kept in the golden as `df_emmeans` only. The `df`
-//!   compared here are computed by the R script from its own REML criterion with numDeriv
-//!   (observed Hessian, natural parametrization, at gls's estimates): the SAS PROC MIXED
-//!   definition this crate implements.
+//!   nlme's unconstrained scale, 1–2 % away from the exact df on the FEV data) and are not
+//!   used (the script runs emmeans in mode `df.error`; estimates and SEs do not depend on it).
+//!   The `df` compared here are computed by the R script from its own REML criterion with
+//!   numDeriv (observed Hessian, natural parametrization, at gls's estimates): the SAS PROC
+//!   MIXED definition this crate implements.
+//! - Type III: the F ratios of emmeans `joint_tests` (reference grid, covariates at their
+//!   means) are compared; their df are not.
 mod common;
 
 use common::tol::{COVARIANCE_PARAMETER, ITERATIVE, SATTERTHWAITE_DF};
