@@ -4,6 +4,7 @@
 //! Model: NRS change from baseline ~ arm*visit + baseline*visit, REML, reference arm placebo;
 //! US (corSymm + varIdent), CS and AR(1), on all patients (with dropout) and on the
 //! complete-data subset. Where the references differ from this crate's definitions:
+//! - gls's stopping rule limits agreement of β and SEs to `GLS_CONVERGENCE` (below).
 //! - nlme's log-likelihood is on SAS's scale (REML without a `log|X'X|` term), as here.
 //! - Satterthwaite df: emmeans' df for gls come from nlme's `apVar` (a numerical Hessian on
 //!   nlme's unconstrained scale, 1–2 % away from the exact df on the FEV data) and are not
@@ -12,7 +13,7 @@
 //!   numDeriv (observed Hessian, natural parametrization, at gls's estimates): the SAS PROC
 //!   MIXED definition this crate implements.
 //! - Type III: the F ratios of emmeans `joint_tests` (reference grid, covariates at their
-//!   means) are compared; their df are not.
+//!   means) are compared to the 3 decimals emmeans reports; their df are not.
 mod common;
 
 use common::tol::{COVARIANCE_PARAMETER, ITERATIVE, SATTERTHWAITE_DF};
@@ -21,6 +22,12 @@ use pain_outcomes::stats::mmrm::{CovarianceStructure, Covariate, MmrmBuilder, Re
 use pain_outcomes::{Outcome, RefusalReason};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// gls stops with a gradient norm of up to 5e-4 (US, in `-2 log L` units; see
+/// `gradient_norm_at_gls` in the golden): β, SEs, LS-means and differences then agree to
+/// about 5e-6 relative (worst: a coefficient of 0.022, 1.1e-7 absolute), while the
+/// log-likelihoods agree to 1e-11 and this crate's is never lower.
+const GLS_CONVERGENCE: f64 = 1e-5;
 
 const DATA: &str = "datasets/knee_oa_trial.csv";
 
@@ -158,7 +165,7 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 .unwrap_or_else(|| panic!("{name}: no coefficient {k}"));
             worst.check(
                 "coefficient",
-                ITERATIVE,
+                GLS_CONVERGENCE,
                 format!("{name} {k}"),
                 c.estimate,
                 f(v),
@@ -166,7 +173,7 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
             let se = f(&case["std_errors"][k]);
             worst.check(
                 "coefficient SE",
-                ITERATIVE,
+                GLS_CONVERGENCE,
                 format!("{name} {k}"),
                 c.std_error,
                 se,
@@ -201,14 +208,14 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
             let what = format!("{name} {} {}", g["arm"], g["visit"]);
             worst.check(
                 "LS-mean",
-                ITERATIVE,
+                GLS_CONVERGENCE,
                 what.clone(),
                 e.estimate,
                 f(&g["estimate"]),
             );
             worst.check(
                 "LS-mean SE",
-                ITERATIVE,
+                GLS_CONVERGENCE,
                 what.clone(),
                 e.std_error,
                 f(&g["std_error"]),
@@ -225,27 +232,35 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 .differences
                 .iter()
                 .filter_map(Outcome::computed)
-                .find(|d| d.arm == g["arm"] && d.visit == g["visit"])
+                .find(|d| {
+                    d.arm
+                        == g["arm"]
+                            .as_str()
+                            .unwrap()
+                            .trim_start_matches('(')
+                            .trim_end_matches(')')
+                        && d.visit == g["visit"]
+                })
                 .unwrap_or_else(|| panic!("{name}: no difference {g}"));
             let e = &d.estimate;
             let what = format!("{name} {} - placebo {}", g["arm"], g["visit"]);
             worst.check(
                 "difference",
-                ITERATIVE,
+                GLS_CONVERGENCE,
                 what.clone(),
                 e.estimate,
                 f(&g["estimate"]),
             );
             worst.check(
                 "difference SE",
-                ITERATIVE,
+                GLS_CONVERGENCE,
                 what.clone(),
                 e.std_error,
                 f(&g["std_error"]),
             );
             worst.check(
                 "difference t",
-                ITERATIVE,
+                GLS_CONVERGENCE,
                 what.clone(),
                 e.t_value,
                 f(&g["t_value"]),
@@ -264,7 +279,8 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
             };
             let what = format!("{name} {term}");
             assert_eq!(t.num_df, f(&g["num_df"]), "{what}");
-            worst.check("Type III F", ITERATIVE, what, t.f_value, f(&g["f_value"]));
+            // joint_tests reports F ratios to 3 decimals (3.729 for the smallest: 2e-4 relative).
+            worst.check("Type III F", 2e-4, what, t.f_value, f(&g["f_value"]));
         }
     }
     worst.finish();
