@@ -5,6 +5,7 @@
 //! explicit [`Refusal`](crate::Refusal) when the input is valid but the statistic is undefined.
 
 pub mod dist;
+pub mod mmrm;
 mod refusal;
 pub mod survival;
 

@@ -1,0 +1,244 @@
+//! Aggregation of the data by (group, missingness pattern).
+//!
+//! For a block of subjects sharing the same group and the same set of observed visits
+//! `V = (v_1 … v_m)`, the likelihood, its derivatives and every degrees-of-freedom term depend
+//! on the data only through the cross-products
+//!
+//! ```text
+//! Sxx[j,k] = Σ_i x_ij x_ik'   (p × p)     Sxy[j,k] = Σ_i x_ij y_ik   (p)     Syy[j,k] = Σ_i y_ij y_ik
+//! ```
+//!
+//! for `j, k` in `1..m`. They are accumulated once, in one pass over the subjects; afterwards
+//! every evaluation costs `O(blocks × m² × p²)`, independent of the number of subjects.
+
+use crate::Error;
+
+/// Cross-products of one (group, pattern) block.
+#[derive(Debug, Clone)]
+pub(crate) struct Block {
+    /// Covariance group of the block.
+    pub group: usize,
+    /// Observed visits, increasing.
+    pub visits: Vec<usize>,
+    /// Number of subjects.
+    pub n: usize,
+    /// `m*m` blocks of `p*p`: entry `((j*m + k)*p + a)*p + b` is `Σ_i x_ija x_ikb`.
+    pub sxx: Vec<f64>,
+    /// `m*m` blocks of `p`: entry `(j*m + k)*p + a` is `Σ_i x_ija y_ik`.
+    pub sxy: Vec<f64>,
+    /// `m*m`: entry `j*m + k` is `Σ_i y_ij y_ik`.
+    pub syy: Vec<f64>,
+}
+
+impl Block {
+    pub fn m(&self) -> usize {
+        self.visits.len()
+    }
+}
+
+/// All blocks plus counts.
+#[derive(Debug, Clone)]
+pub(crate) struct Aggregate {
+    pub p: usize,
+    pub n_visits: usize,
+    pub n_groups: usize,
+    pub blocks: Vec<Block>,
+    pub n_obs: usize,
+    pub n_subjects: usize,
+    /// Observations per visit.
+    pub obs_per_visit: Vec<usize>,
+}
+
+/// Groups rows by subject (counting sort), checks them, and accumulates block cross-products.
+///
+/// `row` fills the nonzero entries `(column, value)` of the design row of an observation.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn aggregate(
+    subject: &[usize],
+    visit: &[usize],
+    response: &[f64],
+    group_of_row: Option<&[usize]>,
+    n_groups: usize,
+    n_visits: usize,
+    p: usize,
+    mut row: impl FnMut(usize, &mut Vec<(usize, f64)>),
+) -> crate::Result<Aggregate> {
+    let n = subject.len();
+    if visit.len() != n || response.len() != n {
+        return Err(Error::invalid_argument(
+            "visit",
+            format!(
+                "subject, visit and response must have the same length (got {}, {}, {})",
+                n,
+                visit.len(),
+                response.len()
+            ),
+        ));
+    }
+    if n_visits == 0 || n_visits > 128 {
+        return Err(Error::invalid_argument(
+            "visit_labels",
+            format!("the number of visits must be between 1 and 128 (got {n_visits})"),
+        ));
+    }
+    if let Some(i) = response.iter().position(|y| !y.is_finite()) {
+        return Err(Error::invalid_argument(
+            "response",
+            format!("row {i}: response is not finite (omit missing visits instead)"),
+        ));
+    }
+    if let Some(i) = visit.iter().position(|&v| v >= n_visits) {
+        return Err(Error::invalid_argument(
+            "visit",
+            format!(
+                "row {i}: visit index {} is not below the number of visits {n_visits}",
+                visit[i]
+            ),
+        ));
+    }
+    let max_subject = subject.iter().copied().max().unwrap_or(0);
+    if max_subject > 16 * n.max(1) + 1024 {
+        return Err(Error::invalid_argument(
+            "subject",
+            format!(
+                "subject indices must be dense (0..n_subjects); found {max_subject} for {n} rows"
+            ),
+        ));
+    }
+    // Counting sort by subject.
+    let n_slots = max_subject + 1;
+    let mut start = vec![0usize; n_slots + 1];
+    for &s in subject {
+        start[s + 1] += 1;
+    }
+    for s in 0..n_slots {
+        start[s + 1] += start[s];
+    }
+    let mut fill = start.clone();
+    let mut order = vec![0usize; n];
+    for (i, &s) in subject.iter().enumerate() {
+        order[fill[s]] = i;
+        fill[s] += 1;
+    }
+    drop(fill);
+
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut index: std::collections::HashMap<(usize, u128), usize> =
+        std::collections::HashMap::new();
+    let mut obs_per_visit = vec![0usize; n_visits];
+    let mut n_subjects = 0usize;
+    let mut xs: Vec<Vec<(usize, f64)>> = Vec::new();
+    let mut ys: Vec<f64> = Vec::new();
+    let pp = p * p;
+    for s in 0..n_slots {
+        let rows = &mut order[start[s]..start[s + 1]];
+        if rows.is_empty() {
+            continue;
+        }
+        rows.sort_unstable_by_key(|&i| visit[i]);
+        let g = match group_of_row {
+            Some(gr) => {
+                let g0 = gr[rows[0]];
+                if let Some(&i) = rows.iter().find(|&&i| gr[i] != g0) {
+                    return Err(Error::invalid_argument(
+                        "group",
+                        format!("subject {s} changes covariance group (row {i})"),
+                    ));
+                }
+                g0
+            }
+            None => 0,
+        };
+        let mut mask: u128 = 0;
+        for w in rows.windows(2) {
+            if visit[w[0]] == visit[w[1]] {
+                return Err(Error::invalid_argument(
+                    "visit",
+                    format!(
+                        "subject {s} has two rows for visit index {} (rows {} and {})",
+                        visit[w[0]], w[0], w[1]
+                    ),
+                ));
+            }
+        }
+        for &i in rows.iter() {
+            mask |= 1u128 << visit[i];
+            obs_per_visit[visit[i]] += 1;
+        }
+        n_subjects += 1;
+        let m = rows.len();
+        let b = *index.entry((g, mask)).or_insert_with(|| {
+            blocks.push(Block {
+                group: g,
+                visits: rows.iter().map(|&i| visit[i]).collect(),
+                n: 0,
+                sxx: vec![0.0; m * m * pp],
+                sxy: vec![0.0; m * m * p],
+                syy: vec![0.0; m * m],
+            });
+            blocks.len() - 1
+        });
+        xs.resize_with(m.max(xs.len()), Vec::new);
+        ys.clear();
+        for (j, &i) in rows.iter().enumerate() {
+            xs[j].clear();
+            row(i, &mut xs[j]);
+            ys.push(response[i]);
+        }
+        let blk = &mut blocks[b];
+        blk.n += 1;
+        for j in 0..m {
+            for k in j..m {
+                let base = j * m + k;
+                let sxx = &mut blk.sxx[base * pp..(base + 1) * pp];
+                for &(a, xa) in &xs[j] {
+                    let r = &mut sxx[a * p..(a + 1) * p];
+                    for &(c, xc) in &xs[k] {
+                        r[c] += xa * xc;
+                    }
+                }
+                let sxy = &mut blk.sxy[base * p..(base + 1) * p];
+                for &(a, xa) in &xs[j] {
+                    sxy[a] += xa * ys[k];
+                }
+                if j != k {
+                    let base2 = k * m + j;
+                    let sxy2 = &mut blk.sxy[base2 * p..(base2 + 1) * p];
+                    for &(a, xa) in &xs[k] {
+                        sxy2[a] += xa * ys[j];
+                    }
+                }
+                blk.syy[base] += ys[j] * ys[k];
+            }
+        }
+    }
+    // Fill the lower blocks by symmetry: Sxx[k,j] = Sxx[j,k]', Syy symmetric.
+    for blk in &mut blocks {
+        let m = blk.m();
+        for j in 0..m {
+            for k in 0..j {
+                let up = k * m + j;
+                let lo = j * m + k;
+                for a in 0..p {
+                    for c in 0..p {
+                        blk.sxx[lo * pp + a * p + c] = blk.sxx[up * pp + c * p + a];
+                    }
+                }
+                blk.syy[lo] = blk.syy[up];
+            }
+        }
+    }
+    // Deterministic block order (group, then pattern size, then visits).
+    blocks.sort_by(|a, b| {
+        (a.group, a.visits.len(), &a.visits).cmp(&(b.group, b.visits.len(), &b.visits))
+    });
+    Ok(Aggregate {
+        p,
+        n_visits,
+        n_groups: n_groups.max(1),
+        blocks,
+        n_obs: n,
+        n_subjects,
+        obs_per_visit,
+    })
+}

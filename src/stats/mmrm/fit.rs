@@ -1,0 +1,503 @@
+//! REML/ML criterion with β profiled out, its analytic gradient and Hessians, and the
+//! Newton / Fisher-scoring optimizer with its documented fallback.
+//!
+//! All quantities are computed from the block cross-products of [`super::aggregate`]. With
+//! `W_b = Σ_b⁻¹` for the visits of block `b`, `n_b` its subjects and `S_b(β) = Σ_i r_i r_i'`,
+//!
+//! ```text
+//! -2 l_ML   = Σ_b [n_b log|Σ_b| + tr(W_b S_b)] + N log 2π
+//! -2 l_REML = -2 l_ML + log|X'Σ⁻¹X| - p log 2π
+//! ```
+//!
+//! with `X'Σ⁻¹X = Σ_b Σ_jk W_b,jk Sxx_b[j,k]`. The gradient is `⟨G, ∂Σ/∂φ_k⟩` with
+//! `G = Σ_b embed(n_b W_b − W_b (S_b + T_b) W_b)` and `T_b,jk = tr(M⁻¹ Sxx_b[j,k])` (REML only).
+
+use nalgebra::{DMatrix, DVector};
+
+use super::aggregate::Aggregate;
+use super::covariance::CovModel;
+
+/// What an evaluation must compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Level {
+    Value,
+    Gradient,
+    Hessian,
+}
+
+/// The estimation problem.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Problem<'a> {
+    pub agg: &'a Aggregate,
+    pub model: &'a CovModel,
+    pub reml: bool,
+}
+
+/// One evaluation of the criterion.
+#[derive(Debug, Clone)]
+pub(crate) struct Evaluation {
+    /// `-2 log L` (REML or ML).
+    pub f: f64,
+    pub beta: DVector<f64>,
+    /// `X'Σ⁻¹X`.
+    pub m_inv: DMatrix<f64>,
+    pub grad: DVector<f64>,
+    /// Observed Hessian of `f`.
+    pub h_obs: DMatrix<f64>,
+    /// Expected Hessian of `f` (Fisher information × 2).
+    pub h_exp: DMatrix<f64>,
+    /// `P_k = X'Σ⁻¹ ∂Σ/∂φ_k Σ⁻¹X`.
+    pub p_k: Vec<DMatrix<f64>>,
+}
+
+impl Problem<'_> {
+    pub fn n_theta(&self) -> usize {
+        self.model.n_par * self.agg.n_groups
+    }
+
+    /// Covariance matrices of each group, or `None` outside the parameter space.
+    pub fn sigmas(&self, phi: &[f64]) -> Option<Vec<DMatrix<f64>>> {
+        let q = self.model.n_par;
+        let mut out = Vec::with_capacity(self.agg.n_groups);
+        for g in 0..self.agg.n_groups {
+            let ph = phi.get(g * q..(g + 1) * q)?;
+            if !self.model.admissible(ph) {
+                return None;
+            }
+            let s = self.model.sigma(ph);
+            s.clone().cholesky()?;
+            out.push(s);
+        }
+        Some(out)
+    }
+
+    /// Evaluates the criterion (and derivatives) at `phi`; `None` outside the parameter space
+    /// or when `X'Σ⁻¹X` is singular.
+    pub fn evaluate(&self, phi: &[f64], level: Level) -> Option<Evaluation> {
+        let agg = self.agg;
+        let p = agg.p;
+        let pp = p * p;
+        let q = self.model.n_par;
+        let nt = self.n_theta();
+        let sigmas = self.sigmas(phi)?;
+        let mut w_blocks = Vec::with_capacity(agg.blocks.len());
+        let mut mflat = vec![0.0; pp];
+        let mut u = vec![0.0; p];
+        let mut f = 0.0;
+        for blk in &agg.blocks {
+            let m = blk.m();
+            let s = &sigmas[blk.group];
+            let sub = DMatrix::from_fn(m, m, |a, b| s[(blk.visits[a], blk.visits[b])]);
+            let ch = sub.cholesky()?;
+            let logdet = 2.0 * ch.l_dirty().diagonal().iter().map(|x| x.ln()).sum::<f64>();
+            let w = ch.inverse();
+            f += blk.n as f64 * logdet;
+            for j in 0..m {
+                for k in 0..m {
+                    let wjk = w[(j, k)];
+                    let base = j * m + k;
+                    let sx = &blk.sxx[base * pp..(base + 1) * pp];
+                    for (acc, x) in mflat.iter_mut().zip(sx) {
+                        *acc += wjk * x;
+                    }
+                    let sy = &blk.sxy[base * p..(base + 1) * p];
+                    for (acc, x) in u.iter_mut().zip(sy) {
+                        *acc += wjk * x;
+                    }
+                }
+            }
+            w_blocks.push(w);
+        }
+        let mmat = DMatrix::from_vec(p, p, mflat);
+        let mch = mmat.clone().cholesky()?;
+        let beta = mch.solve(&DVector::from_vec(u));
+        let m_inv = mch.inverse();
+        let logdet_m = 2.0 * mch.l_dirty().diagonal().iter().map(|x| x.ln()).sum::<f64>();
+        // Residual cross-products per block.
+        let mut s_blocks = Vec::with_capacity(agg.blocks.len());
+        for (blk, w) in agg.blocks.iter().zip(&w_blocks) {
+            let m = blk.m();
+            let mut sm = DMatrix::zeros(m, m);
+            for j in 0..m {
+                for k in 0..m {
+                    let base = j * m + k;
+                    let sx = &blk.sxx[base * pp..(base + 1) * pp];
+                    let mut quad = 0.0;
+                    for a in 0..p {
+                        let row = &sx[a * p..(a + 1) * p];
+                        let mut t = 0.0;
+                        for c in 0..p {
+                            t += row[c] * beta[c];
+                        }
+                        quad += beta[a] * t;
+                    }
+                    let bj = blk.sxy[base * p..(base + 1) * p]
+                        .iter()
+                        .zip(beta.iter())
+                        .map(|(x, b)| x * b)
+                        .sum::<f64>();
+                    let base2 = k * m + j;
+                    let bk = blk.sxy[base2 * p..(base2 + 1) * p]
+                        .iter()
+                        .zip(beta.iter())
+                        .map(|(x, b)| x * b)
+                        .sum::<f64>();
+                    sm[(j, k)] = blk.syy[base] - bj - bk + quad;
+                }
+            }
+            f += (w.component_mul(&sm)).sum();
+            s_blocks.push(sm);
+        }
+        let ln2pi = (2.0 * std::f64::consts::PI).ln();
+        f += agg.n_obs as f64 * ln2pi;
+        if self.reml {
+            f += logdet_m - p as f64 * ln2pi;
+        }
+        let mut ev = Evaluation {
+            f,
+            beta,
+            m_inv,
+            grad: DVector::zeros(nt),
+            h_obs: DMatrix::zeros(nt, nt),
+            h_exp: DMatrix::zeros(nt, nt),
+            p_k: Vec::new(),
+        };
+        if !f.is_finite() {
+            return None;
+        }
+        if level == Level::Value {
+            return Some(ev);
+        }
+        // T_b (REML) and G.
+        let v = agg.n_visits;
+        let mut g_full = vec![DMatrix::<f64>::zeros(v, v); agg.n_groups];
+        let mut u_blocks = Vec::with_capacity(agg.blocks.len());
+        let mut wt_blocks = Vec::with_capacity(agg.blocks.len());
+        let minv = ev.m_inv.as_slice().to_vec();
+        for ((blk, w), sm) in agg.blocks.iter().zip(&w_blocks).zip(&s_blocks) {
+            let m = blk.m();
+            let mut t = DMatrix::zeros(m, m);
+            if self.reml {
+                for j in 0..m {
+                    for k in 0..m {
+                        let base = j * m + k;
+                        let sx = &blk.sxx[base * pp..(base + 1) * pp];
+                        t[(j, k)] = sx.iter().zip(&minv).map(|(a, b)| a * b).sum::<f64>();
+                    }
+                }
+            }
+            let uu = w * (sm + &t);
+            let gb = w * blk.n as f64 - &uu * w;
+            let gf = &mut g_full[blk.group];
+            for j in 0..m {
+                for k in 0..m {
+                    gf[(blk.visits[j], blk.visits[k])] += gb[(j, k)];
+                }
+            }
+            u_blocks.push(uu);
+            wt_blocks.push(w * t);
+        }
+        let mut dsig = Vec::with_capacity(agg.n_groups);
+        for g in 0..agg.n_groups {
+            let ph = &phi[g * q..(g + 1) * q];
+            let d = self.model.d_sigma(ph);
+            for (k, dk) in d.iter().enumerate() {
+                ev.grad[g * q + k] = g_full[g].component_mul(dk).sum();
+            }
+            dsig.push(d);
+        }
+        if level == Level::Gradient {
+            return Some(ev);
+        }
+        // Hessians and P_k.
+        let mut p_k = vec![vec![0.0; pp]; nt];
+        let mut h_k = vec![DVector::<f64>::zeros(p); nt];
+        for (bi, blk) in agg.blocks.iter().enumerate() {
+            let m = blk.m();
+            let w = &w_blocks[bi];
+            let g = blk.group;
+            let mut bks: Vec<(usize, DMatrix<f64>)> = Vec::new();
+            for (k, dk) in dsig[g].iter().enumerate() {
+                let a = DMatrix::from_fn(m, m, |x, y| dk[(blk.visits[x], blk.visits[y])]);
+                if a.iter().all(|z| *z == 0.0) {
+                    continue;
+                }
+                bks.push((g * q + k, w * a));
+            }
+            // E[j,k] = Sxy[j,k] − Sxx[j,k] β  (Σ_i x_ij r_ik), once per block.
+            let mut e_blk = vec![0.0; m * m * p];
+            for base in 0..m * m {
+                let sx = &blk.sxx[base * pp..(base + 1) * pp];
+                for a in 0..p {
+                    let row = &sx[a * p..(a + 1) * p];
+                    let t: f64 = row.iter().zip(ev.beta.iter()).map(|(x, b)| x * b).sum();
+                    e_blk[base * p + a] = blk.sxy[base * p + a] - t;
+                }
+            }
+            let n = blk.n as f64;
+            let uu = &u_blocks[bi];
+            let wt = &wt_blocks[bi];
+            let cks: Vec<DMatrix<f64>> = bks.iter().map(|(_, b)| uu * b).collect();
+            let dks: Vec<DMatrix<f64>> = bks.iter().map(|(_, b)| wt * b).collect();
+            for (x, (kx, bx)) in bks.iter().enumerate() {
+                for (y, (ky, by)) in bks.iter().enumerate().skip(x) {
+                    let tr_bb = bx.component_mul(&by.transpose()).sum();
+                    let tr_cb = cks[x].component_mul(&by.transpose()).sum();
+                    let tr_db = dks[x].component_mul(&by.transpose()).sum();
+                    let ho = -n * tr_bb + 2.0 * tr_cb;
+                    let he = n * tr_bb - 2.0 * tr_db;
+                    ev.h_obs[(*kx, *ky)] += ho;
+                    ev.h_exp[(*kx, *ky)] += he;
+                    if x != y {
+                        ev.h_obs[(*ky, *kx)] += ho;
+                        ev.h_exp[(*ky, *kx)] += he;
+                    }
+                }
+                // P_k and h_k with W A_k W = B_k W.
+                let bw = bx * w;
+                let pk = &mut p_k[*kx];
+                let hk = &mut h_k[*kx];
+                for j in 0..m {
+                    for k in 0..m {
+                        let c = bw[(j, k)];
+                        if c == 0.0 {
+                            continue;
+                        }
+                        let base = j * m + k;
+                        let sx = &blk.sxx[base * pp..(base + 1) * pp];
+                        for (acc, s) in pk.iter_mut().zip(sx) {
+                            *acc += c * s;
+                        }
+                        let e = &e_blk[base * p..(base + 1) * p];
+                        for a in 0..p {
+                            hk[a] += c * e[a];
+                        }
+                    }
+                }
+            }
+        }
+        // Second-derivative terms ⟨∂²Σ_kl, G⟩.
+        for (g, gf) in g_full.iter().enumerate() {
+            let ph = &phi[g * q..(g + 1) * q];
+            for (k, l, d2) in self.model.d2_sigma(ph) {
+                let val = gf.component_mul(&d2).sum();
+                ev.h_obs[(g * q + k, g * q + l)] += val;
+                if k != l {
+                    ev.h_obs[(g * q + l, g * q + k)] += val;
+                }
+            }
+        }
+        let p_mats: Vec<DMatrix<f64>> = p_k
+            .into_iter()
+            .map(|x| DMatrix::from_vec(p, p, x))
+            .collect();
+        let mp: Vec<DMatrix<f64>> = p_mats.iter().map(|pk| &ev.m_inv * pk).collect();
+        let mh: Vec<DVector<f64>> = h_k.iter().map(|h| &ev.m_inv * h).collect();
+        for k in 0..nt {
+            for l in k..nt {
+                let corr = 2.0 * h_k[k].dot(&mh[l]);
+                let tr = if self.reml {
+                    mp[k].component_mul(&mp[l].transpose()).sum()
+                } else {
+                    0.0
+                };
+                ev.h_obs[(k, l)] -= corr + tr;
+                ev.h_exp[(k, l)] += tr;
+                if k != l {
+                    ev.h_obs[(l, k)] -= corr + tr;
+                    ev.h_exp[(l, k)] += tr;
+                }
+            }
+        }
+        ev.p_k = p_mats;
+        Some(ev)
+    }
+}
+
+/// How the optimizer reached its answer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FitCertificate {
+    /// Which attempt succeeded: 1 = Newton/Fisher scoring from the empirical covariance of OLS
+    /// residuals; 2 = Fisher scoring from a diagonal (identity-like) start, then Newton.
+    pub attempt: usize,
+    /// Iterations of the successful attempt.
+    pub iterations: usize,
+    /// Criterion evaluations over all attempts.
+    pub evaluations: usize,
+    /// Euclidean norm of the gradient of `-2 log L` at the solution.
+    pub gradient_norm: f64,
+    /// Newton decrement `g'H⁻¹g` at the solution (in `-2 log L` units).
+    pub newton_decrement: f64,
+    /// The criterion `-2 log L` (REML or ML) at the solution.
+    pub criterion: f64,
+    /// Whether the observed Hessian at the solution is positive definite.
+    pub hessian_positive_definite: bool,
+    /// Smallest eigenvalue of the observed Hessian, scaled to unit diagonal.
+    pub hessian_min_scaled_eigenvalue: f64,
+}
+
+/// Result of a successful optimization.
+#[derive(Debug, Clone)]
+pub(crate) struct Optimum {
+    pub phi: Vec<f64>,
+    pub eval: Evaluation,
+    pub certificate: FitCertificate,
+}
+
+/// Failure description.
+#[derive(Debug, Clone)]
+pub(crate) struct OptimFailure {
+    pub detail: String,
+}
+
+const MAX_ITER: usize = 200;
+
+fn scaled_min_eigen(h: &DMatrix<f64>) -> f64 {
+    let n = h.nrows();
+    let d: Vec<f64> = (0..n)
+        .map(|i| h[(i, i)].abs().max(f64::MIN_POSITIVE).sqrt())
+        .collect();
+    let s = DMatrix::from_fn(n, n, |i, j| h[(i, j)] / (d[i] * d[j]));
+    s.symmetric_eigenvalues()
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn newton_direction(h: &DMatrix<f64>, g: &DVector<f64>) -> Option<DVector<f64>> {
+    let ch = h.clone().cholesky()?;
+    let step = -ch.solve(g);
+    step.iter().all(|x| x.is_finite()).then_some(step)
+}
+
+/// One attempt: damped Newton (observed Hessian when positive definite, otherwise expected
+/// information = Fisher scoring) with step halving that keeps `Σ` positive definite.
+fn attempt(
+    problem: &Problem<'_>,
+    start: Vec<f64>,
+    fisher_warmup: usize,
+    evaluations: &mut usize,
+) -> Result<(Vec<f64>, Evaluation, usize), String> {
+    let mut phi = start;
+    let mut ev = problem
+        .evaluate(&phi, Level::Hessian)
+        .ok_or_else(|| "the starting covariance is not positive definite".to_string())?;
+    *evaluations += 1;
+    for iter in 0..MAX_ITER {
+        let obs_pd = ev.h_obs.clone().cholesky().is_some();
+        let use_newton = obs_pd && iter >= fisher_warmup;
+        let dir = if use_newton {
+            newton_direction(&ev.h_obs, &ev.grad)
+        } else {
+            newton_direction(&ev.h_exp, &ev.grad)
+        };
+        let Some(dir) = dir else {
+            return Err(format!(
+                "iteration {iter}: neither the Hessian nor the information is positive definite"
+            ));
+        };
+        let decrement = -ev.grad.dot(&dir);
+        let tol = 1e-11 * (1.0 + ev.f.abs());
+        if obs_pd && decrement.abs() < tol {
+            return Ok((phi, ev, iter));
+        }
+        // Step halving.
+        let mut t = 1.0;
+        let mut accepted = None;
+        for _ in 0..40 {
+            let trial: Vec<f64> = phi.iter().zip(dir.iter()).map(|(a, d)| a + t * d).collect();
+            *evaluations += 1;
+            if let Some(e) = problem.evaluate(&trial, Level::Value)
+                && (e.f <= ev.f - 1e-4 * t * decrement || (e.f <= ev.f && decrement < 1e3 * tol))
+            {
+                accepted = Some(trial);
+                break;
+            }
+            t *= 0.5;
+        }
+        let Some(trial) = accepted else {
+            if obs_pd && decrement.abs() < 1e3 * tol {
+                // At the optimum within rounding of the criterion.
+                return Ok((phi, ev, iter));
+            }
+            return Err(format!(
+                "iteration {iter}: no step decreases the criterion (Newton decrement {decrement:.3e})"
+            ));
+        };
+        phi = trial;
+        ev = problem
+            .evaluate(&phi, Level::Hessian)
+            .ok_or_else(|| format!("iteration {iter}: evaluation failed"))?;
+        *evaluations += 1;
+    }
+    Err(format!("no convergence in {MAX_ITER} iterations"))
+}
+
+/// Fits the covariance parameters.
+///
+/// Attempt 1 starts from the empirical covariance of OLS residuals projected on the structure
+/// and takes Newton steps (Fisher scoring while the observed Hessian is not positive definite).
+/// Attempt 2 restarts from a diagonal covariance with the pooled residual variance and takes
+/// five Fisher-scoring steps before switching to Newton. A solution is accepted only with a
+/// positive-definite observed Hessian and a Newton decrement below `1e-11 (1 + |f|)`.
+pub(crate) fn optimize(
+    problem: &Problem<'_>,
+    empirical: &[DMatrix<f64>],
+    pooled_variance: f64,
+) -> Result<Optimum, OptimFailure> {
+    let q = problem.model.n_par;
+    let mut evaluations = 0;
+    let mut details = Vec::new();
+    let starts: Vec<(Vec<f64>, usize)> = vec![
+        (
+            empirical
+                .iter()
+                .flat_map(|e| problem.model.start(e))
+                .collect(),
+            0,
+        ),
+        (
+            (0..problem.agg.n_groups)
+                .flat_map(|_| problem.model.start_identity(pooled_variance))
+                .collect(),
+            5,
+        ),
+    ];
+    for (i, (start, warm)) in starts.into_iter().enumerate() {
+        debug_assert_eq!(start.len(), q * problem.agg.n_groups);
+        match attempt(problem, start, warm, &mut evaluations) {
+            Ok((phi, eval, iterations)) => {
+                let min_eig = scaled_min_eigen(&eval.h_obs);
+                let decrement = newton_direction(&eval.h_obs, &eval.grad)
+                    .map(|d| -eval.grad.dot(&d))
+                    .unwrap_or(f64::INFINITY);
+                if min_eig.is_nan() || min_eig <= 1e-10 {
+                    details.push(format!(
+                        "attempt {}: stopped where the Hessian is not positive definite (smallest scaled eigenvalue {min_eig:.3e})",
+                        i + 1
+                    ));
+                    continue;
+                }
+                let certificate = FitCertificate {
+                    attempt: i + 1,
+                    iterations,
+                    evaluations,
+                    gradient_norm: eval.grad.norm(),
+                    newton_decrement: decrement,
+                    criterion: eval.f,
+                    hessian_positive_definite: true,
+                    hessian_min_scaled_eigenvalue: min_eig,
+                };
+                return Ok(Optimum {
+                    phi,
+                    eval,
+                    certificate,
+                });
+            }
+            Err(e) => details.push(format!("attempt {}: {e}", i + 1)),
+        }
+    }
+    Err(OptimFailure {
+        detail: details.join("; "),
+    })
+}

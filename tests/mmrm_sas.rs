@@ -1,0 +1,482 @@
+//! SAS PROC MIXED parity on the FEV data (SAS listings published by the mmrm project, copied to
+//! `tests/data/sas-mmrm`; see its README). Expected numbers are read from the listing files.
+//!
+//! Tolerance: SAS stops when its relative convergence criterion `g'H⁻¹g / |f|` prints as
+//! 0.00000000 (below 5e-9), i.e. with `−2 log L` up to ~1e-5 above the optimum; this crate
+//! iterates to a Newton decrement below 1e-11 (1 + |f|). Every test asserts that our criterion
+//! is not above SAS's final iteration, and compares printed values to half a unit in the last
+//! printed place plus `SAS_REL` relative (SAS's early stop moves some
+//! printed digits by a few units; see the report in each assertion message).
+mod common;
+mod mmrm_support;
+
+use mmrm_support::sas::{self, Printed};
+use pain_outcomes::stats::mmrm::*;
+
+/// Relative slack for SAS's stopping rule (see the file header).
+const SAS_REL: f64 = 5e-4;
+const DIR: &str = "tests/data/sas-mmrm/covariance";
+
+#[track_caller]
+fn assert_printed(what: &str, got: f64, sas: Printed) {
+    let tol = sas.half_ulp() + SAS_REL * sas.value.abs();
+    assert!(
+        (got - sas.value).abs() <= tol,
+        "{what}: got {got}, SAS printed {} (tolerance {tol:e})",
+        sas.value
+    );
+}
+
+/// Fixed effects and contrasts: as [`assert_printed`], or within `2 sqrt(δ)` standard errors
+/// (`δ` the criterion gap) for estimates near zero.
+#[track_caller]
+fn assert_estimate(what: &str, got: f64, se: f64, sas: Printed, delta: f64) {
+    let tol = sas
+        .half_ulp()
+        .max(SAS_REL * sas.value.abs())
+        .max(2.0 * delta.max(1e-9).sqrt() * se);
+    assert!(
+        (got - sas.value).abs() <= tol,
+        "{what}: got {got}, SAS printed {} (tolerance {tol:e})",
+        sas.value
+    );
+}
+
+#[track_caller]
+fn assert_criterion_not_above_sas(what: &str, ours: f64, text: &str) {
+    let sas_f = sas::final_criterion(text);
+    assert!(sas_f.is_finite(), "{what}: no iteration history");
+    // Ours is at least as good as SAS's final iterate (SAS prints 8 decimals).
+    assert!(
+        ours <= sas_f + 1e-7,
+        "{what}: -2 log L {ours} above SAS {sas_f}"
+    );
+    common::tol::assert_close(what, ours, sas_f, 1e-8);
+}
+
+fn fev_data(f: &mmrm_support::Fev) -> MmrmData<'_> {
+    MmrmData::new(&f.subject, &f.visit, &f.y, f.visits.clone())
+        .unwrap()
+        .with_factor("ARMCD", &f.arm, f.arms.clone(), "PBO")
+        .unwrap()
+        .with_factor("RACE", &f.race, f.races.clone(), "Asian")
+        .unwrap()
+        .with_factor("SEX", &f.sex, f.sexes.clone(), "Male")
+        .unwrap()
+}
+
+fn un_fit(f: &mmrm_support::Fev, method: Estimation) -> MmrmFit {
+    let spec = ModelSpec::parse("ARMCD*visit + RACE + SEX").unwrap();
+    let opts = MmrmOptions::default().with_method(method);
+    mmrm(&fev_data(f), &spec, &opts)
+        .unwrap()
+        .into_result()
+        .unwrap()
+}
+
+/// SAS's visit order in these listings is VIS2, VIS3, VIS4, VIS1 (levels sorted with the
+/// reference last); `UN(i,j)` indexes that order.
+const SAS_UN_ORDER: [usize; 4] = [1, 2, 3, 0];
+
+/// Tolerance for a covariance parameter: SAS's final criterion exceeds ours by `δ`; a point
+/// with criterion excess `δ` can differ from the optimum by up to `sqrt(δ)` standard errors in
+/// any one parameter (quadratic approximation). We allow twice that, or half a printed unit.
+fn parameter_tolerance(p: Printed, se: f64, delta: f64) -> f64 {
+    p.half_ulp().max(2.0 * delta.max(1e-9).sqrt() * se)
+}
+
+fn criterion_gap(text: &str, fit: &MmrmFit) -> f64 {
+    sas::final_criterion(text) - fit.fit_statistics.minus_two_log_likelihood
+}
+
+#[track_caller]
+fn assert_parameter(what: &str, got: f64, se: f64, sas: Printed, delta: f64) {
+    let tol = parameter_tolerance(sas, se, delta);
+    assert!(
+        (got - sas.value).abs() <= tol,
+        "{what}: got {got}, SAS printed {} (tolerance {tol:e} from SE {se} and criterion gap {delta:e})",
+        sas.value
+    );
+}
+
+fn check_un_parameters(text: &str, fit: &MmrmFit) {
+    let delta = criterion_gap(text, fit);
+    let pars = sas::covariance_parameters(text);
+    assert_eq!(pars.len(), 10);
+    for (name, _, p) in pars {
+        let ij: Vec<usize> = name
+            .trim_start_matches("UN(")
+            .trim_end_matches(')')
+            .split(',')
+            .map(|x| x.parse::<usize>().unwrap() - 1)
+            .collect();
+        let (a, b) = (SAS_UN_ORDER[ij[0]], SAS_UN_ORDER[ij[1]]);
+        let (a, b) = (a.max(b), a.min(b));
+        let ours = fit
+            .covariance_parameters
+            .iter()
+            .find(|c| c.name == format!("UN({},{})", a + 1, b + 1))
+            .unwrap();
+        assert_parameter(&name, ours.estimate, ours.std_error, p, delta);
+    }
+}
+
+fn coefficient_name(effect: &str, labels: &[String]) -> String {
+    let lvl = labels.join(" ");
+    match effect {
+        "Intercept" => "(Intercept)".into(),
+        "ARMCD" => format!("ARMCD{lvl}"),
+        "AVISIT" => format!("visit{lvl}"),
+        "RACE" => format!("RACE{lvl}"),
+        "SEX" => format!("SEX{lvl}"),
+        "AVISIT*ARMCD" => format!("ARMCD{}:visit{}", labels[1], labels[0]),
+        other => panic!("unknown effect {other}"),
+    }
+}
+
+fn check_un_fixed_effects(text: &str, fit: &MmrmFit) {
+    let mut n = 0;
+    for (labels, nums) in sas::table_rows(text, "Solution for Fixed Effects") {
+        if nums.len() < 4 {
+            continue; // reference levels print "0 . . ."
+        }
+        let name = coefficient_name(&labels[0], &labels[1..]);
+        let c = fit
+            .coefficients
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        let delta = criterion_gap(text, fit);
+        assert_estimate(
+            &format!("{name} estimate"),
+            c.estimate,
+            c.std_error,
+            nums[0],
+            delta,
+        );
+        assert_printed(&format!("{name} SE"), c.std_error, nums[1]);
+        assert_printed(&format!("{name} df"), c.df, nums[2]);
+        assert_printed(&format!("{name} t"), c.t_value, nums[3]);
+        n += 1;
+    }
+    assert_eq!(n, fit.coefficients.len());
+}
+
+fn check_type3(text: &str, fit: &MmrmFit) {
+    let tests = fit.type3().unwrap();
+    let mut n = 0;
+    for (labels, nums) in sas::table_rows(text, "Type 3 Tests of Fixed Effects") {
+        let term = match labels[0].as_str() {
+            "AVISIT" => "visit",
+            "AVISIT*ARMCD" => "ARMCD:visit",
+            other => other,
+        };
+        let t = tests
+            .iter()
+            .filter_map(|t| t.computed())
+            .find(|t| t.label == term)
+            .unwrap_or_else(|| panic!("{term}"));
+        assert_printed(&format!("{term} num df"), t.num_df, nums[0]);
+        assert_printed(&format!("{term} den df"), t.den_df, nums[1]);
+        assert_printed(&format!("{term} F"), t.f_value, nums[3]);
+        n += 1;
+    }
+    assert_eq!(n, 5);
+}
+
+#[test]
+fn mmrm_un_reml_satterthwaite_matches_sas_proc_mixed() {
+    let text = sas::read(&format!("{DIR}/sas_log_reml.txt"));
+    let f = mmrm_support::fev(None);
+    let fit = un_fit(&f, Estimation::Reml);
+    assert_criterion_not_above_sas(
+        "-2 REML log L",
+        fit.fit_statistics.minus_two_log_likelihood,
+        &text,
+    );
+    check_un_parameters(&text, &fit);
+    check_un_fixed_effects(&text, &fit);
+    check_type3(&text, &fit);
+    // Fit statistics (AIC, AICC as SAS counts parameters; BIC: SAS counts the 200 subjects
+    // read, 3 of whom have no observed FEV1; this crate counts the 197 subjects with data).
+    for (labels, nums) in sas::table_rows(&text, "Fit Statistics") {
+        let s = &fit.fit_statistics;
+        match labels[0].as_str() {
+            "AIC" => assert_printed("AIC", s.aic, nums[0]),
+            "AICC" => assert_printed("AICC", s.aicc, nums[0]),
+            "BIC" => {
+                let with_200 = s.bic - s.n_parameters as f64 * (197f64.ln() - 200f64.ln());
+                assert_printed("BIC (200 subjects)", with_200, nums[0]);
+            }
+            _ => {}
+        }
+    }
+    // LS-means of AVISIT*ARMCD (equal weights over RACE and SEX).
+    let lsm = fit
+        .lsmeans(&["visit", "ARMCD"], LsMeanWeights::Equal)
+        .unwrap();
+    let mut n = 0;
+    for (labels, nums) in sas::table_rows(&text, "Least Squares Means") {
+        if labels[0] != "AVISIT*ARMCD" {
+            continue;
+        }
+        let cell = lsm
+            .iter()
+            .find(|l| l.cell[0].1 == labels[1] && l.cell[1].1 == labels[2])
+            .unwrap();
+        let e = cell.estimate.computed().unwrap();
+        let what = format!("LS-mean {} {}", labels[1], labels[2]);
+        assert_printed(&format!("{what} estimate"), e.estimate, nums[0]);
+        assert_printed(&format!("{what} SE"), e.std_error, nums[1]);
+        assert_printed(&format!("{what} df"), e.df, nums[2]);
+        let k = nums.len();
+        assert_printed(
+            &format!("{what} lower"),
+            e.confidence_interval.lower,
+            nums[k - 2],
+        );
+        assert_printed(
+            &format!("{what} upper"),
+            e.confidence_interval.upper,
+            nums[k - 1],
+        );
+        n += 1;
+    }
+    assert_eq!(n, 8);
+    // TRT − PBO at each visit.
+    let diffs = fit.arm_differences("ARMCD", LsMeanWeights::Equal).unwrap();
+    let mut n = 0;
+    for (labels, nums) in sas::table_rows(&text, "Differences of Least Squares Means") {
+        if labels.len() < 5 || labels[1] != labels[3] || labels[2] != "TRT" || labels[4] != "PBO" {
+            continue;
+        }
+        let d = diffs
+            .iter()
+            .filter_map(|d| d.computed())
+            .find(|d| d.visit == labels[1])
+            .unwrap();
+        let what = format!("TRT-PBO at {}", labels[1]);
+        let e = &d.estimate;
+        assert_printed(&format!("{what} estimate"), e.estimate, nums[0]);
+        assert_printed(&format!("{what} SE"), e.std_error, nums[1]);
+        assert_printed(&format!("{what} df"), e.df, nums[2]);
+        assert_printed(&format!("{what} t"), e.t_value, nums[3]);
+        let k = nums.len();
+        assert_printed(
+            &format!("{what} lower"),
+            e.confidence_interval.lower,
+            nums[k - 2],
+        );
+        assert_printed(
+            &format!("{what} upper"),
+            e.confidence_interval.upper,
+            nums[k - 1],
+        );
+        n += 1;
+    }
+    assert_eq!(n, 4);
+}
+
+#[test]
+fn mmrm_un_ml_satterthwaite_matches_sas_proc_mixed() {
+    let text = sas::read(&format!("{DIR}/sas_log.txt"));
+    let f = mmrm_support::fev(None);
+    let fit = un_fit(&f, Estimation::Ml);
+    assert_criterion_not_above_sas(
+        "-2 ML log L",
+        fit.fit_statistics.minus_two_log_likelihood,
+        &text,
+    );
+    check_un_parameters(&text, &fit);
+    check_un_fixed_effects(&text, &fit);
+    check_type3(&text, &fit);
+    for (labels, nums) in sas::table_rows(&text, "Fit Statistics") {
+        let s = &fit.fit_statistics;
+        match labels[0].as_str() {
+            "AIC" => assert_printed("AIC", s.aic, nums[0]),
+            "AICC" => assert_printed("AICC", s.aicc, nums[0]),
+            _ => {}
+        }
+    }
+}
+
+fn intercept_only(structure: CovarianceStructure, method: Estimation, group: bool) -> MmrmFit {
+    let f = mmrm_support::fev(None);
+    let data = MmrmData::new(&f.subject, &f.visit, &f.y, f.visits.clone())
+        .unwrap()
+        .with_factor("ARMCD", &f.arm, f.arms.clone(), "PBO")
+        .unwrap();
+    let mut opts = MmrmOptions::default()
+        .with_method(method)
+        .with_covariance(structure);
+    if group {
+        opts = opts.with_group("ARMCD");
+    }
+    mmrm(&data, &ModelSpec::parse("1").unwrap(), &opts)
+        .unwrap()
+        .into_result()
+        .unwrap()
+}
+
+fn check_intercept_only(
+    file: &str,
+    structure: CovarianceStructure,
+    method: Estimation,
+    group: bool,
+) {
+    let text = sas::read(&format!("{DIR}/{file}"));
+    let fit = intercept_only(structure, method, group);
+    assert!(fit.certificate.hessian_positive_definite, "{file}");
+    assert_criterion_not_above_sas(file, fit.fit_statistics.minus_two_log_likelihood, &text);
+    let rows = sas::table_rows(&text, "Solution for Fixed Effects");
+    let (_, nums) = rows.iter().find(|(l, _)| l[0] == "Intercept").unwrap();
+    let c = &fit.coefficients[0];
+    assert_printed(&format!("{file} intercept"), c.estimate, nums[0]);
+    assert_printed(&format!("{file} SE"), c.std_error, nums[1]);
+    assert_printed(&format!("{file} df"), c.df, nums[2]);
+    let pars = sas::covariance_parameters(&text);
+    assert_eq!(pars.len(), fit.covariance_parameters.len(), "{file}");
+    for (name, grp, p) in pars {
+        if structure == CovarianceStructure::Unstructured {
+            continue; // compared through Σ in the UN tests
+        }
+        let ours = fit
+            .covariance_parameters
+            .iter()
+            // With `group=`, SAS names the CS residual variance `Variance`.
+            .find(|c| {
+                (c.name == name || (name == "Variance" && c.name == "Residual")) && c.group == grp
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "{file}: {name} {grp} not in {:?}",
+                    fit.covariance_parameters
+                )
+            });
+        assert_parameter(
+            &format!("{file} {name} {grp}"),
+            ours.estimate,
+            ours.std_error,
+            p,
+            criterion_gap(&text, &fit),
+        );
+    }
+    if structure == CovarianceStructure::Unstructured {
+        check_un_parameters(&text, &fit);
+    }
+}
+
+#[test]
+fn mmrm_intercept_only_fits_match_sas_for_every_structure() {
+    use CovarianceStructure::*;
+    let cases = [
+        ("cs", CompoundSymmetry),
+        ("csh", HeterogeneousCompoundSymmetry),
+        ("ar1", Ar1),
+        ("ar1h", HeterogeneousAr1),
+        ("adh", AnteDependence),
+        ("toeph", HeterogeneousToeplitz),
+    ];
+    for (code, s) in cases {
+        check_intercept_only(&format!("sas_{code}_reml.txt"), s, Estimation::Reml, false);
+        check_intercept_only(&format!("sas_{code}_ml.txt"), s, Estimation::Ml, false);
+    }
+    check_intercept_only(
+        "sas_log_simple_reml.txt",
+        Unstructured,
+        Estimation::Reml,
+        false,
+    );
+    check_intercept_only("sas_log_simple.txt", Unstructured, Estimation::Ml, false);
+}
+
+#[test]
+fn mmrm_per_arm_covariance_fits_match_sas_group_option() {
+    use CovarianceStructure::*;
+    let cases = [
+        ("cs", CompoundSymmetry),
+        ("csh", HeterogeneousCompoundSymmetry),
+        ("ar1", Ar1),
+        ("ar1h", HeterogeneousAr1),
+        ("adh", AnteDependence),
+        ("toeph", HeterogeneousToeplitz),
+    ];
+    for (code, s) in cases {
+        check_intercept_only(
+            &format!("sas_group_{code}_reml.txt"),
+            s,
+            Estimation::Reml,
+            true,
+        );
+        check_intercept_only(&format!("sas_group_{code}_ml.txt"), s, Estimation::Ml, true);
+    }
+}
+
+/// Kenward–Roger and KR-linear: estimate, SE and df of TRT − PBO in `FEV1 = ARMCD`.
+/// The SAS CSVs carry full precision; agreement is limited by SAS's stopping rule (see the
+/// file header): `KR_REL` relative.
+const KR_REL: f64 = 5e-4;
+
+#[test]
+fn mmrm_kenward_roger_matches_sas_ddfm_kr_for_every_structure() {
+    use CovarianceStructure::*;
+    let f = mmrm_support::fev(None);
+    let data = MmrmData::new(&f.subject, &f.visit, &f.y, f.visits.clone())
+        .unwrap()
+        .with_factor("ARMCD", &f.arm, f.arms.clone(), "PBO")
+        .unwrap();
+    let cases = [
+        ("us", Unstructured),
+        ("cs", CompoundSymmetry),
+        ("csh", HeterogeneousCompoundSymmetry),
+        ("ar1", Ar1),
+        ("arh1", HeterogeneousAr1),
+        ("toep", Toeplitz),
+        ("toeph", HeterogeneousToeplitz),
+        ("adh", AnteDependence),
+    ];
+    for (code, s) in cases {
+        for (prefix, df) in [
+            ("kr", DfMethod::KenwardRoger),
+            ("kr1", DfMethod::KenwardRogerLinear),
+        ] {
+            let path = format!("tests/data/sas-mmrm/kenward-roger/{prefix}_{code}.csv");
+            let mut rdr = csv::Reader::from_path(&path).unwrap();
+            let rec = rdr.records().next().unwrap().unwrap();
+            let est: f64 = rec[4].parse().unwrap();
+            let se: f64 = rec[5].parse().unwrap();
+            let ddf: f64 = rec[6].parse().unwrap();
+            let opts = MmrmOptions::default().with_covariance(s).with_df(df);
+            let fit = mmrm(&data, &ModelSpec::parse("ARMCD").unwrap(), &opts)
+                .unwrap()
+                .into_result()
+                .unwrap();
+            let d = fit
+                .contrast(&[0.0, 1.0], "TRT - PBO")
+                .unwrap()
+                .into_result()
+                .unwrap();
+            common::tol::assert_close(&format!("{path} estimate"), d.estimate, est, KR_REL);
+            common::tol::assert_close(&format!("{path} SE"), d.std_error, se, KR_REL);
+            common::tol::assert_close(&format!("{path} df"), d.df, ddf, KR_REL);
+        }
+    }
+}
+
+#[test]
+fn mmrm_refuses_sas_nonconvergence_case() {
+    // SAS: "WARNING: Did not converge." on the first 50 rows (13 subjects), REML and ML.
+    let f = mmrm_support::fev(Some(50));
+    for method in [Estimation::Reml, Estimation::Ml] {
+        let spec = ModelSpec::parse("ARMCD*visit + RACE + SEX").unwrap();
+        let opts = MmrmOptions::default().with_method(method);
+        let out = mmrm(&fev_data(&f), &spec, &opts).unwrap();
+        let r = out.refusal().unwrap_or_else(|| {
+            panic!(
+                "{method:?}: expected a refusal, got {:?}",
+                out.computed().map(|x| x.to_string())
+            )
+        });
+        assert_eq!(r.reason, pain_outcomes::RefusalReason::NoConvergence, "{r}");
+    }
+}
