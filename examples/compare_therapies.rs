@@ -20,6 +20,7 @@ use pain_outcomes::stats::arms::{
     ancova_at_visit, describe_by_arm_and_visit, responders_by_arm_and_visit,
 };
 use pain_outcomes::stats::describe::{Describe, DescribeOptions};
+use pain_outcomes::stats::mmrm::{ArmDifference, MmrmBuilder};
 use pain_outcomes::stats::time_to_event::{
     TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event,
 };
@@ -87,8 +88,21 @@ struct Comparison {
     trajectories: Vec<ArmVisitSummary>,
     responders: Vec<ResponderTable>,
     ancova_last_visit: AncovaAtVisit,
+    /// MMRM of the change from baseline (US covariance, REML, Satterthwaite df): each arm minus
+    /// the reference arm at every visit.
+    mmrm: Outcome<MmrmSummary>,
     /// Time to surgery (absent when the cohort records no surgery).
     time_to_surgery: Option<TimeToEventAnalysis>,
+}
+
+/// The part of the MMRM a comparison table needs.
+#[derive(serde::Serialize)]
+struct MmrmSummary {
+    formula: String,
+    n_patients: usize,
+    n_excluded: usize,
+    certificate: String,
+    differences: Vec<Outcome<ArmDifference>>,
 }
 
 fn run(args: &Args) -> Result<Comparison, Error> {
@@ -140,6 +154,27 @@ fn run(args: &Args) -> Result<Comparison, Error> {
         last,
         &AncovaOptions::default().with_reference_arm(&reference_arm),
     )?;
+    let mmrm = MmrmBuilder::new(cohort)
+        .instrument(&wide.instrument.code)
+        .reference_arm(&reference_arm)
+        .fit()?
+        .map(|m| MmrmSummary {
+            formula: m.formula.clone(),
+            n_patients: m.fit.n_subjects,
+            n_excluded: m.exclusions.total(),
+            certificate: {
+                let c = &m.fit.certificate;
+                format!(
+                    "fit certificate: attempt {}, {} iterations, gradient norm {:.2e}, Newton decrement {:.2e}, Hessian positive definite: {}",
+                    c.attempt,
+                    c.iterations,
+                    c.gradient_norm,
+                    c.newton_decrement,
+                    c.hessian_positive_definite
+                )
+            },
+            differences: m.differences,
+        });
     let has_surgery = cohort
         .events()
         .iter()
@@ -155,6 +190,7 @@ fn run(args: &Args) -> Result<Comparison, Error> {
         None
     };
     Ok(Comparison {
+        mmrm,
         time_to_surgery,
         load_report: loaded.report,
         instrument: wide.instrument.code.clone(),
@@ -248,9 +284,52 @@ fn print_text(c: &Comparison) {
         Outcome::Computed(fit) => println!("{fit}"),
         Outcome::Refused(r) => println!("  {r}"),
     }
+    print_mmrm(&c.mmrm, &c.reference_arm);
     if let Some(t) = &c.time_to_surgery {
         print_time_to_surgery(t);
     }
+}
+
+fn print_mmrm(m: &Outcome<MmrmSummary>, reference: &str) {
+    println!();
+    let m = match m {
+        Outcome::Computed(m) => m,
+        Outcome::Refused(r) => {
+            println!("MMRM: {r}");
+            return;
+        }
+    };
+    println!(
+        "MMRM (US covariance, REML, Satterthwaite df): change ~ {} ({} patients, {} excluded)",
+        m.formula, m.n_patients, m.n_excluded
+    );
+    println!("  {}", m.certificate);
+    println!(
+        "{:<28} {:<10} {:>9} {:>7} {:>7} {:>20} {:>10}",
+        "arm", "visit", "LS diff", "SE", "df", "95% CI", "p"
+    );
+    for d in &m.differences {
+        match d {
+            Outcome::Computed(d) => {
+                let e = &d.estimate;
+                println!(
+                    "{:<28} {:<10} {:>9.3} {:>7.3} {:>7.1} [{:>7.3}, {:>7.3}] {:>10.2e}",
+                    d.arm,
+                    d.visit,
+                    e.estimate,
+                    e.std_error,
+                    e.df,
+                    e.confidence_interval.lower,
+                    e.confidence_interval.upper,
+                    e.p_value
+                );
+            }
+            Outcome::Refused(r) => println!("  {r}"),
+        }
+    }
+    println!(
+        "  (differences are arm minus {reference}; negative = more pain relief on a lower-is-better scale)"
+    );
 }
 
 fn print_time_to_surgery(t: &TimeToEventAnalysis) {
