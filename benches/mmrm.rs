@@ -25,13 +25,19 @@ struct Sim {
 /// drops out after visit k with probability 0.07 per visit (about 30 % incomplete).
 fn simulate(n: usize, seed: u64) -> Sim {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut s = Sim { subject: vec![], visit: vec![], arm: vec![], baseline: vec![], y: vec![] };
+    let mut s = Sim {
+        subject: vec![],
+        visit: vec![],
+        arm: vec![],
+        baseline: vec![],
+        y: vec![],
+    };
     let sd = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5];
     for i in 0..n {
         let arm = i % 2;
         let bl: f64 = 6.0 + rng.random::<f64>() * 3.0;
         let mut e_prev = 0.0;
-        for v in 0..VISITS {
+        for (v, sd_v) in sd.iter().enumerate() {
             let z: f64 = StandardNormal.sample(&mut rng);
             let e = 0.6 * e_prev + 0.8 * z;
             e_prev = e;
@@ -43,7 +49,7 @@ fn simulate(n: usize, seed: u64) -> Sim {
             s.visit.push(v);
             s.arm.push(arm);
             s.baseline.push(bl);
-            s.y.push(mean + sd[v] * e);
+            s.y.push(mean + sd_v * e);
         }
     }
     s
@@ -54,11 +60,21 @@ fn write_csv(s: &Sim, n: usize) {
     if std::path::Path::new(&path).exists() {
         return;
     }
-    let Ok(f) = std::fs::File::create(&path) else { return };
+    let Ok(f) = std::fs::File::create(&path) else {
+        return;
+    };
     let mut w = std::io::BufWriter::new(f);
     let _ = writeln!(w, "subject,visit,arm,baseline,y");
     for i in 0..s.y.len() {
-        let _ = writeln!(w, "{},V{},{},{},{}", s.subject[i], s.visit[i] + 1, s.arm[i], s.baseline[i], s.y[i]);
+        let _ = writeln!(
+            w,
+            "{},V{},{},{},{}",
+            s.subject[i],
+            s.visit[i] + 1,
+            s.arm[i],
+            s.baseline[i],
+            s.y[i]
+        );
     }
 }
 
@@ -66,12 +82,20 @@ fn fit(s: &Sim) -> MmrmFit {
     let labels: Vec<String> = (1..=VISITS).map(|v| format!("V{v}")).collect();
     let data = MmrmData::new(&s.subject, &s.visit, &s.y, labels)
         .unwrap()
-        .with_factor("arm", &s.arm, vec!["placebo".into(), "active".into()], "placebo")
+        .with_factor(
+            "arm",
+            &s.arm,
+            vec!["placebo".into(), "active".into()],
+            "placebo",
+        )
         .unwrap()
         .with_covariate("baseline", &s.baseline)
         .unwrap();
     let spec = ModelSpec::parse("baseline*visit + arm*visit").unwrap();
-    let fit = mmrm(&data, &spec, &MmrmOptions::default()).unwrap().into_result().unwrap();
+    let fit = mmrm(&data, &spec, &MmrmOptions::default())
+        .unwrap()
+        .into_result()
+        .unwrap();
     // The per-visit contrasts are part of the job.
     black_box(fit.arm_differences("arm", LsMeanWeights::Equal).unwrap());
     fit
@@ -92,7 +116,9 @@ fn bench(c: &mut Criterion) {
             "n = {n}: {} observations, {} blocks, certificate {:?}",
             f.n_observations, f.n_blocks, f.certificate
         );
-        group.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| b.iter(|| fit(black_box(s))));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| {
+            b.iter(|| fit(black_box(s)))
+        });
     }
     group.finish();
 }
@@ -105,7 +131,12 @@ fn main() {
         let s = simulate(n, 20240601 + n as u64);
         let t = std::time::Instant::now();
         let f = fit(&s);
-        eprintln!("n = {n}: fit in {:.3} s, {} observations, -2 log L {}", t.elapsed().as_secs_f64(), f.n_observations, f.fit_statistics.minus_two_log_likelihood);
+        eprintln!(
+            "n = {n}: fit in {:.3} s, {} observations, -2 log L {}",
+            t.elapsed().as_secs_f64(),
+            f.n_observations,
+            f.fit_statistics.minus_two_log_likelihood
+        );
         return;
     }
     benches();

@@ -27,6 +27,7 @@ pub mod simulate;
 pub mod stats;
 
 pub use error::{Error, Location, Result};
+pub use stats::mmrm::{MmrmData, MmrmFit, MmrmOptions, ModelSpec, mmrm};
 pub use stats::{Outcome, Refusal, RefusalReason};
 
 /// Re-export of the polars version this crate is built against.

@@ -87,7 +87,13 @@ fn report_and_check() {
         let mut bad = Vec::new();
         for (kind, (d, what)) in w.borrow().iter() {
             eprintln!("worst {kind}: {d:e} at {what}");
-            let tol: f64 = kind.rsplit("tol ").next().unwrap().trim_end_matches(')').parse().unwrap();
+            let tol: f64 = kind
+                .rsplit("tol ")
+                .next()
+                .unwrap()
+                .trim_end_matches(')')
+                .parse()
+                .unwrap();
             if *d > tol {
                 bad.push(format!("{kind}: {d:e} at {what}"));
             }
@@ -103,14 +109,19 @@ fn f(v: &Value) -> f64 {
 #[test]
 fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
     let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string("tests/golden/mmrm_gls.json").unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string("tests/golden/mmrm_gls.json").unwrap())
+            .unwrap();
     let fev = mmrm_support::fev(None);
     let complete: std::collections::BTreeSet<usize> = {
         let mut count = std::collections::BTreeMap::new();
         for &s in &fev.subject {
             *count.entry(s).or_insert(0) += 1;
         }
-        count.into_iter().filter(|(_, c)| *c == 4).map(|(s, _)| s).collect()
+        count
+            .into_iter()
+            .filter(|(_, c)| *c == 4)
+            .map(|(s, _)| s)
+            .collect()
     };
     for case in golden["cases"].as_array().unwrap() {
         let name = case["case"].as_str().unwrap();
@@ -128,7 +139,12 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
             .collect();
         let pick = |v: &Vec<usize>| keep.iter().map(|&i| v[i]).collect::<Vec<_>>();
         let pickf = |v: &Vec<f64>| keep.iter().map(|&i| v[i]).collect::<Vec<_>>();
-        let (visit, arm, race, sex) = (pick(&fev.visit), pick(&fev.arm), pick(&fev.race), pick(&fev.sex));
+        let (visit, arm, race, sex) = (
+            pick(&fev.visit),
+            pick(&fev.arm),
+            pick(&fev.race),
+            pick(&fev.sex),
+        );
         let (y, bl) = (pickf(&fev.y), pickf(&fev.fev1_bl));
         assert_eq!(y.len() as u64, case["n_obs"].as_u64().unwrap(), "{name}");
         let data = MmrmData::new(&subject, &visit, &y, fev.visits.clone())
@@ -141,7 +157,11 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
             .unwrap()
             .with_covariate("FEV1_BL", &bl)
             .unwrap();
-        let method = if case["method"] == "REML" { Estimation::Reml } else { Estimation::Ml };
+        let method = if case["method"] == "REML" {
+            Estimation::Reml
+        } else {
+            Estimation::Ml
+        };
         let opts = MmrmOptions::default()
             .with_covariance(structure(case["structure"].as_str().unwrap()))
             .with_method(method);
@@ -150,17 +170,34 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
         assert!(fit.certificate.hessian_positive_definite);
         // Log-likelihood.
         let ll = f(&case["log_likelihood"]);
-        assert_close(&format!("{name} logLik"), fit.fit_statistics.log_likelihood, ll, ITERATIVE);
+        assert_close(
+            &format!("{name} logLik"),
+            fit.fit_statistics.log_likelihood,
+            ll,
+            ITERATIVE,
+        );
         // Our stopping rule: Newton decrement below 1e-11 (1 + |f|), i.e. about 1e-8 in log L.
-        assert!(fit.fit_statistics.log_likelihood >= ll - 1e-7, "{name}: gls reached a higher likelihood");
+        assert!(
+            fit.fit_statistics.log_likelihood >= ll - 1e-7,
+            "{name}: gls reached a higher likelihood"
+        );
         let mut se_ratio: Option<f64> = None;
         // Coefficients and SEs.
         for (k, v) in case["coefficients"].as_object().unwrap() {
-            let c = fit.coefficients.iter().find(|c| same_term(&c.name, k)).unwrap_or_else(|| panic!("{k}"));
+            let c = fit
+                .coefficients
+                .iter()
+                .find(|c| same_term(&c.name, k))
+                .unwrap_or_else(|| panic!("{k}"));
             assert_close(&format!("{name} {k}"), c.estimate, f(v), GLS_CONVERGENCE);
             let se_ref = f(&case["std_errors"][k]);
             if method == Estimation::Reml {
-                assert_close(&format!("{name} SE {k}"), c.std_error, se_ref, GLS_CONVERGENCE);
+                assert_close(
+                    &format!("{name} SE {k}"),
+                    c.std_error,
+                    se_ref,
+                    GLS_CONVERGENCE,
+                );
             } else {
                 let r = se_ref / c.std_error;
                 let r0 = *se_ratio.get_or_insert(r);
@@ -182,22 +219,49 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
         for (key, weights) in [("lsmeans", LsMeanWeights::Equal)] {
             let lsm = fit.lsmeans(&["ARMCD", "visit"], weights).unwrap();
             for g in case[key].as_array().unwrap() {
-                let cell = lsm.iter().find(|l| l.cell[0].1 == g["arm"] && l.cell[1].1 == g["visit"]).unwrap();
+                let cell = lsm
+                    .iter()
+                    .find(|l| l.cell[0].1 == g["arm"] && l.cell[1].1 == g["visit"])
+                    .unwrap();
                 let e = cell.estimate.computed().unwrap();
                 let what = format!("{name} {key} {} {}", g["arm"], g["visit"]);
-                assert_close(&format!("{what} estimate"), e.estimate, f(&g["estimate"]), GLS_CONVERGENCE);
+                assert_close(
+                    &format!("{what} estimate"),
+                    e.estimate,
+                    f(&g["estimate"]),
+                    GLS_CONVERGENCE,
+                );
                 if method == Estimation::Reml {
-                    assert_close(&format!("{what} SE"), e.std_error, f(&g["std_error"]), GLS_CONVERGENCE);
+                    assert_close(
+                        &format!("{what} SE"),
+                        e.std_error,
+                        f(&g["std_error"]),
+                        GLS_CONVERGENCE,
+                    );
                 }
             }
         }
         let diffs = fit.arm_differences("ARMCD", LsMeanWeights::Equal).unwrap();
         for g in case["differences"].as_array().unwrap() {
-            let d = diffs.iter().filter_map(|d| d.computed()).find(|d| d.visit == g["visit"]).unwrap();
+            let d = diffs
+                .iter()
+                .filter_map(|d| d.computed())
+                .find(|d| d.visit == g["visit"])
+                .unwrap();
             let what = format!("{name} TRT-PBO {}", g["visit"]);
-            assert_close(&format!("{what} estimate"), d.estimate.estimate, f(&g["estimate"]), GLS_CONVERGENCE);
+            assert_close(
+                &format!("{what} estimate"),
+                d.estimate.estimate,
+                f(&g["estimate"]),
+                GLS_CONVERGENCE,
+            );
             if method == Estimation::Reml {
-                assert_close(&format!("{what} SE"), d.estimate.std_error, f(&g["std_error"]), GLS_CONVERGENCE);
+                assert_close(
+                    &format!("{what} SE"),
+                    d.estimate.std_error,
+                    f(&g["std_error"]),
+                    GLS_CONVERGENCE,
+                );
             }
         }
     }

@@ -12,7 +12,13 @@ struct Toy {
 
 /// 12 subjects, 3 visits, 2 arms, deterministic pseudo-random responses.
 fn toy() -> Toy {
-    let mut t = Toy { subject: vec![], visit: vec![], arm: vec![], x: vec![], y: vec![] };
+    let mut t = Toy {
+        subject: vec![],
+        visit: vec![],
+        arm: vec![],
+        x: vec![],
+        y: vec![],
+    };
     for s in 0..12 {
         for v in 0..3 {
             t.subject.push(s);
@@ -40,8 +46,16 @@ fn mmrm_refuses_singular_design() {
         .unwrap()
         .with_covariate("x2", &x2)
         .unwrap();
-    let out = mmrm(&data, &ModelSpec::parse("visit + x + x2").unwrap(), &MmrmOptions::default()).unwrap();
-    assert_eq!(out.refusal().map(|r| r.reason), Some(RefusalReason::SingularDesign));
+    let out = mmrm(
+        &data,
+        &ModelSpec::parse("visit + x + x2").unwrap(),
+        &MmrmOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out.refusal().map(|r| r.reason),
+        Some(RefusalReason::SingularDesign)
+    );
 }
 
 #[test]
@@ -49,7 +63,12 @@ fn mmrm_refuses_visit_without_data() {
     let t = toy();
     // Four visit labels, but no row for the fourth visit.
     let data = MmrmData::new(&t.subject, &t.visit, &t.y, labels(4)).unwrap();
-    let out = mmrm(&data, &ModelSpec::parse("visit").unwrap(), &MmrmOptions::default()).unwrap();
+    let out = mmrm(
+        &data,
+        &ModelSpec::parse("visit").unwrap(),
+        &MmrmOptions::default(),
+    )
+    .unwrap();
     let r = out.refusal().unwrap();
     assert_eq!(r.reason, RefusalReason::EmptyGroup);
     assert!(r.detail.contains("V4"), "{r}");
@@ -60,9 +79,19 @@ fn mmrm_refuses_arm_without_patients() {
     let t = toy();
     let data = MmrmData::new(&t.subject, &t.visit, &t.y, labels(3))
         .unwrap()
-        .with_factor("arm", &t.arm, vec!["placebo".into(), "prp".into(), "stem_cell".into()], "placebo")
+        .with_factor(
+            "arm",
+            &t.arm,
+            vec!["placebo".into(), "prp".into(), "stem_cell".into()],
+            "placebo",
+        )
         .unwrap();
-    let out = mmrm(&data, &ModelSpec::parse("arm*visit").unwrap(), &MmrmOptions::default()).unwrap();
+    let out = mmrm(
+        &data,
+        &ModelSpec::parse("arm*visit").unwrap(),
+        &MmrmOptions::default(),
+    )
+    .unwrap();
     let r = out.refusal().unwrap();
     assert_eq!(r.reason, RefusalReason::EmptyGroup);
     assert!(r.detail.contains("stem_cell"), "{r}");
@@ -76,15 +105,27 @@ fn mmrm_refuses_unidentifiable_unstructured_covariance() {
     let visit: Vec<usize> = (0..12).map(|i| i % 3).collect();
     let y: Vec<f64> = (0..12).map(|i| (i * 37 % 13) as f64 / 3.0).collect();
     let data = MmrmData::new(&subject, &visit, &y, labels(3)).unwrap();
-    let out = mmrm(&data, &ModelSpec::parse("visit").unwrap(), &MmrmOptions::default()).unwrap();
-    assert_eq!(out.refusal().map(|r| r.reason), Some(RefusalReason::NoConvergence), "{:?}", out.refusal());
+    let out = mmrm(
+        &data,
+        &ModelSpec::parse("visit").unwrap(),
+        &MmrmOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out.refusal().map(|r| r.reason),
+        Some(RefusalReason::NoConvergence),
+        "{:?}",
+        out.refusal()
+    );
 }
 
 #[test]
 fn mmrm_rejects_kenward_roger_with_ml() {
     let t = toy();
     let data = MmrmData::new(&t.subject, &t.visit, &t.y, labels(3)).unwrap();
-    let opts = MmrmOptions::default().with_method(Estimation::Ml).with_df(DfMethod::KenwardRoger);
+    let opts = MmrmOptions::default()
+        .with_method(Estimation::Ml)
+        .with_df(DfMethod::KenwardRoger);
     let err = mmrm(&data, &ModelSpec::parse("visit").unwrap(), &opts).unwrap_err();
     assert_eq!(err.code(), "invalid_argument");
 }

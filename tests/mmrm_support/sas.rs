@@ -60,10 +60,12 @@ pub fn final_criterion(text: &str) -> f64 {
     let mut last = f64::NAN;
     for line in lines_after(text, "Iteration History") {
         let tok: Vec<&str> = line.split_whitespace().collect();
-        if tok.len() >= 3 && tok[0].parse::<u32>().is_ok() && tok[1].parse::<u32>().is_ok() {
-            if let Ok(v) = tok[2].parse::<f64>() {
-                last = v;
-            }
+        if tok.len() >= 3
+            && tok[0].parse::<u32>().is_ok()
+            && tok[1].parse::<u32>().is_ok()
+            && let Ok(v) = tok[2].parse::<f64>()
+        {
+            last = v;
         }
     }
     last

@@ -47,8 +47,6 @@ pub(crate) struct Aggregate {
     pub n_subjects: usize,
     /// Observations per visit.
     pub obs_per_visit: Vec<usize>,
-    /// Subjects per group.
-    pub subjects_per_group: Vec<usize>,
 }
 
 /// Groups rows by subject (counting sort), checks them, and accumulates block cross-products.
@@ -128,7 +126,6 @@ pub(crate) fn aggregate(
     let mut index: std::collections::HashMap<(usize, u128), usize> =
         std::collections::HashMap::new();
     let mut obs_per_visit = vec![0usize; n_visits];
-    let mut subjects_per_group = vec![0usize; n_groups.max(1)];
     let mut n_subjects = 0usize;
     let mut xs: Vec<Vec<(usize, f64)>> = Vec::new();
     let mut ys: Vec<f64> = Vec::new();
@@ -169,7 +166,15 @@ pub(crate) fn aggregate(
             obs_per_visit[visit[i]] += 1;
         }
         n_subjects += 1;
-        subjects_per_group[g] += 1;
+        if g >= n_groups.max(1) {
+            return Err(Error::invalid_argument(
+                "group",
+                format!(
+                    "subject {s}: group code {g} is not below {}",
+                    n_groups.max(1)
+                ),
+            ));
+        }
         let m = rows.len();
         let b = *index.entry((g, mask)).or_insert_with(|| {
             blocks.push(Block {
@@ -244,6 +249,5 @@ pub(crate) fn aggregate(
         n_obs: n,
         n_subjects,
         obs_per_visit,
-        subjects_per_group,
     })
 }

@@ -245,12 +245,7 @@ impl CovModel {
         }
     }
 
-    /// True when `Σ` is linear in `φ` (second derivatives vanish).
-    pub fn is_linear(&self) -> bool {
-        matches!(self.kind, Kind::Linear(_))
-    }
-
-    fn split<'a>(&self, phi: &'a [f64]) -> (Vec<f64>, Vec<f64>) {
+    fn split(&self, phi: &[f64]) -> (Vec<f64>, Vec<f64>) {
         match &self.kind {
             Kind::Linear(_) => (Vec::new(), Vec::new()),
             Kind::Scaled {
@@ -385,7 +380,7 @@ impl CovModel {
                         });
                         push(var_pos[j], var_pos[l], m);
                     }
-                    for r in 0..*n_corr {
+                    for (r, &pos) in corr_pos.iter().enumerate().take(*n_corr) {
                         let m = DMatrix::from_fn(v, v, |a, b| {
                             if a == b {
                                 0.0
@@ -396,7 +391,7 @@ impl CovModel {
                                     * corr_d1(*corr, &rho, a, b, r)
                             }
                         });
-                        push(var_pos[j], corr_pos[r], m);
+                        push(var_pos[j], pos, m);
                     }
                 }
                 for r in 0..*n_corr {

@@ -538,19 +538,4 @@ impl Layout {
             }
         }
     }
-
-    /// Dense design row.
-    pub fn row_dense(
-        &self,
-        level: impl Fn(usize) -> usize,
-        cov: impl Fn(usize) -> f64,
-    ) -> Vec<f64> {
-        let mut sparse = Vec::new();
-        self.row_sparse(level, cov, &mut sparse);
-        let mut row = vec![0.0; self.p];
-        for (c, v) in sparse {
-            row[c] += v;
-        }
-        row
-    }
 }

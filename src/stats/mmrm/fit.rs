@@ -407,11 +407,11 @@ fn attempt(
         for _ in 0..40 {
             let trial: Vec<f64> = phi.iter().zip(dir.iter()).map(|(a, d)| a + t * d).collect();
             *evaluations += 1;
-            if let Some(e) = problem.evaluate(&trial, Level::Value) {
-                if e.f <= ev.f - 1e-4 * t * decrement || (e.f <= ev.f && decrement < 1e3 * tol) {
-                    accepted = Some(trial);
-                    break;
-                }
+            if let Some(e) = problem.evaluate(&trial, Level::Value)
+                && (e.f <= ev.f - 1e-4 * t * decrement || (e.f <= ev.f && decrement < 1e3 * tol))
+            {
+                accepted = Some(trial);
+                break;
             }
             t *= 0.5;
         }
@@ -471,7 +471,7 @@ pub(crate) fn optimize(
                 let decrement = newton_direction(&eval.h_obs, &eval.grad)
                     .map(|d| -eval.grad.dot(&d))
                     .unwrap_or(f64::INFINITY);
-                if !(min_eig > 1e-10) {
+                if min_eig.is_nan() || min_eig <= 1e-10 {
                     details.push(format!(
                         "attempt {}: stopped where the Hessian is not positive definite (smallest scaled eigenvalue {min_eig:.3e})",
                         i + 1
