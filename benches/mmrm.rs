@@ -37,7 +37,7 @@ fn simulate(n: usize, seed: u64) -> Sim {
         let arm = i % 2;
         let bl: f64 = 6.0 + rng.random::<f64>() * 3.0;
         let mut e_prev = 0.0;
-        for (v, &sd_v) in sd.iter().enumerate().take(VISITS) {
+        for (v, sd_v) in sd.iter().enumerate() {
             let z: f64 = StandardNormal.sample(&mut rng);
             let e = 0.6 * e_prev + 0.8 * z;
             e_prev = e;

@@ -53,6 +53,7 @@ pub mod stats;
 pub use data::{Cohort, LoadOptions, LoadReport, Loaded};
 pub use error::{Error, Location, Result};
 pub use stats::mmrm::{CohortMmrm, MmrmBuilder};
+pub use stats::mmrm::{MmrmData, MmrmFit, MmrmOptions, ModelSpec, mmrm};
 pub use stats::survival::{CoxData, CoxFit, CoxZph, KaplanMeier, LogRank, RmstDifference, Status};
 pub use stats::time_to_event::{TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event};
 pub use stats::{Outcome, Refusal, RefusalReason};

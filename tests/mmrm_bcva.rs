@@ -52,7 +52,7 @@ fn mmrm_bcva_unstructured_fits_with_clean_certificate_and_matches_gls() {
         ITERATIVE,
     );
     for (k, v) in golden["coefficients"].as_object().unwrap() {
-        let name = k.clone();
+        let name = k.as_str();
         let ours = fit
             .coefficients
             .iter()

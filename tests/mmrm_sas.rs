@@ -477,6 +477,7 @@ fn mmrm_refuses_sas_nonconvergence_case() {
                 out.computed().map(|x| x.to_string())
             )
         });
+        eprintln!("{method:?}: {r}");
         assert_eq!(r.reason, pain_outcomes::RefusalReason::NoConvergence, "{r}");
     }
 }

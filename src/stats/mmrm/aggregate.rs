@@ -166,6 +166,15 @@ pub(crate) fn aggregate(
             obs_per_visit[visit[i]] += 1;
         }
         n_subjects += 1;
+        if g >= n_groups.max(1) {
+            return Err(Error::invalid_argument(
+                "group",
+                format!(
+                    "subject {s}: group code {g} is not below {}",
+                    n_groups.max(1)
+                ),
+            ));
+        }
         let m = rows.len();
         let b = *index.entry((g, mask)).or_insert_with(|| {
             blocks.push(Block {

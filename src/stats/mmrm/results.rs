@@ -87,8 +87,8 @@ pub struct CovarianceParameter {
 
 /// Likelihood-based fit statistics, with SAS PROC MIXED parameter counts.
 ///
-/// REML: `d` = number of covariance parameters, `n* = N − p`. ML: `d` = covariance parameters
-/// plus `p`, `n* = N`. `AIC = −2l + 2d`, `AICc = −2l + 2d n*/(n* − d − 1)`,
+/// REML: `d` = number of covariance parameters, `n* = N − p`. ML: `d` = number of covariance
+/// parameters plus `p`, `n* = N`. `AIC = −2l + 2d`, `AICc = −2l + 2d n*/(n* − d − 1)`,
 /// `BIC = −2l + d log(subjects)`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FitStatistics {
