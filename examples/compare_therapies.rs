@@ -124,12 +124,7 @@ fn run(args: &Args) -> Result<Comparison, Error> {
     let trajectories = describe_by_arm_and_visit(&wide, &DescribeOptions::default())?;
 
     // the condition decides which published MIC applies; mixed cohorts use the general one
-    let conditions: Vec<_> = cohort.patients().iter().map(|p| p.condition).collect();
-    let condition = conditions
-        .first()
-        .copied()
-        .flatten()
-        .filter(|c| conditions.iter().all(|x| *x == Some(*c)));
+    let condition = cohort.common_condition();
     let options = ResponderAnalysisOptions::default().with_reference_arm(&reference_arm);
     let mut responders = Vec::new();
     for choice in [

@@ -129,12 +129,7 @@ fn run(args: &Args) -> Result<Analysis, Error> {
     }
     let cohort = read_csv_files(&files, &LoadOptions::default())?.cohort;
     let wide = cohort.wide(&args.instrument)?;
-    let conditions: Vec<_> = cohort.patients().iter().map(|p| p.condition).collect();
-    let condition = conditions
-        .first()
-        .copied()
-        .flatten()
-        .filter(|c| conditions.iter().all(|x| *x == Some(*c)));
+    let condition = cohort.common_condition();
     let rule = args.rule.rule(&wide.instrument, condition)?;
     let reference = args.reference_arm.clone().or_else(|| {
         wide.arms

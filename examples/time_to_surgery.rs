@@ -139,12 +139,7 @@ fn run(args: &Args) -> Result<Report, Error> {
     let (data, responder_rule, excluded) = match args.endpoint {
         EventEndpoint::LossOfResponse => {
             let wide = cohort.wide(&args.instrument)?;
-            let conditions: Vec<_> = cohort.patients().iter().map(|p| p.condition).collect();
-            let condition = conditions
-                .first()
-                .copied()
-                .flatten()
-                .filter(|c| conditions.iter().all(|x| *x == Some(*c)));
+            let condition = cohort.common_condition();
             let rule = args.rule.rule(&wide.instrument, condition)?;
             let lor =
                 time_to_loss_of_response(&cohort, &wide, &rule, &LossOfResponseOptions::default())?;

@@ -257,6 +257,27 @@ impl Cohort {
         })
     }
 
+    /// The condition every patient shares, or `None` when conditions differ or are missing
+    /// (then a condition-specific minimal important change does not apply to the whole cohort).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::domain::Condition;
+    /// let csv = "patient_id,therapy,day,instrument,score,condition\n\
+    ///            P1,prp,0,nrs,7,knee_oa\nP2,placebo,0,nrs,6,knee_oa\n";
+    /// let c = pain_outcomes::data::read_csv_str(csv, "m.csv", &Default::default())?.cohort;
+    /// assert_eq!(c.common_condition(), Some(Condition::KneeOsteoarthritis));
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn common_condition(&self) -> Option<Condition> {
+        let first = self.patients.first()?.condition?;
+        self.patients
+            .iter()
+            .all(|p| p.condition == Some(first))
+            .then_some(first)
+    }
+
     /// Number of patients per arm, in arm order.
     pub fn patients_per_arm(&self) -> Vec<(String, usize)> {
         let mut counts = vec![0usize; self.arm_labels.len()];
