@@ -588,26 +588,7 @@ impl<'o> Ingest<'o> {
                         expected: format!("a therapy (got `{therapy_text}`)"),
                     });
                 };
-                let p = match self.index.get(pid_text.as_bytes()) {
-                    Some(&p) => p,
-                    None => {
-                        let id = PatientId::new(pid_text).ok_or_else(|| Error::EmptyValue {
-                            at: f.at(Column::PatientId),
-                            expected: "a patient identifier".into(),
-                        })?;
-                        self.add_patient(id, therapy, row.line)?
-                    }
-                };
-                let (Some(patient), Some(lines)) = (
-                    self.patients.get_mut(p as usize),
-                    self.field_lines.get_mut(p as usize),
-                ) else {
-                    return Err(Error::invalid_argument(
-                        "patient",
-                        "internal index out of range",
-                    ));
-                };
-                merge_patient(patient, lines, fields, &f)?;
+                let p = self.find_or_add_patient(&f, pid_text, fields, Some(therapy))?;
                 std::mem::swap(&mut self.prev_key, &mut self.key_buf);
                 self.prev_patient = Some(p);
                 p
@@ -705,6 +686,45 @@ impl<'o> Ingest<'o> {
         i
     }
 
+    /// The index of patient `pid_text`, added with `therapy` when new (a new patient needs
+    /// one), after merging this row's patient-level `fields` into it.
+    fn find_or_add_patient(
+        &mut self,
+        f: &Fields<'_, '_>,
+        pid_text: &str,
+        fields: PatientFields,
+        therapy: Option<Therapy>,
+    ) -> Result<u32> {
+        let p = match self.index.get(pid_text.as_bytes()) {
+            Some(&p) => p,
+            None => {
+                let Some(therapy) = therapy else {
+                    return Err(Error::EmptyValue {
+                        at: f.at(Column::Therapy),
+                        expected: "a therapy (this patient has no assessment rows to take it from)"
+                            .into(),
+                    });
+                };
+                let id = PatientId::new(pid_text).ok_or_else(|| Error::EmptyValue {
+                    at: f.at(Column::PatientId),
+                    expected: "a patient identifier".into(),
+                })?;
+                self.add_patient(id, therapy, f.row.line)?
+            }
+        };
+        let (Some(patient), Some(lines)) = (
+            self.patients.get_mut(p as usize),
+            self.field_lines.get_mut(p as usize),
+        ) else {
+            return Err(Error::invalid_argument(
+                "patient",
+                "internal index out of range",
+            ));
+        };
+        merge_patient(patient, lines, fields, f)?;
+        Ok(p)
+    }
+
     fn add_patient(&mut self, id: PatientId, therapy: Therapy, line: u64) -> Result<u32> {
         let p = u32::try_from(self.patients.len())
             .map_err(|_| Error::invalid_argument("patients", "more than 2^32 patients"))?;
@@ -727,33 +747,8 @@ impl<'o> Ingest<'o> {
         self.report.patient_rows_read += 1;
         let pid_text = f.required(Column::PatientId, "a patient identifier")?;
         let fields = read_patient_fields(&f)?;
-        let p = match self.index.get(pid_text.as_bytes()) {
-            Some(&p) => p,
-            None => {
-                let Some(therapy) = fields.therapy else {
-                    return Err(Error::EmptyValue {
-                        at: f.at(Column::Therapy),
-                        expected: "a therapy (this patient has no assessment rows to take it from)"
-                            .into(),
-                    });
-                };
-                let id = PatientId::new(pid_text).ok_or_else(|| Error::EmptyValue {
-                    at: f.at(Column::PatientId),
-                    expected: "a patient identifier".into(),
-                })?;
-                self.add_patient(id, therapy, row.line)?
-            }
-        };
-        let (Some(patient), Some(lines)) = (
-            self.patients.get_mut(p as usize),
-            self.field_lines.get_mut(p as usize),
-        ) else {
-            return Err(Error::invalid_argument(
-                "patient",
-                "internal index out of range",
-            ));
-        };
-        merge_patient(patient, lines, fields, &f)?;
+        let therapy = fields.therapy;
+        self.find_or_add_patient(&f, pid_text, fields, therapy)?;
         // a later assessment row of this patient must re-check against the merged values
         self.prev_patient = None;
         Ok(())
