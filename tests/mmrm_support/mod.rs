@@ -13,6 +13,9 @@ pub struct Fev {
     pub sex: Vec<usize>,
     pub fev1_bl: Vec<f64>,
     pub weight: Vec<f64>,
+    /// Spatial coordinates of the SAS `sp(exp)(VISITN VISITN2)` fits.
+    pub visitn: Vec<f64>,
+    pub visitn2: Vec<f64>,
     pub visits: Vec<String>,
     pub arms: Vec<String>,
     pub races: Vec<String>,
@@ -44,6 +47,8 @@ pub fn fev(first_rows: Option<usize>) -> Fev {
         sex: vec![],
         fev1_bl: vec![],
         weight: vec![],
+        visitn: vec![],
+        visitn2: vec![],
         visits: visits.iter().map(|s| s.to_string()).collect(),
         arms: arms.iter().map(|s| s.to_string()).collect(),
         races: races.iter().map(|s| s.to_string()).collect(),
@@ -68,6 +73,8 @@ pub fn fev(first_rows: Option<usize>) -> Fev {
         f.fev1_bl.push(r[5].parse().unwrap());
         f.y.push(y.parse().unwrap());
         f.weight.push(r[7].parse().unwrap());
+        f.visitn.push(r[8].parse().unwrap());
+        f.visitn2.push(r[9].parse().unwrap());
     }
     f
 }

@@ -12,6 +12,7 @@
 #   arh1  corAR1(~VISITN|USUBJID)        + varIdent(~1|visit)
 #   toep  corARMA(~VISITN|USUBJID, p=3)  (AR(3) on 4 visits spans every Toeplitz correlation)
 #   toeph corARMA(~VISITN|USUBJID, p=3)  + varIdent(~1|visit)
+#   spexp corExp(~VISITN + VISITN2|USUBJID) (SAS sp(exp)(VISITN VISITN2): Euclidean distance)
 # Ante-dependence has no gls equivalent (checked against SAS instead).
 suppressPackageStartupMessages({
   library(nlme)
@@ -30,46 +31,45 @@ fev$USUBJID <- factor(fev$USUBJID)
 fev <- fev[!is.na(fev$FEV1), ]
 complete_ids <- names(which(table(fev$USUBJID) == 4))
 
+source("tests/reference/mmrm_gls_polish.R")
+# make_cor(NULL) = gls's default start; make_cor(v) starts at v (restarts).
+with_value <- function(ctor, ...) {
+  function(v, fixed) if (is.null(v)) ctor(...) else ctor(value = v, fixed = fixed, ...)
+}
 structures <- list(
-  us = list(cor = function() corSymm(form = ~ VISITN | USUBJID), het = TRUE),
-  cs = list(cor = function() corCompSymm(form = ~ VISITN | USUBJID), het = FALSE),
-  csh = list(cor = function() corCompSymm(form = ~ VISITN | USUBJID), het = TRUE),
-  ar1 = list(cor = function() corAR1(form = ~ VISITN | USUBJID), het = FALSE),
-  arh1 = list(cor = function() corAR1(form = ~ VISITN | USUBJID), het = TRUE),
-  toep = list(cor = function() corARMA(form = ~ VISITN | USUBJID, p = 3, q = 0), het = FALSE),
-  toeph = list(cor = function() corARMA(form = ~ VISITN | USUBJID, p = 3, q = 0), het = TRUE)
+  us = list(cor = with_value(corSymm, form = ~ VISITN | USUBJID), het = TRUE),
+  cs = list(cor = with_value(corCompSymm, form = ~ VISITN | USUBJID), het = FALSE),
+  csh = list(cor = with_value(corCompSymm, form = ~ VISITN | USUBJID), het = TRUE),
+  ar1 = list(cor = with_value(corAR1, form = ~ VISITN | USUBJID), het = FALSE),
+  arh1 = list(cor = with_value(corAR1, form = ~ VISITN | USUBJID), het = TRUE),
+  toep = list(cor = with_value(corARMA, form = ~ VISITN | USUBJID, p = 3, q = 0), het = FALSE),
+  toeph = list(cor = with_value(corARMA, form = ~ VISITN | USUBJID, p = 3, q = 0), het = TRUE),
+  spexp = list(cor = with_value(corExp, form = ~ VISITN + VISITN2 | USUBJID), het = FALSE)
 )
 
 fit_case <- function(name, method, data, subset_label) {
   s <- structures[[name]]
   args <- list(
     model = FEV1 ~ FEV1_BL * visit + ARMCD * visit + RACE + SEX,
-    data = data, method = method, correlation = s$cor()
+    data = data, method = method
   )
-  if (s$het) args$weights <- varIdent(form = ~ 1 | visit)
-  # Two optimizers at tight tolerances; keep the fit with the higher (restricted) likelihood.
-  # nlminb (gls's default) stops early on flat likelihoods; BFGS usually gets closer.
-  controls <- list(
-    nlminb = glsControl(tolerance = 1e-12, msTol = 1e-14, maxIter = 500, msMaxIter = 500),
-    bfgs = glsControl(opt = "optim", optimMethod = "BFGS", tolerance = 1e-12, msTol = 1e-14,
-                      maxIter = 500, msMaxIter = 500)
-  )
-  fit <- NULL
-  optimizer <- NULL
-  for (nm in names(controls)) {
-    cand <- try(do.call(gls, c(args, list(control = controls[[nm]]))), silent = TRUE)
-    if (!inherits(cand, "try-error") && (is.null(fit) || logLik(cand) > logLik(fit))) {
-      fit <- cand
-      optimizer <- nm
-    }
-  }
-  # emmeans re-evaluates the call; give it the chosen control.
-  fit$call$control <- controls[[optimizer]]
+  conv <- fit_gls_converged(args, s$cor, s$het)
+  fit <- conv$fit
+  optimizer <- conv$optimizer
   idx <- which(levels(droplevels(data$USUBJID)) == complete_ids[1])
   vc <- unclass(getVarCov(fit, individual = complete_ids[1]))
-  emm_mode <- if (is.matrix(fit$apVar)) "satterthwaite" else "df.error"
+  # emmeans' Satterthwaite mode for gls refits the model numerically and fails on some converged
+  # fits; estimates and SEs do not depend on the df mode, and df are checked against SAS.
+  emm_mode <- "df.error"
   emm <- emmeans(fit, ~ ARMCD | visit, data = data, mode = emm_mode)
   emm_prop <- emmeans(fit, ~ ARMCD | visit, data = data, mode = emm_mode, weights = "proportional")
+  # Proportional weights as documented (joint row counts of the averaged factors RACE x SEX,
+  # RACE varying fastest as in the reference grid). For models with varIdent, emmeans'
+  # "proportional" weights sum the fit's variance weights instead of counting rows (see
+  # ref_grid(fit)@grid$.wgt.), so the count weights are also passed explicitly.
+  counts <- as.vector(table(data$RACE, data$SEX))
+  emm_count <- emmeans(fit, ~ ARMCD | visit, data = data, mode = emm_mode, weights = counts)
+  s_count <- summary(emm_count)
   con <- summary(contrast(emm, method = "trt.vs.ctrl"), infer = c(TRUE, TRUE))
   s_emm <- summary(emm)
   s_prop <- summary(emm_prop)
@@ -79,12 +79,22 @@ fit_case <- function(name, method, data, subset_label) {
     method = method,
     subset = subset_label,
     optimizer = optimizer,
+    restarts = conv$restarts,
+    log_likelihood_before_restarts = conv$loglik_before_restarts,
+    log_likelihood_after_restarts = conv$loglik_after_restarts,
+    newton_steps = conv$newton_steps,
+    newton_decrement = conv$newton_decrement,
     n_obs = nrow(data),
     log_likelihood = as.numeric(logLik(fit)),
     log_det_xtx_half = as.numeric(0.5 * determinant(crossprod(model.matrix(fit, data = data)))$modulus),
     coefficients = as.list(coef(fit)),
     std_errors = as.list(sqrt(diag(vcov(fit)))),
     covariance = vc,
+    # Spatial exponential: range and variance (the matrix above depends on the subject's
+    # coordinates).
+    spatial = if (name == "spexp") list(
+      range = unname(coef(fit$modelStruct$corStruct, unconstrained = FALSE)),
+      variance = fit$sigma^2) else NULL,
     emmeans_mode = emm_mode,
     lsmeans = lapply(seq_len(nrow(s_emm)), function(i) list(
       arm = as.character(s_emm$ARMCD[i]), visit = as.character(s_emm$visit[i]),
@@ -92,6 +102,9 @@ fit_case <- function(name, method, data, subset_label) {
     lsmeans_proportional = lapply(seq_len(nrow(s_prop)), function(i) list(
       arm = as.character(s_prop$ARMCD[i]), visit = as.character(s_prop$visit[i]),
       estimate = s_prop$emmean[i], std_error = s_prop$SE[i], df = s_prop$df[i])),
+    lsmeans_count_weights = lapply(seq_len(nrow(s_count)), function(i) list(
+      arm = as.character(s_count$ARMCD[i]), visit = as.character(s_count$visit[i]),
+      estimate = s_count$emmean[i], std_error = s_count$SE[i], df = s_count$df[i])),
     differences = lapply(seq_len(nrow(con)), function(i) list(
       visit = as.character(con$visit[i]), estimate = con$estimate[i], std_error = con$SE[i],
       df = con$df[i], t_value = con$t.ratio[i], p_value = con$p.value[i],
@@ -124,6 +137,7 @@ out <- list(
     r_version = R.version.string,
     nlme_version = as.character(packageVersion("nlme")),
     emmeans_version = as.character(packageVersion("emmeans")),
+    numderiv_version = as.character(packageVersion("numDeriv")),
     jsonlite_version = as.character(packageVersion("jsonlite")),
     date = format(Sys.time(), "%Y-%m-%d"),
     script = "tests/reference/mmrm_gls.R",
@@ -131,7 +145,8 @@ out <- list(
     model = "FEV1 ~ FEV1_BL*visit + ARMCD*visit + RACE + SEX",
     notes = paste(
       "logLik is on the SAS scale (REML without a log|X'X| term); log_det_xtx_half is 0.5*log|X'X| for reference.",
-      "emmeans Satterthwaite df for gls use nlme's apVar (a numerical Hessian on nlme's unconstrained scale)."
+      "emmeans df are residual df (mode df.error); Satterthwaite/KR df are checked against SAS instead.",
+      "Each fit is restarted from its own estimates until logLik and coefficients stop moving (tests/reference/mmrm_gls_polish.R)."
     )
   ),
   cases = cases

@@ -57,10 +57,15 @@ post$id <- factor(post$patient_id)
 post <- post[order(post$patient_id, post$vnum), ]
 complete_ids <- names(which(table(post$patient_id) == length(visits)))
 
+source("tests/reference/mmrm_gls_polish.R")
+# make_cor(NULL) = gls's default start; make_cor(v) starts at v (restarts).
+with_value <- function(ctor, ...) {
+  function(v, fixed) if (is.null(v)) ctor(...) else ctor(value = v, fixed = fixed, ...)
+}
 structures <- list(
-  us = list(cor = function() corSymm(form = ~ vnum | id), het = TRUE),
-  cs = list(cor = function() corCompSymm(form = ~ vnum | id), het = FALSE),
-  ar1 = list(cor = function() corAR1(form = ~ vnum | id), het = FALSE)
+  us = list(cor = with_value(corSymm, form = ~ vnum | id), het = TRUE),
+  cs = list(cor = with_value(corCompSymm, form = ~ vnum | id), het = FALSE),
+  ar1 = list(cor = with_value(corAR1, form = ~ vnum | id), het = FALSE)
 )
 model <- change ~ arm * visit + baseline * visit
 
@@ -107,23 +112,10 @@ theta_of <- function(name, S) {
 
 fit_case <- function(name, data, subset_label) {
   s <- structures[[name]]
-  args <- list(model = model, data = data, method = "REML", correlation = s$cor())
-  if (s$het) args$weights <- varIdent(form = ~ 1 | visit)
-  controls <- list(
-    nlminb = glsControl(tolerance = 1e-12, msTol = 1e-14, maxIter = 500, msMaxIter = 500),
-    bfgs = glsControl(opt = "optim", optimMethod = "BFGS", tolerance = 1e-12, msTol = 1e-14,
-                      maxIter = 500, msMaxIter = 500)
-  )
-  fit <- NULL
-  optimizer <- NULL
-  for (nm in names(controls)) {
-    cand <- try(do.call(gls, c(args, list(control = controls[[nm]]))), silent = TRUE)
-    if (!inherits(cand, "try-error") && (is.null(fit) || logLik(cand) > logLik(fit))) {
-      fit <- cand
-      optimizer <- nm
-    }
-  }
-  fit$call$control <- controls[[optimizer]]
+  args <- list(model = model, data = data, method = "REML")
+  conv <- fit_gls_converged(args, s$cor, s$het)
+  fit <- conv$fit
+  optimizer <- conv$optimizer
   fit$call$model <- model
   vc <- unclass(getVarCov(fit, individual = complete_ids[1]))
   # Independent REML criterion: check it reproduces gls's logLik, then Satterthwaite df.
@@ -165,6 +157,11 @@ fit_case <- function(name, data, subset_label) {
     method = "REML",
     subset = subset_label,
     optimizer = optimizer,
+    restarts = conv$restarts,
+    log_likelihood_before_restarts = conv$loglik_before_restarts,
+    log_likelihood_after_restarts = conv$loglik_after_restarts,
+    newton_steps = conv$newton_steps,
+    newton_decrement = conv$newton_decrement,
     n_subjects = length(unique(data$id)),
     n_obs = nrow(data),
     log_likelihood = as.numeric(logLik(fit)),

@@ -28,6 +28,9 @@ pub(crate) struct Block {
     pub sxy: Vec<f64>,
     /// `m*m`: entry `j*m + k` is `Σ_i y_ij y_ik`.
     pub syy: Vec<f64>,
+    /// Spatial structures: Euclidean distances between the block's observations (all its
+    /// subjects share these coordinates). `None` for structures over visits.
+    pub dist: Option<nalgebra::DMatrix<f64>>,
 }
 
 impl Block {
@@ -52,6 +55,9 @@ pub(crate) struct Aggregate {
 /// Groups rows by subject (counting sort), checks them, and accumulates block cross-products.
 ///
 /// `row` fills the nonzero entries `(column, value)` of the design row of an observation.
+/// `spatial`: `None` for structures over visits; `Some(columns)` for spatial structures, with
+/// one slice per coordinate (an empty list uses the visit position as the coordinate). Blocks
+/// are then keyed by the coordinates as well, and carry their distance matrix.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn aggregate(
     subject: &[usize],
@@ -61,6 +67,7 @@ pub(crate) fn aggregate(
     n_groups: usize,
     n_visits: usize,
     p: usize,
+    spatial: Option<&[&[f64]]>,
     mut row: impl FnMut(usize, &mut Vec<(usize, f64)>),
 ) -> crate::Result<Aggregate> {
     let n = subject.len();
@@ -96,6 +103,27 @@ pub(crate) fn aggregate(
             ),
         ));
     }
+    if let Some(cols) = spatial {
+        for c in cols {
+            if c.len() != n {
+                return Err(Error::invalid_argument(
+                    "coordinates",
+                    format!("a coordinate column has {} rows, expected {n}", c.len()),
+                ));
+            }
+            if let Some(i) = c.iter().position(|x| !x.is_finite()) {
+                return Err(Error::invalid_argument(
+                    "coordinates",
+                    format!("row {i}: coordinate is not finite"),
+                ));
+            }
+        }
+    }
+    let coord = |i: usize, out: &mut Vec<f64>| match spatial {
+        Some([]) => out.push(visit[i] as f64),
+        Some(cols) => out.extend(cols.iter().map(|c| c[i])),
+        None => {}
+    };
     let max_subject = subject.iter().copied().max().unwrap_or(0);
     if max_subject > 16 * n.max(1) + 1024 {
         return Err(Error::invalid_argument(
@@ -123,8 +151,9 @@ pub(crate) fn aggregate(
     drop(fill);
 
     let mut blocks: Vec<Block> = Vec::new();
-    let mut index: std::collections::HashMap<(usize, u128), usize> =
+    let mut index: std::collections::HashMap<(usize, u128, Vec<u64>), usize> =
         std::collections::HashMap::new();
+    let mut coords: Vec<f64> = Vec::new();
     let mut obs_per_visit = vec![0usize; n_visits];
     let mut n_subjects = 0usize;
     let mut xs: Vec<Vec<(usize, f64)>> = Vec::new();
@@ -176,7 +205,37 @@ pub(crate) fn aggregate(
             ));
         }
         let m = rows.len();
-        let b = *index.entry((g, mask)).or_insert_with(|| {
+        coords.clear();
+        for &i in rows.iter() {
+            coord(i, &mut coords);
+        }
+        let dims = coords.len() / m;
+        let dist = if spatial.is_some() {
+            let d = nalgebra::DMatrix::from_fn(m, m, |a, b| {
+                (0..dims)
+                    .map(|c| (coords[a * dims + c] - coords[b * dims + c]).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            });
+            if let Some((a, b)) = (0..m)
+                .flat_map(|a| (0..a).map(move |b| (a, b)))
+                .find(|&(a, b)| d[(a, b)] == 0.0)
+            {
+                return Err(Error::invalid_argument(
+                    "coordinates",
+                    format!(
+                        "subject {s}: rows {} and {} have the same coordinates; the spatial \
+                         covariance would be singular",
+                        rows[b], rows[a]
+                    ),
+                ));
+            }
+            Some(d)
+        } else {
+            None
+        };
+        let key_coords: Vec<u64> = coords.iter().map(|x| x.to_bits()).collect();
+        let b = *index.entry((g, mask, key_coords)).or_insert_with(|| {
             blocks.push(Block {
                 group: g,
                 visits: rows.iter().map(|&i| visit[i]).collect(),
@@ -184,6 +243,7 @@ pub(crate) fn aggregate(
                 sxx: vec![0.0; m * m * pp],
                 sxy: vec![0.0; m * m * p],
                 syy: vec![0.0; m * m],
+                dist,
             });
             blocks.len() - 1
         });

@@ -73,7 +73,7 @@ impl Covariate {
 impl FromStr for CovarianceStructure {
     type Err = Error;
 
-    /// Parses the short code (`us`, `cs`, `csh`, `ar1`, `arh1`, `toep`, `toeph`, `ad`).
+    /// Parses the short code (`us`, `cs`, `csh`, `ar1`, `arh1`, `toep`, `toeph`, `ad`, `sp_exp`).
     ///
     /// # Examples
     ///
@@ -93,13 +93,14 @@ impl FromStr for CovarianceStructure {
             C::Toeplitz,
             C::HeterogeneousToeplitz,
             C::AnteDependence,
+            C::SpatialExponential,
         ]
         .into_iter()
         .find(|c| c.code().eq_ignore_ascii_case(s.trim()))
         .ok_or_else(|| {
             Error::invalid_argument(
                 "covariance",
-                format!("`{s}` is not one of us, cs, csh, ar1, arh1, toep, toeph, ad"),
+                format!("`{s}` is not one of us, cs, csh, ar1, arh1, toep, toeph, ad, sp_exp"),
             )
         })
     }

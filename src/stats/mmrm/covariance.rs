@@ -21,6 +21,13 @@ use nalgebra::DMatrix;
 /// | `Toeplitz` | `TOEP` | lag covariances `TOEP(1)` (lag 0) … `TOEP(v)` |
 /// | `HeterogeneousToeplitz` | `TOEPH` | `Var(1..v)`, lag correlations `TOEPH(1..v-1)` |
 /// | `AnteDependence` | `ANTE(1)` | `Var(1..v)`, `Rho(1..v-1)` (heterogeneous, first order) |
+/// | `SpatialExponential` | `SP(EXP)(c-list)` | range `SP(EXP)`, `Residual` variance |
+///
+/// The spatial exponential structure is `Σ_jk = σ² exp(−d_jk / θ)` with `d_jk` the Euclidean
+/// distance between the coordinates of a subject's observations `j` and `k` (for example the
+/// actual study day, which need not fall on the nominal visit). Coordinates come from
+/// [`MmrmData::with_coordinates`](super::MmrmData::with_coordinates); without them the visit
+/// positions `0, 1, 2, …` are used, which makes it an AR(1) with `ρ = exp(−1/θ)`.
 ///
 /// # Examples
 ///
@@ -50,6 +57,8 @@ pub enum CovarianceStructure {
     HeterogeneousToeplitz,
     /// Heterogeneous first-order ante-dependence (`ANTE(1)`, mmrm `adh`).
     AnteDependence,
+    /// Spatial exponential over observation coordinates (`SP(EXP)`, mmrm `sp_exp`).
+    SpatialExponential,
 }
 
 impl CovarianceStructure {
@@ -109,10 +118,11 @@ impl CovarianceStructure {
                 n.extend((1..v).map(|d| format!("Rho({d})")));
                 n
             }
+            CovarianceStructure::SpatialExponential => vec!["SP(EXP)".into(), "Residual".into()],
         }
     }
 
-    /// Short code (`us`, `cs`, `csh`, `ar1`, `arh1`, `toep`, `toeph`, `ad`).
+    /// Short code (`us`, `cs`, `csh`, `ar1`, `arh1`, `toep`, `toeph`, `ad`, `sp_exp`).
     ///
     /// # Examples
     ///
@@ -130,6 +140,7 @@ impl CovarianceStructure {
             CovarianceStructure::Toeplitz => "toep",
             CovarianceStructure::HeterogeneousToeplitz => "toeph",
             CovarianceStructure::AnteDependence => "ad",
+            CovarianceStructure::SpatialExponential => "sp_exp",
         }
     }
 }
@@ -153,6 +164,9 @@ pub(crate) struct CovModel {
     pub structure: CovarianceStructure,
     pub v: usize,
     pub n_par: usize,
+    /// Typical distance between two observations of a subject (spatial structures; sets the
+    /// starting range). 1 by default.
+    pub distance_scale: f64,
     kind: Kind,
 }
 
@@ -171,6 +185,8 @@ enum Kind {
         var_pos: Vec<usize>,
         corr_pos: Vec<usize>,
     },
+    /// `Σ_jk = σ² exp(−d_jk/θ)`, φ = (θ, σ²); per block from its distance matrix.
+    SpatialExp,
 }
 
 impl CovModel {
@@ -236,18 +252,61 @@ impl CovModel {
                     corr_pos: (v..v + v.saturating_sub(1)).collect(),
                 }
             }
+            CovarianceStructure::SpatialExponential => Kind::SpatialExp,
         };
         Self {
             structure,
             v,
             n_par,
+            distance_scale: 1.0,
             kind,
         }
     }
 
+    /// Whether `Σ` depends on per-observation coordinates (blocks carry distance matrices).
+    pub fn is_spatial(&self) -> bool {
+        matches!(self.kind, Kind::SpatialExp)
+    }
+
+    /// Distances between visit positions `0, 1, …` (spatial structures without coordinates).
+    fn visit_distances(&self) -> DMatrix<f64> {
+        DMatrix::from_fn(self.v, self.v, |a, b| a.abs_diff(b) as f64)
+    }
+
+    /// Spatial exponential `Σ` for a distance matrix.
+    pub fn spatial_sigma(phi: &[f64], dist: &DMatrix<f64>) -> DMatrix<f64> {
+        let (theta, s2) = (phi[0], phi[1]);
+        dist.map(|d| s2 * (-d / theta).exp())
+    }
+
+    /// Spatial exponential first derivatives (θ, σ²) for a distance matrix.
+    pub fn spatial_d_sigma(phi: &[f64], dist: &DMatrix<f64>) -> Vec<DMatrix<f64>> {
+        let (theta, s2) = (phi[0], phi[1]);
+        vec![
+            dist.map(|d| s2 * (-d / theta).exp() * d / (theta * theta)),
+            dist.map(|d| (-d / theta).exp()),
+        ]
+    }
+
+    /// Spatial exponential second derivatives `(k, l, ∂²Σ)`, `k <= l`.
+    pub fn spatial_d2_sigma(phi: &[f64], dist: &DMatrix<f64>) -> Vec<(usize, usize, DMatrix<f64>)> {
+        let (theta, s2) = (phi[0], phi[1]);
+        let t2 = theta * theta;
+        vec![
+            (
+                0,
+                0,
+                dist.map(|d| {
+                    s2 * (-d / theta).exp() * (d * d / (t2 * t2) - 2.0 * d / (t2 * theta))
+                }),
+            ),
+            (0, 1, dist.map(|d| (-d / theta).exp() * d / t2)),
+        ]
+    }
+
     fn split(&self, phi: &[f64]) -> (Vec<f64>, Vec<f64>) {
         match &self.kind {
-            Kind::Linear(_) => (Vec::new(), Vec::new()),
+            Kind::Linear(_) | Kind::SpatialExp => (Vec::new(), Vec::new()),
             Kind::Scaled {
                 var_pos, corr_pos, ..
             } => (
@@ -265,6 +324,7 @@ impl CovModel {
         }
         match &self.kind {
             Kind::Linear(_) => true,
+            Kind::SpatialExp => phi[0] > 0.0 && phi[1] > 0.0,
             Kind::Scaled { .. } => {
                 let (var, rho) = self.split(phi);
                 var.iter().all(|&x| x > 0.0) && rho.iter().all(|&r| r.abs() < 1.0)
@@ -293,6 +353,7 @@ impl CovModel {
                     .collect();
                 DMatrix::from_fn(v, v, |a, b| sd[a] * sd[b] * corr_value(*corr, &rho, a, b))
             }
+            Kind::SpatialExp => Self::spatial_sigma(phi, &self.visit_distances()),
         }
     }
 
@@ -301,6 +362,7 @@ impl CovModel {
         let v = self.v;
         match &self.kind {
             Kind::Linear(basis) => basis.clone(),
+            Kind::SpatialExp => Self::spatial_d_sigma(phi, &self.visit_distances()),
             Kind::Scaled {
                 var_of_visit,
                 n_var,
@@ -347,6 +409,7 @@ impl CovModel {
         let v = self.v;
         match &self.kind {
             Kind::Linear(_) => Vec::new(),
+            Kind::SpatialExp => Self::spatial_d2_sigma(phi, &self.visit_distances()),
             Kind::Scaled {
                 var_of_visit,
                 n_var,
@@ -493,6 +556,11 @@ impl CovModel {
                 phi.extend((0..v.saturating_sub(1)).map(|a| corr(a, a + 1).clamp(-0.9, 0.9)));
                 phi
             }
+            CovarianceStructure::SpatialExponential => {
+                // Correlation r̄ at the typical distance d̄: θ = d̄ / −ln r̄.
+                let r = mean_corr.clamp(0.05, 0.9);
+                vec![self.distance_scale / -r.ln(), mean_var]
+            }
         }
     }
 
@@ -511,6 +579,8 @@ impl CovModel {
             }
             CovarianceStructure::CompoundSymmetry => vec![0.0, s2],
             CovarianceStructure::Ar1 => vec![0.0, s2],
+            // Correlation e^-3 ≈ 0.05 at the typical distance.
+            CovarianceStructure::SpatialExponential => vec![self.distance_scale / 3.0, s2],
             CovarianceStructure::Toeplitz => {
                 let mut phi = vec![0.0; v];
                 phi[0] = s2;
@@ -639,6 +709,7 @@ mod tests {
     #[test]
     fn analytic_derivatives_match_finite_differences() {
         numeric_check(CovarianceStructure::Ar1, &[0.4, 3.0]);
+        numeric_check(CovarianceStructure::SpatialExponential, &[1.7, 3.0]);
         numeric_check(
             CovarianceStructure::HeterogeneousAr1,
             &[2.0, 3.0, 1.5, 4.0, 0.3],

@@ -52,6 +52,7 @@ pub struct MmrmData<'a> {
     pub(crate) visit_reference: usize,
     pub(crate) factors: Vec<FactorColumn<'a>>,
     pub(crate) covariates: Vec<CovariateColumn<'a>>,
+    pub(crate) coordinates: Vec<&'a [f64]>,
 }
 
 impl<'a> MmrmData<'a> {
@@ -116,7 +117,47 @@ impl<'a> MmrmData<'a> {
             visit_reference: 0,
             factors: Vec::new(),
             covariates: Vec::new(),
+            coordinates: Vec::new(),
         })
+    }
+
+    /// Sets the coordinates of every row for the spatial covariance structure (one slice per
+    /// dimension; distances between a subject's observations are Euclidean). Without them the
+    /// visit positions `0, 1, 2, …` are used.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when a column's length differs from the number of rows or a value is
+    /// not finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::mmrm::MmrmData;
+    /// let day = [13.0, 29.0, 15.0, 27.0];
+    /// let data = MmrmData::new(&[0, 0, 1, 1], &[0, 1, 0, 1], &[1.0, 2.0, 1.5, 2.5],
+    ///     vec!["W2".into(), "W4".into()]).unwrap()
+    ///     .with_coordinates(vec![&day]).unwrap();
+    /// assert_eq!(data.n_rows(), 4);
+    /// ```
+    pub fn with_coordinates(mut self, coordinates: Vec<&'a [f64]>) -> crate::Result<Self> {
+        let n = self.n_rows();
+        for c in &coordinates {
+            if c.len() != n {
+                return Err(Error::invalid_argument(
+                    "coordinates",
+                    format!("a coordinate column has {} rows, expected {n}", c.len()),
+                ));
+            }
+            if let Some(i) = c.iter().position(|x| !x.is_finite()) {
+                return Err(Error::invalid_argument(
+                    "coordinates",
+                    format!("row {i}: coordinate {} is not finite", c[i]),
+                ));
+            }
+        }
+        self.coordinates = coordinates;
+        Ok(self)
     }
 
     /// Number of rows (observations).

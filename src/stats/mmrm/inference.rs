@@ -101,15 +101,32 @@ pub(crate) fn kenward_roger_vcov(
         let m = blk.m();
         let g = blk.group;
         let s = &sigmas[g];
-        let sub = DMatrix::from_fn(m, m, |a, b| s[(blk.visits[a], blk.visits[b])]);
-        let wb = sub.cholesky()?.inverse();
         let restrict =
             |d: &DMatrix<f64>| DMatrix::from_fn(m, m, |a, b| d[(blk.visits[a], blk.visits[b])]);
-        let bks: Vec<(usize, DMatrix<f64>)> = d1[g]
+        // Spatial blocks: Σ_b and its derivatives from the block's distances.
+        let (sub, sd1, sd2) = match &blk.dist {
+            Some(d) => {
+                let ph = params.get(g * q..(g + 1) * q)?;
+                (
+                    CovModel::spatial_sigma(ph, d),
+                    Some(CovModel::spatial_d_sigma(ph, d)),
+                    (!linear).then(|| CovModel::spatial_d2_sigma(ph, d)),
+                )
+            }
+            None => (restrict(s), None, None),
+        };
+        let wb = sub.cholesky()?.inverse();
+        let bks: Vec<(usize, DMatrix<f64>)> = sd1
+            .as_ref()
+            .unwrap_or(&d1[g])
             .iter()
             .enumerate()
             .filter_map(|(k, dk)| {
-                let a = restrict(dk);
+                let a = if sd1.is_some() {
+                    dk.clone()
+                } else {
+                    restrict(dk)
+                };
                 (a.iter().any(|x| *x != 0.0)).then(|| (g * q + k, &wb * a))
             })
             .collect();
@@ -124,10 +141,11 @@ pub(crate) fn kenward_roger_vcov(
             }
         }
         let mut c = &inner * &wb;
-        for (k, l, d) in &d2[g] {
+        let spatial_d2 = sd2.is_some();
+        for (k, l, d) in sd2.as_ref().unwrap_or(&d2[g]) {
             let wkl = w[(g * q + k, g * q + l)] * if k == l { 1.0 } else { 2.0 };
             if wkl != 0.0 {
-                let a = restrict(d);
+                let a = if spatial_d2 { d.clone() } else { restrict(d) };
                 c -= (&wb * a * &wb) * (0.25 * wkl);
             }
         }

@@ -247,6 +247,9 @@ pub struct DesignInput<'a> {
     pub group: Option<&'a [usize]>,
     /// Column names (default `x1 … xp`).
     pub column_names: Vec<String>,
+    /// Coordinates of each row for spatial covariance structures (one slice per dimension);
+    /// empty = the visit position.
+    pub coordinates: Vec<&'a [f64]>,
 }
 
 impl<'a> DesignInput<'a> {
@@ -291,7 +294,26 @@ impl<'a> DesignInput<'a> {
             response,
             group: None,
             column_names: (1..=p).map(|j| format!("x{j}")).collect(),
+            coordinates: Vec::new(),
         })
+    }
+
+    /// Sets per-row coordinates for spatial covariance structures (one slice per dimension,
+    /// each with one value per row; distances are Euclidean).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::mmrm::DesignInput;
+    /// let day = [14.0, 30.0];
+    /// let d = DesignInput::new(&[0, 0], &[0, 1], 2, &[1.0, 1.0], 1, &[1.0, 2.0])
+    ///     .unwrap()
+    ///     .with_coordinates(vec![&day]);
+    /// assert_eq!(d.coordinates.len(), 1);
+    /// ```
+    pub fn with_coordinates(mut self, coordinates: Vec<&'a [f64]>) -> Self {
+        self.coordinates = coordinates;
+        self
     }
 
     /// Sets per-row covariance groups.
@@ -426,6 +448,7 @@ pub fn mmrm(
         group_labels.len(),
         n_visits,
         layout.p,
+        spatial_coordinates(options, &data.coordinates),
         |i, out| {
             layout.row_sparse(
                 |f| factors[f].codes[i],
@@ -517,6 +540,7 @@ pub fn mmrm_design(
         n_groups,
         input.n_visits,
         p,
+        spatial_coordinates(options, &input.coordinates),
         |i, out| {
             for (j, &v) in input.x[i * p..(i + 1) * p].iter().enumerate() {
                 if v != 0.0 {
@@ -550,6 +574,14 @@ pub fn mmrm_design(
         Vec::new(),
         options,
     )
+}
+
+/// Coordinates handed to the aggregation: only spatial structures use them.
+fn spatial_coordinates<'c>(
+    options: &MmrmOptions,
+    coordinates: &'c [&'c [f64]],
+) -> Option<&'c [&'c [f64]]> {
+    (options.covariance == CovarianceStructure::SpatialExponential).then_some(coordinates)
 }
 
 fn sym_eigen_min_ratio(m: &DMatrix<f64>) -> f64 {
@@ -683,7 +715,25 @@ fn fit_aggregate(
         });
         empirical.push(s);
     }
-    let model = CovModel::new(options.covariance, v);
+    let mut model = CovModel::new(options.covariance, v);
+    if model.is_spatial() {
+        // Typical distance between two observations of a subject (sets the starting range).
+        let (mut sum, mut count) = (0.0, 0.0);
+        for blk in &agg.blocks {
+            if let Some(d) = &blk.dist {
+                let m = blk.m();
+                for a in 0..m {
+                    for b in 0..a {
+                        sum += blk.n as f64 * d[(a, b)];
+                        count += blk.n as f64;
+                    }
+                }
+            }
+        }
+        if count > 0.0 && sum > 0.0 {
+            model.distance_scale = sum / count;
+        }
+    }
     let reml = options.method == Estimation::Reml;
     let problem = fit::Problem {
         agg: &agg,
