@@ -9,7 +9,7 @@
 //!
 //! Model: `change ~ baseline*visit + arm*visit` (change from the patient's baseline, the last
 //! non-missing score on a day ≤ 0), within-patient covariance over the post-baseline visits
-//! (`--covariance us|cs|csh|ar1|arh1|toep|toeph|ad`, default `us`), REML (default) or ML,
+//! (`--covariance us|cs|csh|ar1|arh1|toep|toeph|ad|sp_exp`, default `us`; `sp_exp` uses the visit positions as coordinates), REML (default) or ML,
 //! Satterthwaite (default) or Kenward–Roger df. Prints the fit certificate, the covariance
 //! matrix, LS-means by arm × visit, differences versus the reference arm by visit (estimate,
 //! SE, df, 95 % CI, p), Type III tests, logLik/AIC/BIC and the patients left out. A load or
@@ -24,7 +24,7 @@ use pain_outcomes::{Error, Outcome};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: mmrm [--input PATH] [--instrument CODE] \
-[--covariance us|cs|csh|ar1|arh1|toep|toeph|ad] [--method reml|ml] \
+[--covariance us|cs|csh|ar1|arh1|toep|toeph|ad|sp_exp] [--method reml|ml] \
 [--df satterthwaite|kenward-roger|kenward-roger-linear] [--reference-arm ARM] [--json]";
 
 struct Args {

@@ -360,7 +360,10 @@ impl<'c> MmrmBuilder<'c> {
         self
     }
 
-    /// Within-patient covariance structure over the visits.
+    /// Within-patient covariance structure over the visits. The spatial exponential structure
+    /// uses the visit positions `0, 1, 2, …` as coordinates here; for actual assessment days
+    /// build an [`MmrmData`](super::MmrmData) with
+    /// [`with_coordinates`](super::MmrmData::with_coordinates).
     ///
     /// # Examples
     ///
