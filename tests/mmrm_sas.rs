@@ -1,12 +1,13 @@
 //! SAS PROC MIXED parity on the FEV data (SAS listings published by the mmrm project, copied to
 //! `tests/data/sas-mmrm`; see its README). Expected numbers are read from the listing files.
 //!
-//! Tolerance: SAS stops when its relative convergence criterion `g'H⁻¹g / |f|` prints as
-//! 0.00000000 (below 5e-9), i.e. with `−2 log L` up to ~1e-5 above the optimum; this crate
-//! iterates to a Newton decrement below 1e-11 (1 + |f|). Every test asserts that our criterion
-//! is not above SAS's final iteration, and compares printed values to half a unit in the last
-//! printed place plus `SAS_REL` relative (SAS's early stop moves some
-//! printed digits by a few units; see the report in each assertion message).
+//! Tolerance: SAS stops when its relative Hessian criterion `g'H⁻¹g / |f − c|` is below 1e-8
+//! (`c` the `2π` constant of `f = −2 log L`), i.e. with `−2 log L` up to ~1e-5 above the
+//! optimum; this crate's default fit iterates to the optimum. Every test asserts that our
+//! criterion is not above SAS's final iteration, and compares printed values to half a unit in
+//! the last printed place plus `SAS_REL` relative (SAS's early stop moves some printed digits
+//! by a few units). With `CovarianceFit::SasIterations` (SAS's start, steps and stopping rule,
+//! reproduced for UN) the UN fits are compared strictly: half a printed unit, no slack.
 mod common;
 mod mmrm_support;
 
@@ -15,11 +16,26 @@ use pain_outcomes::stats::mmrm::*;
 
 /// Relative slack for SAS's stopping rule (see the file header).
 const SAS_REL: f64 = 5e-4;
+
+thread_local! {
+    /// Strict comparison (half a printed unit only) for fits that reproduce SAS's iterations.
+    static STRICT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn strict() -> bool {
+    STRICT.with(|s| s.get())
+}
+
+/// Rounding allowance on top of half a printed unit.
+fn rounding(v: f64) -> f64 {
+    1e-12 * v.abs().max(1.0)
+}
 const DIR: &str = "tests/data/sas-mmrm/covariance";
 
 #[track_caller]
 fn assert_printed(what: &str, got: f64, sas: Printed) {
-    let tol = sas.half_ulp() + SAS_REL * sas.value.abs();
+    let slack = if strict() { 0.0 } else { SAS_REL };
+    let tol = sas.half_ulp() + slack * sas.value.abs() + rounding(sas.value);
     assert!(
         (got - sas.value).abs() <= tol,
         "{what}: got {got}, SAS printed {} (tolerance {tol:e})",
@@ -31,10 +47,13 @@ fn assert_printed(what: &str, got: f64, sas: Printed) {
 /// (`δ` the criterion gap) for estimates near zero.
 #[track_caller]
 fn assert_estimate(what: &str, got: f64, se: f64, sas: Printed, delta: f64) {
-    let tol = sas
-        .half_ulp()
-        .max(SAS_REL * sas.value.abs())
-        .max(2.0 * delta.max(1e-9).sqrt() * se);
+    let tol = if strict() {
+        sas.half_ulp() + rounding(sas.value)
+    } else {
+        sas.half_ulp()
+            .max(SAS_REL * sas.value.abs())
+            .max(2.0 * delta.max(1e-9).sqrt() * se)
+    };
     assert!(
         (got - sas.value).abs() <= tol,
         "{what}: got {got}, SAS printed {} (tolerance {tol:e})",
@@ -65,9 +84,11 @@ fn fev_data(f: &mmrm_support::Fev) -> MmrmData<'_> {
         .unwrap()
 }
 
-fn un_fit(f: &mmrm_support::Fev, method: Estimation) -> MmrmFit {
+fn un_fit(f: &mmrm_support::Fev, method: Estimation, fit: CovarianceFit) -> MmrmFit {
     let spec = ModelSpec::parse("ARMCD*visit + RACE + SEX").unwrap();
-    let opts = MmrmOptions::default().with_method(method);
+    let opts = MmrmOptions::default()
+        .with_method(method)
+        .with_covariance_fit(fit);
     mmrm(&fev_data(f), &spec, &opts)
         .unwrap()
         .into_result()
@@ -82,7 +103,11 @@ const SAS_UN_ORDER: [usize; 4] = [1, 2, 3, 0];
 /// with criterion excess `δ` can differ from the optimum by up to `sqrt(δ)` standard errors in
 /// any one parameter (quadratic approximation). We allow twice that, or half a printed unit.
 fn parameter_tolerance(p: Printed, se: f64, delta: f64) -> f64 {
-    p.half_ulp().max(2.0 * delta.max(1e-9).sqrt() * se)
+    if strict() {
+        p.half_ulp() + rounding(p.value)
+    } else {
+        p.half_ulp().max(2.0 * delta.max(1e-9).sqrt() * se)
+    }
 }
 
 fn criterion_gap(text: &str, fit: &MmrmFit) -> f64 {
@@ -186,9 +211,21 @@ fn check_type3(text: &str, fit: &MmrmFit) {
 
 #[test]
 fn mmrm_un_reml_satterthwaite_matches_sas_proc_mixed() {
-    let text = sas::read(&format!("{DIR}/sas_log_reml.txt"));
     let f = mmrm_support::fev(None);
-    let fit = un_fit(&f, Estimation::Reml);
+    check_un_reml(&un_fit(&f, Estimation::Reml, CovarianceFit::Optimize));
+}
+
+#[test]
+fn mmrm_un_reml_with_sas_iterations_matches_every_printed_digit() {
+    let f = mmrm_support::fev(None);
+    let fit = un_fit(&f, Estimation::Reml, CovarianceFit::SasIterations);
+    STRICT.with(|s| s.set(true));
+    check_un_reml(&fit);
+}
+
+fn check_un_reml(fit: &MmrmFit) {
+    let fit = fit.clone();
+    let text = sas::read(&format!("{DIR}/sas_log_reml.txt"));
     assert_criterion_not_above_sas(
         "-2 REML log L",
         fit.fit_statistics.minus_two_log_likelihood,
@@ -279,9 +316,21 @@ fn mmrm_un_reml_satterthwaite_matches_sas_proc_mixed() {
 
 #[test]
 fn mmrm_un_ml_satterthwaite_matches_sas_proc_mixed() {
-    let text = sas::read(&format!("{DIR}/sas_log.txt"));
     let f = mmrm_support::fev(None);
-    let fit = un_fit(&f, Estimation::Ml);
+    check_un_ml(&un_fit(&f, Estimation::Ml, CovarianceFit::Optimize));
+}
+
+#[test]
+fn mmrm_un_ml_with_sas_iterations_matches_every_printed_digit() {
+    let f = mmrm_support::fev(None);
+    let fit = un_fit(&f, Estimation::Ml, CovarianceFit::SasIterations);
+    STRICT.with(|s| s.set(true));
+    check_un_ml(&fit);
+}
+
+fn check_un_ml(fit: &MmrmFit) {
+    let fit = fit.clone();
+    let text = sas::read(&format!("{DIR}/sas_log.txt"));
     assert_criterion_not_above_sas(
         "-2 ML log L",
         fit.fit_statistics.minus_two_log_likelihood,
@@ -412,9 +461,13 @@ fn mmrm_per_arm_covariance_fits_match_sas_group_option() {
     }
 }
 
-/// Kenward–Roger and KR-linear: estimate, SE and df of TRT − PBO in `FEV1 = ARMCD`.
-/// The SAS CSVs carry full precision; agreement is limited by SAS's stopping rule (see the
-/// file header): `KR_REL` relative.
+/// Kenward–Roger and KR-linear: estimate, SE and df of TRT − PBO in `FEV1 = ARMCD`, this
+/// crate's default fit (the REML optimum) against SAS. The SAS CSVs carry full precision, but
+/// SAS's results are those of its final iterate, which stops short of the optimum (its
+/// `-2 Res Log Like` is up to 1.3e-5 above it): at the optimum US, CSH and ANTE(1) differ from
+/// SAS by 2.7e-4 to 4e-4 in df (the others by 9e-5 or less), hence `KR_REL`. At SAS's own final
+/// iterate (reproduced with `CovarianceFit::SasIterations` for UN and CS, held fixed for the
+/// other structures) the same quantities agree to ~1e-14: tests/mmrm_sas_iterations.rs.
 const KR_REL: f64 = 5e-4;
 
 #[test]
@@ -467,14 +520,11 @@ fn mmrm_kenward_roger_matches_sas_ddfm_kr_for_every_structure() {
                 .into_result()
                 .unwrap();
             eprintln!(
-                "KRDIFF {path} est {:.2e} se {:.2e} df {:.2e}",
+                "{path}: optimum: relative differences estimate {:.2e}, SE {:.2e}, df {:.2e}",
                 (d.estimate / est - 1.0).abs(),
                 (d.std_error / se - 1.0).abs(),
                 (d.df / ddf - 1.0).abs()
             );
-            if std::env::var("KR_EXPECTED").is_ok() {
-                continue;
-            }
             common::tol::assert_close(&format!("{path} estimate"), d.estimate, est, KR_REL);
             common::tol::assert_close(&format!("{path} SE"), d.std_error, se, KR_REL);
             common::tol::assert_close(&format!("{path} df"), d.df, ddf, KR_REL);
@@ -486,9 +536,16 @@ fn mmrm_kenward_roger_matches_sas_ddfm_kr_for_every_structure() {
 fn mmrm_refuses_sas_nonconvergence_case() {
     // SAS: "WARNING: Did not converge." on the first 50 rows (13 subjects), REML and ML.
     let f = mmrm_support::fev(Some(50));
-    for method in [Estimation::Reml, Estimation::Ml] {
+    for (method, fit_mode) in [
+        (Estimation::Reml, CovarianceFit::Optimize),
+        (Estimation::Ml, CovarianceFit::Optimize),
+        (Estimation::Reml, CovarianceFit::SasIterations),
+        (Estimation::Ml, CovarianceFit::SasIterations),
+    ] {
         let spec = ModelSpec::parse("ARMCD*visit + RACE + SEX").unwrap();
-        let opts = MmrmOptions::default().with_method(method);
+        let opts = MmrmOptions::default()
+            .with_method(method)
+            .with_covariance_fit(fit_mode);
         let out = mmrm(&fev_data(&f), &spec, &opts).unwrap();
         let r = out.refusal().unwrap_or_else(|| {
             panic!(

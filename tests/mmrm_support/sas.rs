@@ -71,6 +71,24 @@ pub fn final_criterion(text: &str) -> f64 {
     last
 }
 
+/// The iteration history: `(iteration, -2 (Res) Log Like)` for every printed iteration.
+pub fn iteration_history(text: &str) -> Vec<(usize, f64)> {
+    let mut out = Vec::new();
+    for line in lines_after(text, "Iteration History") {
+        let tok: Vec<&str> = line.split_whitespace().collect();
+        if tok.len() >= 3
+            && let (Ok(it), Ok(_), Ok(v)) = (
+                tok[0].parse::<usize>(),
+                tok[1].parse::<u32>(),
+                tok[2].parse::<f64>(),
+            )
+        {
+            out.push((it, v));
+        }
+    }
+    out
+}
+
 /// Covariance parameter estimates: (name, group level or "", estimate).
 pub fn covariance_parameters(text: &str) -> Vec<(String, String, Printed)> {
     let mut out = Vec::new();

@@ -263,6 +263,11 @@ impl CovModel {
         }
     }
 
+    /// Whether `Σ` is linear in the parameters (`Σ = Σ_k φ_k B_k`: UN, CS, TOEP).
+    pub fn is_linear(&self) -> bool {
+        matches!(self.kind, Kind::Linear(_))
+    }
+
     /// Whether `Σ` depends on per-observation coordinates (blocks carry distance matrices).
     pub fn is_spatial(&self) -> bool {
         matches!(self.kind, Kind::SpatialExp)

@@ -15,7 +15,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::aggregate::Aggregate;
-use super::covariance::CovModel;
+use super::covariance::{CovModel, CovarianceStructure};
 
 /// `G_b` and `∂Σ_b/∂φ_k` of a spatial block.
 type SpatialBlock = (DMatrix<f64>, Vec<DMatrix<f64>>);
@@ -377,6 +377,9 @@ pub struct FitCertificate {
     pub hessian_positive_definite: bool,
     /// Smallest eigenvalue of the observed Hessian, scaled to unit diagonal.
     pub hessian_min_scaled_eigenvalue: f64,
+    /// `-2 log L` at the start and after each iteration of the successful attempt (SAS's
+    /// "Iteration History" from iteration 1 on); empty for fixed parameters.
+    pub history: Vec<f64>,
 }
 
 /// Result of a successful optimization.
@@ -458,12 +461,13 @@ fn attempt(
     start: Vec<f64>,
     fisher_warmup: usize,
     evaluations: &mut usize,
-) -> Result<(Vec<f64>, Evaluation, usize), String> {
+) -> Result<(Vec<f64>, Evaluation, usize, Vec<f64>), String> {
     let mut phi = start;
     let mut ev = problem
         .evaluate(&phi, Level::Hessian)
         .ok_or_else(|| "the starting covariance is not positive definite".to_string())?;
     *evaluations += 1;
+    let mut history = vec![ev.f];
     for iter in 0..MAX_ITER {
         let obs_pd = ev.h_obs.clone().cholesky().is_some();
         let use_newton = obs_pd && iter >= fisher_warmup;
@@ -480,7 +484,9 @@ fn attempt(
         let decrement = -ev.grad.dot(&dir);
         let tol = 1e-11 * (1.0 + ev.f.abs());
         if obs_pd && decrement.abs() < tol {
-            return Ok(polish(problem, phi, ev, decrement, iter, evaluations));
+            let (phi, ev, iter) = polish(problem, phi, ev, decrement, iter, evaluations);
+            history.push(ev.f);
+            return Ok((phi, ev, iter, history));
         }
         // Step halving.
         let mut t = 1.0;
@@ -499,7 +505,7 @@ fn attempt(
         let Some(trial) = accepted else {
             if obs_pd && decrement.abs() < 1e3 * tol {
                 // At the optimum within rounding of the criterion.
-                return Ok((phi, ev, iter));
+                return Ok((phi, ev, iter, history));
             }
             return Err(format!(
                 "iteration {iter}: no step decreases the criterion (Newton decrement {decrement:.3e})"
@@ -510,6 +516,7 @@ fn attempt(
             .evaluate(&phi, Level::Hessian)
             .ok_or_else(|| format!("iteration {iter}: evaluation failed"))?;
         *evaluations += 1;
+        history.push(ev.f);
     }
     Err(format!("no convergence in {MAX_ITER} iterations"))
 }
@@ -547,7 +554,7 @@ pub(crate) fn optimize(
     for (i, (start, warm)) in starts.into_iter().enumerate() {
         debug_assert_eq!(start.len(), q * problem.agg.n_groups);
         match attempt(problem, start, warm, &mut evaluations) {
-            Ok((phi, eval, iterations)) => {
+            Ok((phi, eval, iterations, history)) => {
                 let min_eig = scaled_min_eigen(&eval.h_obs);
                 let decrement = newton_direction(&eval.h_obs, &eval.grad)
                     .map(|d| -eval.grad.dot(&d))
@@ -568,6 +575,7 @@ pub(crate) fn optimize(
                     criterion: eval.f,
                     hessian_positive_definite: true,
                     hessian_min_scaled_eigenvalue: min_eig,
+                    history,
                 };
                 return Ok(Optimum {
                     phi,
@@ -581,4 +589,242 @@ pub(crate) fn optimize(
     Err(OptimFailure {
         detail: details.join("; "),
     })
+}
+
+/// Builds the certificate of an accepted point (`None` when its Hessian is not positive
+/// definite).
+fn certify(
+    eval: &Evaluation,
+    attempt: usize,
+    iterations: usize,
+    evaluations: usize,
+    history: Vec<f64>,
+) -> Option<FitCertificate> {
+    let min_eig = scaled_min_eigen(&eval.h_obs);
+    if min_eig.is_nan() || min_eig <= 1e-10 {
+        return None;
+    }
+    let decrement = newton_direction(&eval.h_obs, &eval.grad)
+        .map(|d| -eval.grad.dot(&d))
+        .unwrap_or(f64::INFINITY);
+    Some(FitCertificate {
+        attempt,
+        iterations,
+        evaluations,
+        gradient_norm: eval.grad.norm(),
+        newton_decrement: decrement,
+        criterion: eval.f,
+        hessian_positive_definite: true,
+        hessian_min_scaled_eigenvalue: min_eig,
+        history,
+    })
+}
+
+/// Covariance parameters held at `phi` (no optimization).
+pub(crate) fn fixed(problem: &Problem<'_>, phi: Vec<f64>) -> Result<Optimum, OptimFailure> {
+    let eval = problem
+        .evaluate(&phi, Level::Hessian)
+        .ok_or_else(|| OptimFailure {
+            detail: "the covariance matrix is not positive definite (or X'Σ⁻¹X is singular) at the fixed parameters".into(),
+        })?;
+    let certificate = certify(&eval, 0, 0, 1, Vec::new()).ok_or_else(|| OptimFailure {
+        detail: "the Hessian of the criterion is not positive definite at the fixed parameters, so the covariance of the covariance parameters (needed for the df) does not exist".into(),
+    })?;
+    Ok(Optimum {
+        phi,
+        eval,
+        certificate,
+    })
+}
+
+/// MIVQUE0 starting values (SAS PROC MIXED's default): the solution of
+/// `Σ_l tr(Q V_k Q V_l) φ_l = y'Q V_k Q y` with `Q = I − X(X'X)⁻¹X'` and `V_k = ∂V/∂φ_k`, for a
+/// structure linear in its parameters (REML). For ML the traces are `tr(V_k V_l)` (no
+/// fixed-effects correction; the right-hand side is unchanged), which reproduces SAS's ML
+/// iteration history. For other structures, MIVQUE0 of UN projected on the
+/// structure. `None` when the solution is not an admissible, positive-definite covariance
+/// (spatial structures: always `None`).
+pub(crate) fn mivque0(
+    problem: &Problem<'_>,
+    beta_ols: &DVector<f64>,
+    xtx: &nalgebra::Cholesky<f64, nalgebra::Dyn>,
+) -> Option<Vec<f64>> {
+    let agg = problem.agg;
+    if problem.model.is_spatial() {
+        return None;
+    }
+    let (p, v, ng) = (agg.p, agg.n_visits, agg.n_groups);
+    let pp = p * p;
+    let un;
+    let lin: &CovModel = if problem.model.is_linear() {
+        problem.model
+    } else {
+        un = CovModel::new(CovarianceStructure::Unstructured, v);
+        &un
+    };
+    let q = lin.n_par;
+    let nt = q * ng;
+    let basis = lin.d_sigma(&vec![0.0; q]);
+    let m_inv = xtx.inverse();
+    let minv = m_inv.as_slice();
+    let mut t = DMatrix::<f64>::zeros(nt, nt);
+    let mut u = DVector::<f64>::zeros(nt);
+    let mut a_mats = vec![DMatrix::<f64>::zeros(p, p); nt];
+    for blk in &agg.blocks {
+        let m = blk.m();
+        let g = blk.group;
+        // Residual cross-products at β_OLS and τ_jk = tr((X'X)⁻¹ Sxx[j,k]).
+        let mut res = DMatrix::<f64>::zeros(m, m);
+        let mut tau = DMatrix::<f64>::zeros(m, m);
+        for j in 0..m {
+            for k in 0..m {
+                let base = j * m + k;
+                let sx = &blk.sxx[base * pp..(base + 1) * pp];
+                let mut quad = 0.0;
+                for a in 0..p {
+                    let row = &sx[a * p..(a + 1) * p];
+                    quad += beta_ols[a]
+                        * row
+                            .iter()
+                            .zip(beta_ols.iter())
+                            .map(|(x, b)| x * b)
+                            .sum::<f64>();
+                }
+                let bj: f64 = (0..p).map(|a| blk.sxy[base * p + a] * beta_ols[a]).sum();
+                let bk: f64 = (0..p)
+                    .map(|a| blk.sxy[(k * m + j) * p + a] * beta_ols[a])
+                    .sum();
+                res[(j, k)] = blk.syy[base] - bj - bk + quad;
+                tau[(j, k)] = sx.iter().zip(minv).map(|(x, y)| x * y).sum();
+            }
+        }
+        let restricted: Vec<(usize, DMatrix<f64>)> = basis
+            .iter()
+            .enumerate()
+            .filter_map(|(k, b)| {
+                let r = DMatrix::from_fn(m, m, |x, y| b[(blk.visits[x], blk.visits[y])]);
+                r.iter().any(|z| *z != 0.0).then_some((g * q + k, r))
+            })
+            .collect();
+        let n = blk.n as f64;
+        for (ia, ba) in &restricted {
+            u[*ia] += ba.component_mul(&res).sum();
+            for j in 0..m {
+                for k in 0..m {
+                    let c = ba[(j, k)];
+                    if c != 0.0 {
+                        let base = j * m + k;
+                        let sx = &blk.sxx[base * pp..(base + 1) * pp];
+                        for (acc, x) in a_mats[*ia].as_mut_slice().iter_mut().zip(sx) {
+                            *acc += c * x;
+                        }
+                    }
+                }
+            }
+            for (ib, bb) in &restricted {
+                let prod = ba * bb;
+                let correction = if problem.reml {
+                    2.0 * prod.component_mul(&tau).sum()
+                } else {
+                    0.0
+                };
+                t[(*ia, *ib)] += n * ba.component_mul(bb).sum() - correction;
+            }
+        }
+    }
+    let ma: Vec<DMatrix<f64>> = a_mats.iter().map(|a| &m_inv * a).collect();
+    for a in 0..nt {
+        for b in 0..nt {
+            if problem.reml {
+                t[(a, b)] += ma[a].component_mul(&ma[b].transpose()).sum();
+            }
+        }
+    }
+    let theta = t.lu().solve(&u)?;
+    if theta.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(problem.n_theta());
+    for g in 0..ng {
+        let th = &theta.as_slice()[g * q..(g + 1) * q];
+        let sigma = lin.sigma(th);
+        sigma.clone().cholesky()?;
+        if problem.model.is_linear() {
+            out.extend_from_slice(th);
+        } else {
+            out.extend(problem.model.start(&sigma));
+        }
+    }
+    problem.sigmas(&out)?;
+    Some(out)
+}
+
+/// SAS PROC MIXED's iteration (see [`super::CovarianceFit::SasIterations`]): Newton–Raphson
+/// from `start` (Fisher scoring when the observed Hessian is not positive definite; the step
+/// is halved only when it leaves the parameter space or increases the criterion), stopped
+/// when `g'H⁻¹g / |f − c| < 1e-8`.
+pub(crate) fn optimize_sas(
+    problem: &Problem<'_>,
+    start: Vec<f64>,
+) -> Result<Optimum, OptimFailure> {
+    let agg = problem.agg;
+    let n_const = if problem.reml {
+        agg.n_obs - agg.p
+    } else {
+        agg.n_obs
+    };
+    let c = n_const as f64 * (2.0 * std::f64::consts::PI).ln();
+    let fail = |detail: String| OptimFailure { detail };
+    let mut phi = start;
+    let mut ev = problem
+        .evaluate(&phi, Level::Hessian)
+        .ok_or_else(|| fail("the MIVQUE0 starting covariance is not positive definite".into()))?;
+    let mut evaluations = 1;
+    let mut history = vec![ev.f];
+    for iter in 0..MAX_ITER {
+        let obs_pd = ev.h_obs.clone().cholesky().is_some();
+        let dir = if obs_pd {
+            newton_direction(&ev.h_obs, &ev.grad)
+        } else {
+            newton_direction(&ev.h_exp, &ev.grad)
+        }
+        .ok_or_else(|| {
+            fail(format!(
+                "iteration {iter}: neither the Hessian nor the information is positive definite"
+            ))
+        })?;
+        let decrement = -ev.grad.dot(&dir);
+        // SAS always takes at least one step from its starting values.
+        if iter > 0 && obs_pd && decrement / (ev.f - c).abs() < 1e-8 {
+            let certificate = certify(&ev, 1, iter, evaluations, history)
+                .ok_or_else(|| fail("stopped where the Hessian is not positive definite".into()))?;
+            return Ok(Optimum {
+                phi,
+                eval: ev,
+                certificate,
+            });
+        }
+        let mut t = 1.0;
+        let mut next = None;
+        for _ in 0..40 {
+            let trial: Vec<f64> = phi.iter().zip(dir.iter()).map(|(a, d)| a + t * d).collect();
+            evaluations += 1;
+            if let Some(e) = problem.evaluate(&trial, Level::Hessian)
+                && e.f <= ev.f
+            {
+                next = Some((trial, e));
+                break;
+            }
+            t *= 0.5;
+        }
+        let Some((trial, e)) = next else {
+            return Err(fail(format!(
+                "iteration {iter}: no step decreases the criterion"
+            )));
+        };
+        phi = trial;
+        ev = e;
+        history.push(ev.f);
+    }
+    Err(fail(format!("no convergence in {MAX_ITER} iterations")))
 }

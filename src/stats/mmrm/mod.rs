@@ -84,8 +84,9 @@ pub use design::{CovariateColumn, FactorColumn, MmrmData, ModelSpec};
 pub use fit::FitCertificate;
 pub use lsmeans::LsMeanOutcome;
 pub use results::{
-    ArmDifference, Coefficient, ConfidenceInterval, ContrastEstimate, CovarianceParameter,
-    DfMethod, Estimation, FTest, FitStatistics, LsMean, LsMeanWeights, MmrmFit,
+    ArmDifference, Coefficient, ConfidenceInterval, ContrastEstimate, CovarianceFit,
+    CovarianceParameter, DfMethod, Estimation, FTest, FitStatistics, LsMean, LsMeanWeights,
+    MmrmFit,
 };
 
 use crate::Error;
@@ -121,6 +122,8 @@ pub struct MmrmOptions {
     pub group: Option<String>,
     /// Confidence level of intervals (default 0.95).
     pub confidence_level: f64,
+    /// How the covariance parameters are obtained (default: optimized to convergence).
+    pub covariance_fit: CovarianceFit,
 }
 
 impl Default for MmrmOptions {
@@ -131,6 +134,7 @@ impl Default for MmrmOptions {
             df: DfMethod::Satterthwaite,
             group: None,
             confidence_level: 0.95,
+            covariance_fit: CovarianceFit::Optimize,
         }
     }
 }
@@ -202,7 +206,29 @@ impl MmrmOptions {
         self
     }
 
+    /// Sets how the covariance parameters are obtained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::mmrm::{CovarianceFit, MmrmOptions};
+    /// let o = MmrmOptions::default().with_covariance_fit(CovarianceFit::Fixed(vec![1.0, 0.5]));
+    /// assert!(matches!(o.covariance_fit, CovarianceFit::Fixed(_)));
+    /// ```
+    pub fn with_covariance_fit(mut self, fit: CovarianceFit) -> Self {
+        self.covariance_fit = fit;
+        self
+    }
+
     fn validate(&self) -> crate::Result<()> {
+        if let CovarianceFit::Fixed(v) = &self.covariance_fit
+            && v.iter().any(|x| !x.is_finite())
+        {
+            return Err(Error::invalid_argument(
+                "covariance_fit",
+                "fixed covariance parameters must be finite",
+            ));
+        }
         if !(self.confidence_level > 0.0 && self.confidence_level < 1.0) {
             return Err(Error::invalid_argument(
                 "confidence_level",
@@ -740,8 +766,36 @@ fn fit_aggregate(
         model: &model,
         reml,
     };
-    let opt = match fit::optimize(&problem, &empirical, pooled) {
+    let opt = match &options.covariance_fit {
+        CovarianceFit::Optimize => fit::optimize(&problem, &empirical, pooled),
+        CovarianceFit::SasIterations => {
+            let start = fit::mivque0(&problem, &beta0, &ch0).unwrap_or_else(|| {
+                empirical
+                    .iter()
+                    .flat_map(|e| problem.model.start(e))
+                    .collect()
+            });
+            fit::optimize_sas(&problem, start)
+        }
+        CovarianceFit::Fixed(values) => {
+            let n_theta = problem.n_theta();
+            if values.len() != n_theta {
+                return Err(Error::invalid_argument(
+                    "covariance_fit",
+                    format!(
+                        "{} fixed covariance parameters given, the model has {n_theta}",
+                        values.len()
+                    ),
+                ));
+            }
+            fit::fixed(&problem, values.clone())
+        }
+    };
+    let opt = match opt {
         Ok(o) => o,
+        Err(e) if matches!(options.covariance_fit, CovarianceFit::Fixed(_)) => {
+            return Ok(refuse(RefusalReason::NotEstimable, e.detail));
+        }
         Err(e) => {
             return Ok(refuse(
                 RefusalReason::NoConvergence,

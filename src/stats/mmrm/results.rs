@@ -31,6 +31,39 @@ pub enum DfMethod {
     KenwardRogerLinear,
 }
 
+/// How the covariance parameters are obtained.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::mmrm::{CovarianceFit, MmrmOptions};
+/// let o = MmrmOptions::default().with_covariance_fit(CovarianceFit::SasIterations);
+/// assert_eq!(o.covariance_fit, CovarianceFit::SasIterations);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CovarianceFit {
+    /// Optimized to convergence (default): Newton/Fisher scoring until the Newton decrement is
+    /// at rounding level, with the documented fallback (see [`super::FitCertificate`]).
+    #[default]
+    Optimize,
+    /// SAS PROC MIXED's iteration, to reproduce its printed numbers to all digits: MIVQUE0
+    /// starting values, Newton–Raphson steps with the observed Hessian in SAS's
+    /// parametrization, stopped as soon as SAS's relative Hessian criterion
+    /// `g'H⁻¹g / |f − c| < 1e-8` holds (PROC MIXED's default `CONVH=1E-8`; `c` is the
+    /// `(N−p) log 2π` (REML) or `N log 2π` (ML) constant of `f = −2 log L`). SAS stops
+    /// slightly before the optimum (its `−2 log L` is up to ~1e-5 above it), which moves
+    /// Kenward–Roger df by up to ~4e-4 relative; this mode lands where SAS lands. MIVQUE0 is
+    /// defined for structures linear in their parameters (UN, CS, TOEP); for the others the
+    /// start is MIVQUE0 of UN projected on the structure, which need not be SAS's start.
+    SasIterations,
+    /// Held at the given values (SAS `PARMS … / NOITER`, nlme `fixed = TRUE`), in the order of
+    /// [`CovarianceStructure::parameter_names`](super::CovarianceStructure::parameter_names),
+    /// group after group. β, its covariance and the df are evaluated there.
+    Fixed(Vec<f64>),
+}
+
 /// Weights over the factors an LS-mean averages over.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
