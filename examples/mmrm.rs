@@ -9,8 +9,10 @@
 //!
 //! Model: `change ~ baseline*visit + arm*visit` (change from the patient's baseline, the last
 //! non-missing score on a day ≤ 0), within-patient covariance over the post-baseline visits
-//! (`--covariance us|cs|csh|ar1|arh1|toep|toeph|ad|sp_exp`, default `us`; `sp_exp` uses the visit positions as coordinates), REML (default) or ML,
-//! Satterthwaite (default) or Kenward–Roger df. Prints the fit certificate, the covariance
+//! (`--covariance us|cs|csh|ar1|arh1|toep|toeph|ad|sp_exp`, default `us`; `sp_exp` uses the
+//! visit positions as coordinates), REML (default) or ML, Satterthwaite (default) or
+//! Kenward–Roger df; `--sas-iterations` stops where SAS PROC MIXED stops (its start, steps and
+//! convergence rule) instead of at the optimum, to reproduce SAS's printed numbers. Prints the fit certificate, the covariance
 //! matrix, LS-means by arm × visit, differences versus the reference arm by visit (estimate,
 //! SE, df, 95 % CI, p), Type III tests, logLik/AIC/BIC and the patients left out. A load or
 //! argument error prints the typed error and exits with status 1; a refusal (for example a
@@ -18,14 +20,15 @@
 
 use pain_outcomes::data::{LoadOptions, read_csv};
 use pain_outcomes::stats::mmrm::{
-    CohortMmrm, CovarianceStructure, DfMethod, Estimation, MmrmBuilder, Response,
+    CohortMmrm, CovarianceFit, CovarianceStructure, DfMethod, Estimation, MmrmBuilder, Response,
 };
 use pain_outcomes::{Error, Outcome};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: mmrm [--input PATH] [--instrument CODE] \
 [--covariance us|cs|csh|ar1|arh1|toep|toeph|ad|sp_exp] [--method reml|ml] \
-[--df satterthwaite|kenward-roger|kenward-roger-linear] [--reference-arm ARM] [--json]";
+[--df satterthwaite|kenward-roger|kenward-roger-linear] [--reference-arm ARM] [--sas-iterations] \
+[--json]";
 
 struct Args {
     input: String,
@@ -34,6 +37,7 @@ struct Args {
     method: String,
     df: String,
     reference_arm: Option<String>,
+    sas_iterations: bool,
     json: bool,
 }
 
@@ -45,6 +49,7 @@ fn parse_args() -> Result<Args, String> {
         method: "reml".into(),
         df: "satterthwaite".into(),
         reference_arm: None,
+        sas_iterations: false,
         json: false,
     };
     let mut it = std::env::args().skip(1);
@@ -60,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
             "--method" => args.method = value("--method")?,
             "--df" => args.df = value("--df")?,
             "--reference-arm" => args.reference_arm = Some(value("--reference-arm")?),
+            "--sas-iterations" => args.sas_iterations = true,
             "--json" => args.json = true,
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
@@ -82,6 +88,9 @@ fn run(args: &Args) -> Result<Outcome<CohortMmrm>, Error> {
         .df(df);
     if let Some(r) = &args.reference_arm {
         builder = builder.reference_arm(r);
+    }
+    if args.sas_iterations {
+        builder = builder.covariance_fit(CovarianceFit::SasIterations);
     }
     builder.fit()
 }

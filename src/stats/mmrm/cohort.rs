@@ -393,6 +393,18 @@ impl<'c> MmrmBuilder<'c> {
         self
     }
 
+    /// How the covariance parameters are obtained (default: optimized to convergence;
+    /// [`CovarianceFit::SasIterations`](super::CovarianceFit::SasIterations) reproduces SAS
+    /// PROC MIXED's final iterate).
+    ///
+    /// # Examples
+    ///
+    /// See [`MmrmBuilder`].
+    pub fn covariance_fit(mut self, fit: super::CovarianceFit) -> Self {
+        self.options = self.options.with_covariance_fit(fit);
+        self
+    }
+
     /// A separate covariance matrix per arm (SAS `group=arm`).
     ///
     /// # Examples
