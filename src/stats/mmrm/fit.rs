@@ -527,7 +527,8 @@ fn attempt(
 /// and takes Newton steps (Fisher scoring while the observed Hessian is not positive definite).
 /// Attempt 2 restarts from a diagonal covariance with the pooled residual variance and takes
 /// five Fisher-scoring steps before switching to Newton. A solution is accepted only with a
-/// positive-definite observed Hessian and a Newton decrement below `1e-11 (1 + |f|)`.
+/// positive-definite observed Hessian and a Newton decrement below `1e-11 (1 + |f|)`, followed
+/// by full Newton steps while they keep shrinking the decrement (rounding level in practice).
 pub(crate) fn optimize(
     problem: &Problem<'_>,
     empirical: &[DMatrix<f64>],
