@@ -78,12 +78,12 @@ proptest! {
             .with_df(df_method)
             .with_covariance_fit(fit_mode);
         for spec in ["arm*visit", "visit", "1"] {
-            if let Ok(out) = mmrm(&d, &ModelSpec::parse(spec).unwrap(), &opts) {
-                if let Some(fit) = out.computed() {
-                    check(fit);
-                    let _ = fit.lsmeans(&["visit"], LsMeanWeights::Proportional);
-                    let _ = fit.type3();
-                }
+            if let Ok(out) = mmrm(&d, &ModelSpec::parse(spec).unwrap(), &opts)
+                && let Some(fit) = out.computed()
+            {
+                check(fit);
+                let _ = fit.lsmeans(&["visit"], LsMeanWeights::Proportional);
+                let _ = fit.type3();
             }
         }
     }
