@@ -51,6 +51,8 @@ pub(crate) struct Evaluation {
     pub h_exp: DMatrix<f64>,
     /// `P_k = X'Σ⁻¹ ∂Σ/∂φ_k Σ⁻¹X`.
     pub p_k: Vec<DMatrix<f64>>,
+    /// `r'V⁻¹r` with `r` the GLS residuals.
+    pub quad: f64,
 }
 
 impl Problem<'_> {
@@ -121,6 +123,7 @@ impl Problem<'_> {
         let logdet_m = 2.0 * mch.l_dirty().diagonal().iter().map(|x| x.ln()).sum::<f64>();
         // Residual cross-products per block.
         let mut s_blocks = Vec::with_capacity(agg.blocks.len());
+        let mut quad_total = 0.0;
         for (blk, w) in agg.blocks.iter().zip(&w_blocks) {
             let m = blk.m();
             let mut sm = DMatrix::zeros(m, m);
@@ -151,7 +154,9 @@ impl Problem<'_> {
                     sm[(j, k)] = blk.syy[base] - bj - bk + quad;
                 }
             }
-            f += (w.component_mul(&sm)).sum();
+            let q_b = (w.component_mul(&sm)).sum();
+            f += q_b;
+            quad_total += q_b;
             s_blocks.push(sm);
         }
         let ln2pi = (2.0 * std::f64::consts::PI).ln();
@@ -167,6 +172,7 @@ impl Problem<'_> {
             h_obs: DMatrix::zeros(nt, nt),
             h_exp: DMatrix::zeros(nt, nt),
             p_k: Vec::new(),
+            quad: quad_total,
         };
         if !f.is_finite() {
             return None;
@@ -828,4 +834,217 @@ pub(crate) fn optimize_sas(
         history.push(ev.f);
     }
     Err(fail(format!("no convergence in {MAX_ITER} iterations")))
+}
+
+/// The residual variance SAS profiles out of the likelihood (its listing says "Residual Variance
+/// Method: Profile"): structures with a `Residual` scale, one covariance group. `s` is the
+/// scale's position in φ, `scaled` the parameters proportional to it (covariances); the others
+/// (correlations, ranges) are scale-free.
+struct Profile {
+    s: usize,
+    scaled: Vec<usize>,
+}
+
+fn profile_of(problem: &Problem<'_>) -> Option<Profile> {
+    if problem.agg.n_groups != 1 {
+        return None;
+    }
+    let q = problem.model.n_par;
+    match problem.model.structure {
+        CovarianceStructure::CompoundSymmetry => Some(Profile {
+            s: 1,
+            scaled: vec![0],
+        }),
+        CovarianceStructure::Ar1 | CovarianceStructure::SpatialExponential => Some(Profile {
+            s: 1,
+            scaled: Vec::new(),
+        }),
+        CovarianceStructure::Toeplitz => Some(Profile {
+            s: 0,
+            scaled: (1..q).collect(),
+        }),
+        _ => None,
+    }
+}
+
+impl Profile {
+    /// φ from the scale-free parameters `psi` (entry `s` unused) and the scale `s2`.
+    fn phi(&self, psi: &[f64], s2: f64) -> Vec<f64> {
+        let mut phi = psi.to_vec();
+        phi[self.s] = s2;
+        for &k in &self.scaled {
+            phi[k] = psi[k] * s2;
+        }
+        phi
+    }
+
+    /// Scale-free parameters of φ.
+    fn psi(&self, phi: &[f64]) -> Vec<f64> {
+        let mut psi = phi.to_vec();
+        for &k in &self.scaled {
+            psi[k] = phi[k] / phi[self.s];
+        }
+        psi[self.s] = 1.0;
+        psi
+    }
+}
+
+/// One point of the profiled iteration: the full evaluation at the profiled scale, and the
+/// profiled gradient and Hessians over the free parameters.
+struct ProfiledPoint {
+    phi: Vec<f64>,
+    ev: Evaluation,
+    grad: DVector<f64>,
+    h_obs: DMatrix<f64>,
+    h_exp: DMatrix<f64>,
+}
+
+fn profiled_point(
+    problem: &Problem<'_>,
+    prof: &Profile,
+    psi: &[f64],
+    level: Level,
+) -> Option<ProfiledPoint> {
+    let agg = problem.agg;
+    let dof = if problem.reml {
+        agg.n_obs - agg.p
+    } else {
+        agg.n_obs
+    } as f64;
+    // The GLS residuals do not depend on the scale: r'C⁻¹r at scale 1 gives the profiled scale.
+    let unit = problem.evaluate(&prof.phi(psi, 1.0), Level::Value)?;
+    let s2 = unit.quad / dof;
+    if !(s2.is_finite() && s2 > 0.0) {
+        return None;
+    }
+    let phi = prof.phi(psi, s2);
+    let ev = problem.evaluate(&phi, level)?;
+    let q = phi.len();
+    if level == Level::Value {
+        return Some(ProfiledPoint {
+            phi,
+            ev,
+            grad: DVector::zeros(0),
+            h_obs: DMatrix::zeros(0, 0),
+            h_exp: DMatrix::zeros(0, 0),
+        });
+    }
+    // u = (ψ, s²) → φ: φ_k = ψ_k s² (scaled), φ_s = s², others φ_k = ψ_k.
+    let mut jac = DMatrix::<f64>::identity(q, q);
+    for &k in &prof.scaled {
+        jac[(k, k)] = s2;
+        jac[(k, prof.s)] = psi[k];
+    }
+    let g_u = jac.transpose() * &ev.grad;
+    let transform = |h: &DMatrix<f64>, with_curvature: bool| {
+        let mut hu = jac.transpose() * h * &jac;
+        if with_curvature {
+            for &k in &prof.scaled {
+                hu[(k, prof.s)] += ev.grad[k];
+                hu[(prof.s, k)] += ev.grad[k];
+            }
+        }
+        hu
+    };
+    let free: Vec<usize> = (0..q).filter(|&k| k != prof.s).collect();
+    let schur = |hu: &DMatrix<f64>| -> Option<DMatrix<f64>> {
+        let hss = hu[(prof.s, prof.s)];
+        if hss.is_nan() || hss <= 0.0 {
+            return None;
+        }
+        Some(DMatrix::from_fn(free.len(), free.len(), |a, b| {
+            let (i, j) = (free[a], free[b]);
+            hu[(i, j)] - hu[(i, prof.s)] * hu[(prof.s, j)] / hss
+        }))
+    };
+    let h_obs = schur(&transform(&ev.h_obs, true))?;
+    let h_exp = schur(&transform(&ev.h_exp, false))?;
+    let grad = DVector::from_iterator(free.len(), free.iter().map(|&k| g_u[k]));
+    Some(ProfiledPoint {
+        phi,
+        ev,
+        grad,
+        h_obs,
+        h_exp,
+    })
+}
+
+/// SAS's iteration with the residual variance profiled out (see [`profile_of`]): Newton steps
+/// on the profiled criterion in the scale-free parameters.
+pub(crate) fn optimize_sas_profiled(
+    problem: &Problem<'_>,
+    start: Vec<f64>,
+) -> Option<Result<Optimum, OptimFailure>> {
+    let prof = profile_of(problem)?;
+    let agg = problem.agg;
+    let n_const = if problem.reml {
+        agg.n_obs - agg.p
+    } else {
+        agg.n_obs
+    };
+    let c = n_const as f64 * (2.0 * std::f64::consts::PI).ln();
+    let fail = |detail: String| OptimFailure { detail };
+    let free: Vec<usize> = (0..start.len()).filter(|&k| k != prof.s).collect();
+    let mut psi = prof.psi(&start);
+    let Some(mut pt) = profiled_point(problem, &prof, &psi, Level::Hessian) else {
+        return Some(Err(fail(
+            "the MIVQUE0 starting covariance is not positive definite".into(),
+        )));
+    };
+    let mut evaluations = 2;
+    let mut history = vec![pt.ev.f];
+    for iter in 0..MAX_ITER {
+        let obs_pd = pt.h_obs.clone().cholesky().is_some();
+        let dir = if obs_pd {
+            newton_direction(&pt.h_obs, &pt.grad)
+        } else {
+            newton_direction(&pt.h_exp, &pt.grad)
+        };
+        let Some(dir) = dir else {
+            return Some(Err(fail(format!(
+                "iteration {iter}: neither the profiled Hessian nor the information is positive definite"
+            ))));
+        };
+        let decrement = -pt.grad.dot(&dir);
+        if iter > 0 && obs_pd && decrement / (pt.ev.f - c).abs() < 1e-8 {
+            let Some(certificate) = certify(&pt.ev, 1, iter, evaluations, history) else {
+                return Some(Err(fail(
+                    "stopped where the Hessian is not positive definite".into(),
+                )));
+            };
+            return Some(Ok(Optimum {
+                phi: pt.phi,
+                eval: pt.ev,
+                certificate,
+            }));
+        }
+        let mut t = 1.0;
+        let mut next = None;
+        for _ in 0..40 {
+            let mut trial = psi.clone();
+            for (a, &k) in free.iter().enumerate() {
+                trial[k] += t * dir[a];
+            }
+            evaluations += 2;
+            if let Some(p) = profiled_point(problem, &prof, &trial, Level::Hessian)
+                && problem.sigmas(&p.phi).is_some()
+                && p.ev.f <= pt.ev.f
+            {
+                next = Some((trial, p));
+                break;
+            }
+            t *= 0.5;
+        }
+        let Some((trial, p)) = next else {
+            return Some(Err(fail(format!(
+                "iteration {iter}: no step decreases the criterion"
+            ))));
+        };
+        psi = trial;
+        pt = p;
+        history.push(pt.ev.f);
+    }
+    Some(Err(fail(format!(
+        "no convergence in {MAX_ITER} iterations"
+    ))))
 }

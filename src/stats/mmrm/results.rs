@@ -50,13 +50,17 @@ pub enum CovarianceFit {
     Optimize,
     /// SAS PROC MIXED's iteration, to reproduce its printed numbers to all digits: MIVQUE0
     /// starting values, Newton–Raphson steps with the observed Hessian in SAS's
-    /// parametrization, stopped as soon as SAS's relative Hessian criterion
+    /// parametrization (with the residual variance profiled out for CS, AR(1), TOEP and
+    /// SP(EXP) with one covariance group, as SAS does), stopped as soon as SAS's relative
+    /// Hessian criterion
     /// `g'H⁻¹g / |f − c| < 1e-8` holds (PROC MIXED's default `CONVH=1E-8`; `c` is the
     /// `(N−p) log 2π` (REML) or `N log 2π` (ML) constant of `f = −2 log L`). SAS stops
     /// slightly before the optimum (its `−2 log L` is up to ~1e-5 above it), which moves
     /// Kenward–Roger df by up to ~4e-4 relative; this mode lands where SAS lands. MIVQUE0 is
     /// defined for structures linear in their parameters (UN, CS, TOEP); for the others the
-    /// start is MIVQUE0 of UN projected on the structure, which need not be SAS's start.
+    /// start is MIVQUE0 of UN projected on the structure, which need not be SAS's start (SAS
+    /// does not document it), so there the stopping point can differ from SAS's within its
+    /// tolerance.
     SasIterations,
     /// Held at the given values (SAS `PARMS … / NOITER`, nlme `fixed = TRUE`), in the order of
     /// [`CovarianceStructure::parameter_names`](super::CovarianceStructure::parameter_names),
