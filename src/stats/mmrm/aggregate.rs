@@ -37,6 +37,36 @@ impl Block {
     pub fn m(&self) -> usize {
         self.visits.len()
     }
+
+    /// Residual cross-products `S[j,k] = Σ_i r_ij r_ik` at `β` (`r = y − Xβ`), `m × m`.
+    pub fn residual_cross_products(&self, beta: &[f64]) -> nalgebra::DMatrix<f64> {
+        let (m, p) = (self.m(), beta.len());
+        let pp = p * p;
+        let dot = |x: &[f64]| x.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>();
+        nalgebra::DMatrix::from_fn(m, m, |j, k| {
+            let base = j * m + k;
+            let sx = &self.sxx[base * pp..(base + 1) * pp];
+            let quad: f64 = (0..p).map(|a| beta[a] * dot(&sx[a * p..(a + 1) * p])).sum();
+            let bj = dot(&self.sxy[base * p..(base + 1) * p]);
+            let base2 = k * m + j;
+            let bk = dot(&self.sxy[base2 * p..(base2 + 1) * p]);
+            self.syy[base] - bj - bk + quad
+        })
+    }
+
+    /// `τ[j,k] = tr(A Sxx[j,k])` for a symmetric `p × p` matrix `A` given column-major.
+    pub fn trace_products(&self, a: &[f64]) -> nalgebra::DMatrix<f64> {
+        let m = self.m();
+        let pp = a.len();
+        nalgebra::DMatrix::from_fn(m, m, |j, k| {
+            let base = j * m + k;
+            self.sxx[base * pp..(base + 1) * pp]
+                .iter()
+                .zip(a)
+                .map(|(x, y)| x * y)
+                .sum()
+        })
+    }
 }
 
 /// All blocks plus counts.

@@ -125,35 +125,7 @@ impl Problem<'_> {
         let mut s_blocks = Vec::with_capacity(agg.blocks.len());
         let mut quad_total = 0.0;
         for (blk, w) in agg.blocks.iter().zip(&w_blocks) {
-            let m = blk.m();
-            let mut sm = DMatrix::zeros(m, m);
-            for j in 0..m {
-                for k in 0..m {
-                    let base = j * m + k;
-                    let sx = &blk.sxx[base * pp..(base + 1) * pp];
-                    let mut quad = 0.0;
-                    for a in 0..p {
-                        let row = &sx[a * p..(a + 1) * p];
-                        let mut t = 0.0;
-                        for c in 0..p {
-                            t += row[c] * beta[c];
-                        }
-                        quad += beta[a] * t;
-                    }
-                    let bj = blk.sxy[base * p..(base + 1) * p]
-                        .iter()
-                        .zip(beta.iter())
-                        .map(|(x, b)| x * b)
-                        .sum::<f64>();
-                    let base2 = k * m + j;
-                    let bk = blk.sxy[base2 * p..(base2 + 1) * p]
-                        .iter()
-                        .zip(beta.iter())
-                        .map(|(x, b)| x * b)
-                        .sum::<f64>();
-                    sm[(j, k)] = blk.syy[base] - bj - bk + quad;
-                }
-            }
+            let sm = blk.residual_cross_products(beta.as_slice());
             let q_b = (w.component_mul(&sm)).sum();
             f += q_b;
             quad_total += q_b;
@@ -190,16 +162,11 @@ impl Problem<'_> {
         let minv = ev.m_inv.as_slice().to_vec();
         for ((blk, w), sm) in agg.blocks.iter().zip(&w_blocks).zip(&s_blocks) {
             let m = blk.m();
-            let mut t = DMatrix::zeros(m, m);
-            if self.reml {
-                for j in 0..m {
-                    for k in 0..m {
-                        let base = j * m + k;
-                        let sx = &blk.sxx[base * pp..(base + 1) * pp];
-                        t[(j, k)] = sx.iter().zip(&minv).map(|(a, b)| a * b).sum::<f64>();
-                    }
-                }
-            }
+            let t = if self.reml {
+                blk.trace_products(&minv)
+            } else {
+                DMatrix::zeros(m, m)
+            };
             let uu = w * (sm + &t);
             let gb = w * blk.n as f64 - &uu * w;
             if let Some(d) = &blk.dist {
@@ -681,30 +648,8 @@ pub(crate) fn mivque0(
         let m = blk.m();
         let g = blk.group;
         // Residual cross-products at β_OLS and τ_jk = tr((X'X)⁻¹ Sxx[j,k]).
-        let mut res = DMatrix::<f64>::zeros(m, m);
-        let mut tau = DMatrix::<f64>::zeros(m, m);
-        for j in 0..m {
-            for k in 0..m {
-                let base = j * m + k;
-                let sx = &blk.sxx[base * pp..(base + 1) * pp];
-                let mut quad = 0.0;
-                for a in 0..p {
-                    let row = &sx[a * p..(a + 1) * p];
-                    quad += beta_ols[a]
-                        * row
-                            .iter()
-                            .zip(beta_ols.iter())
-                            .map(|(x, b)| x * b)
-                            .sum::<f64>();
-                }
-                let bj: f64 = (0..p).map(|a| blk.sxy[base * p + a] * beta_ols[a]).sum();
-                let bk: f64 = (0..p)
-                    .map(|a| blk.sxy[(k * m + j) * p + a] * beta_ols[a])
-                    .sum();
-                res[(j, k)] = blk.syy[base] - bj - bk + quad;
-                tau[(j, k)] = sx.iter().zip(minv).map(|(x, y)| x * y).sum();
-            }
-        }
+        let res = blk.residual_cross_products(beta_ols.as_slice());
+        let tau = blk.trace_products(minv);
         let restricted: Vec<(usize, DMatrix<f64>)> = basis
             .iter()
             .enumerate()

@@ -677,23 +677,10 @@ fn fit_aggregate(
     let mut rss = 0.0;
     for blk in &agg.blocks {
         let m = blk.m();
+        let res = blk.residual_cross_products(beta0.as_slice());
         for j in 0..m {
             for k in 0..m {
-                let base = j * m + k;
-                let sx = &blk.sxx[base * pp..(base + 1) * pp];
-                let mut quad = 0.0;
-                for a in 0..p {
-                    let mut t = 0.0;
-                    for c in 0..p {
-                        t += sx[a * p + c] * beta0[c];
-                    }
-                    quad += beta0[a] * t;
-                }
-                let bj: f64 = (0..p).map(|a| blk.sxy[base * p + a] * beta0[a]).sum();
-                let bk: f64 = (0..p)
-                    .map(|a| blk.sxy[(k * m + j) * p + a] * beta0[a])
-                    .sum();
-                let s = blk.syy[base] - bj - bk + quad;
+                let s = res[(j, k)];
                 cov_sum[blk.group][(blk.visits[j], blk.visits[k])] += s;
                 cov_n[blk.group][(blk.visits[j], blk.visits[k])] += blk.n as f64;
                 if j == k {
