@@ -711,76 +711,6 @@ pub(crate) fn mivque0(
     Some(out)
 }
 
-/// SAS PROC MIXED's iteration (see [`super::CovarianceFit::SasIterations`]): Newton–Raphson
-/// from `start` (Fisher scoring when the observed Hessian is not positive definite; the step
-/// is halved only when it leaves the parameter space or increases the criterion), stopped
-/// when `g'H⁻¹g / |f − c| < 1e-8`.
-pub(crate) fn optimize_sas(
-    problem: &Problem<'_>,
-    start: Vec<f64>,
-) -> Result<Optimum, OptimFailure> {
-    let agg = problem.agg;
-    let n_const = if problem.reml {
-        agg.n_obs - agg.p
-    } else {
-        agg.n_obs
-    };
-    let c = n_const as f64 * (2.0 * std::f64::consts::PI).ln();
-    let fail = |detail: String| OptimFailure { detail };
-    let mut phi = start;
-    let mut ev = problem
-        .evaluate(&phi, Level::Hessian)
-        .ok_or_else(|| fail("the MIVQUE0 starting covariance is not positive definite".into()))?;
-    let mut evaluations = 1;
-    let mut history = vec![ev.f];
-    for iter in 0..MAX_ITER {
-        let obs_pd = ev.h_obs.clone().cholesky().is_some();
-        let dir = if obs_pd {
-            newton_direction(&ev.h_obs, &ev.grad)
-        } else {
-            newton_direction(&ev.h_exp, &ev.grad)
-        }
-        .ok_or_else(|| {
-            fail(format!(
-                "iteration {iter}: neither the Hessian nor the information is positive definite"
-            ))
-        })?;
-        let decrement = -ev.grad.dot(&dir);
-        // SAS always takes at least one step from its starting values.
-        if iter > 0 && obs_pd && decrement / (ev.f - c).abs() < 1e-8 {
-            let certificate = certify(&ev, 1, iter, evaluations, history)
-                .ok_or_else(|| fail("stopped where the Hessian is not positive definite".into()))?;
-            return Ok(Optimum {
-                phi,
-                eval: ev,
-                certificate,
-            });
-        }
-        let mut t = 1.0;
-        let mut next = None;
-        for _ in 0..40 {
-            let trial: Vec<f64> = phi.iter().zip(dir.iter()).map(|(a, d)| a + t * d).collect();
-            evaluations += 1;
-            if let Some(e) = problem.evaluate(&trial, Level::Hessian)
-                && e.f <= ev.f
-            {
-                next = Some((trial, e));
-                break;
-            }
-            t *= 0.5;
-        }
-        let Some((trial, e)) = next else {
-            return Err(fail(format!(
-                "iteration {iter}: no step decreases the criterion"
-            )));
-        };
-        phi = trial;
-        ev = e;
-        history.push(ev.f);
-    }
-    Err(fail(format!("no convergence in {MAX_ITER} iterations")))
-}
-
 /// The residual variance SAS profiles out of the likelihood (its listing says "Residual Variance
 /// Method: Profile"): structures with a `Residual` scale, one covariance group. `s` is the
 /// scale's position in φ, `scaled` the parameters proportional to it (covariances); the others
@@ -823,20 +753,34 @@ impl Profile {
         phi
     }
 
-    /// Scale-free parameters of φ.
-    fn psi(&self, phi: &[f64]) -> Vec<f64> {
-        let mut psi = phi.to_vec();
-        for &k in &self.scaled {
-            psi[k] = phi[k] / phi[self.s];
-        }
-        psi[self.s] = 1.0;
+    /// The iterated (free) scale-free parameters of φ: all but the scale.
+    fn free(&self, phi: &[f64]) -> Vec<f64> {
+        (0..phi.len())
+            .filter(|&k| k != self.s)
+            .map(|k| {
+                if self.scaled.contains(&k) {
+                    phi[k] / phi[self.s]
+                } else {
+                    phi[k]
+                }
+            })
+            .collect()
+    }
+
+    /// The scale-free parameters (entry `s` unused) from the free ones.
+    fn expand(&self, x: &[f64]) -> Vec<f64> {
+        let mut psi = Vec::with_capacity(x.len() + 1);
+        psi.extend_from_slice(&x[..self.s]);
+        psi.push(1.0);
+        psi.extend_from_slice(&x[self.s..]);
         psi
     }
 }
 
-/// One point of the profiled iteration: the full evaluation at the profiled scale, and the
-/// profiled gradient and Hessians over the free parameters.
-struct ProfiledPoint {
+/// One iterate of SAS's iteration: the full evaluation at φ and the gradient and Hessians in
+/// the iterated coordinates (φ itself, or the scale-free parameters with the residual variance
+/// profiled out).
+struct SasPoint {
     phi: Vec<f64>,
     ev: Evaluation,
     grad: DVector<f64>,
@@ -844,12 +788,10 @@ struct ProfiledPoint {
     h_exp: DMatrix<f64>,
 }
 
-fn profiled_point(
-    problem: &Problem<'_>,
-    prof: &Profile,
-    psi: &[f64],
-    level: Level,
-) -> Option<ProfiledPoint> {
+/// The profiled point at the scale-free parameters `psi`: the scale at its closed-form optimum
+/// (`r'C⁻¹r / (N − p)` for REML, `/ N` for ML), gradient and Hessians of the profiled criterion
+/// (Schur complement of the scale in the Hessian of `(ψ, s²)`).
+fn profiled_point(problem: &Problem<'_>, prof: &Profile, psi: &[f64]) -> Option<SasPoint> {
     let agg = problem.agg;
     let dof = if problem.reml {
         agg.n_obs - agg.p
@@ -863,17 +805,8 @@ fn profiled_point(
         return None;
     }
     let phi = prof.phi(psi, s2);
-    let ev = problem.evaluate(&phi, level)?;
+    let ev = problem.evaluate(&phi, Level::Hessian)?;
     let q = phi.len();
-    if level == Level::Value {
-        return Some(ProfiledPoint {
-            phi,
-            ev,
-            grad: DVector::zeros(0),
-            h_obs: DMatrix::zeros(0, 0),
-            h_exp: DMatrix::zeros(0, 0),
-        });
-    }
     // u = (ψ, s²) → φ: φ_k = ψ_k s² (scaled), φ_s = s², others φ_k = ψ_k.
     let mut jac = DMatrix::<f64>::identity(q, q);
     for &k in &prof.scaled {
@@ -905,7 +838,7 @@ fn profiled_point(
     let h_obs = schur(&transform(&ev.h_obs, true))?;
     let h_exp = schur(&transform(&ev.h_exp, false))?;
     let grad = DVector::from_iterator(free.len(), free.iter().map(|&k| g_u[k]));
-    Some(ProfiledPoint {
+    Some(SasPoint {
         phi,
         ev,
         grad,
@@ -914,13 +847,15 @@ fn profiled_point(
     })
 }
 
-/// SAS's iteration with the residual variance profiled out (see [`profile_of`]): Newton steps
-/// on the profiled criterion in the scale-free parameters.
-pub(crate) fn optimize_sas_profiled(
+/// SAS PROC MIXED's iteration (see [`super::CovarianceFit::SasIterations`]): Newton–Raphson
+/// from `start` (Fisher scoring when the observed Hessian is not positive definite; the step
+/// is halved only when it leaves the parameter space or increases the criterion), on the
+/// profiled criterion where SAS profiles the residual variance ([`profile_of`]), stopped after
+/// at least one step when `g'H⁻¹g / |f − c| < 1e-8`.
+pub(crate) fn optimize_sas(
     problem: &Problem<'_>,
     start: Vec<f64>,
-) -> Option<Result<Optimum, OptimFailure>> {
-    let prof = profile_of(problem)?;
+) -> Result<Optimum, OptimFailure> {
     let agg = problem.agg;
     let n_const = if problem.reml {
         agg.n_obs - agg.p
@@ -929,14 +864,30 @@ pub(crate) fn optimize_sas_profiled(
     };
     let c = n_const as f64 * (2.0 * std::f64::consts::PI).ln();
     let fail = |detail: String| OptimFailure { detail };
-    let free: Vec<usize> = (0..start.len()).filter(|&k| k != prof.s).collect();
-    let mut psi = prof.psi(&start);
-    let Some(mut pt) = profiled_point(problem, &prof, &psi, Level::Hessian) else {
-        return Some(Err(fail(
-            "the MIVQUE0 starting covariance is not positive definite".into(),
-        )));
+    let prof = profile_of(problem);
+    // Iterated coordinates and the point they give (with its cost in evaluations).
+    let (mut x, cost) = match &prof {
+        Some(pr) => (pr.free(&start), 2),
+        None => (start, 1),
     };
-    let mut evaluations = 2;
+    let point = |x: &[f64]| -> Option<SasPoint> {
+        match &prof {
+            Some(pr) => profiled_point(problem, pr, &pr.expand(x)),
+            None => {
+                let ev = problem.evaluate(x, Level::Hessian)?;
+                Some(SasPoint {
+                    phi: x.to_vec(),
+                    grad: ev.grad.clone(),
+                    h_obs: ev.h_obs.clone(),
+                    h_exp: ev.h_exp.clone(),
+                    ev,
+                })
+            }
+        }
+    };
+    let mut pt = point(&x)
+        .ok_or_else(|| fail("the MIVQUE0 starting covariance is not positive definite".into()))?;
+    let mut evaluations = cost;
     let mut history = vec![pt.ev.f];
     for iter in 0..MAX_ITER {
         let obs_pd = pt.h_obs.clone().cholesky().is_some();
@@ -944,35 +895,29 @@ pub(crate) fn optimize_sas_profiled(
             newton_direction(&pt.h_obs, &pt.grad)
         } else {
             newton_direction(&pt.h_exp, &pt.grad)
-        };
-        let Some(dir) = dir else {
-            return Some(Err(fail(format!(
-                "iteration {iter}: neither the profiled Hessian nor the information is positive definite"
-            ))));
-        };
+        }
+        .ok_or_else(|| {
+            fail(format!(
+                "iteration {iter}: neither the Hessian nor the information is positive definite"
+            ))
+        })?;
         let decrement = -pt.grad.dot(&dir);
+        // SAS always takes at least one step from its starting values.
         if iter > 0 && obs_pd && decrement / (pt.ev.f - c).abs() < 1e-8 {
-            let Some(certificate) = certify(&pt.ev, 1, iter, evaluations, history) else {
-                return Some(Err(fail(
-                    "stopped where the Hessian is not positive definite".into(),
-                )));
-            };
-            return Some(Ok(Optimum {
+            let certificate = certify(&pt.ev, 1, iter, evaluations, history)
+                .ok_or_else(|| fail("stopped where the Hessian is not positive definite".into()))?;
+            return Ok(Optimum {
                 phi: pt.phi,
                 eval: pt.ev,
                 certificate,
-            }));
+            });
         }
         let mut t = 1.0;
         let mut next = None;
         for _ in 0..40 {
-            let mut trial = psi.clone();
-            for (a, &k) in free.iter().enumerate() {
-                trial[k] += t * dir[a];
-            }
-            evaluations += 2;
-            if let Some(p) = profiled_point(problem, &prof, &trial, Level::Hessian)
-                && problem.sigmas(&p.phi).is_some()
+            let trial: Vec<f64> = x.iter().zip(dir.iter()).map(|(a, d)| a + t * d).collect();
+            evaluations += cost;
+            if let Some(p) = point(&trial)
                 && p.ev.f <= pt.ev.f
             {
                 next = Some((trial, p));
@@ -980,16 +925,11 @@ pub(crate) fn optimize_sas_profiled(
             }
             t *= 0.5;
         }
-        let Some((trial, p)) = next else {
-            return Some(Err(fail(format!(
-                "iteration {iter}: no step decreases the criterion"
-            ))));
-        };
-        psi = trial;
+        let (trial, p) =
+            next.ok_or_else(|| fail(format!("iteration {iter}: no step decreases the criterion")))?;
+        x = trial;
         pt = p;
         history.push(pt.ev.f);
     }
-    Some(Err(fail(format!(
-        "no convergence in {MAX_ITER} iterations"
-    ))))
+    Err(fail(format!("no convergence in {MAX_ITER} iterations")))
 }

@@ -762,8 +762,7 @@ fn fit_aggregate(
                     .flat_map(|e| problem.model.start(e))
                     .collect()
             });
-            fit::optimize_sas_profiled(&problem, start.clone())
-                .unwrap_or_else(|| fit::optimize_sas(&problem, start))
+            fit::optimize_sas(&problem, start)
         }
         CovarianceFit::Fixed(values) => {
             let n_theta = problem.n_theta();
