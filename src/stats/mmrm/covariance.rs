@@ -278,6 +278,61 @@ impl CovModel {
         DMatrix::from_fn(self.v, self.v, |a, b| a.abs_diff(b) as f64)
     }
 
+    /// `Σ` of one block: the group's `Σ` (`full`) restricted to the block's visits, or, for
+    /// spatial structures, computed from the block's distances.
+    pub fn block_sigma(
+        &self,
+        phi: &[f64],
+        full: &DMatrix<f64>,
+        visits: &[usize],
+        dist: Option<&DMatrix<f64>>,
+    ) -> DMatrix<f64> {
+        match dist {
+            Some(d) => Self::spatial_sigma(phi, d),
+            None => restrict(full, visits),
+        }
+    }
+
+    /// Nonzero `∂Σ/∂φ_k` of one block, as `(k, matrix)`; `full` are the group's derivatives
+    /// (unused for spatial structures, which use the block's distances).
+    pub fn block_d_sigma(
+        &self,
+        phi: &[f64],
+        full: &[DMatrix<f64>],
+        visits: &[usize],
+        dist: Option<&DMatrix<f64>>,
+    ) -> Vec<(usize, DMatrix<f64>)> {
+        match dist {
+            Some(d) => Self::spatial_d_sigma(phi, d)
+                .into_iter()
+                .enumerate()
+                .collect(),
+            None => full
+                .iter()
+                .enumerate()
+                .map(|(k, dk)| (k, restrict(dk, visits)))
+                .filter(|(_, a)| a.iter().any(|z| *z != 0.0))
+                .collect(),
+        }
+    }
+
+    /// `∂²Σ/∂φ_k∂φ_l` (`k <= l`) of one block; `full` are the group's second derivatives.
+    pub fn block_d2_sigma(
+        &self,
+        phi: &[f64],
+        full: &[(usize, usize, DMatrix<f64>)],
+        visits: &[usize],
+        dist: Option<&DMatrix<f64>>,
+    ) -> Vec<(usize, usize, DMatrix<f64>)> {
+        match dist {
+            Some(d) => Self::spatial_d2_sigma(phi, d),
+            None => full
+                .iter()
+                .map(|(k, l, d)| (*k, *l, restrict(d, visits)))
+                .collect(),
+        }
+    }
+
     /// Spatial exponential `Σ` for a distance matrix.
     pub fn spatial_sigma(phi: &[f64], dist: &DMatrix<f64>) -> DMatrix<f64> {
         let (theta, s2) = (phi[0], phi[1]);
@@ -598,6 +653,12 @@ impl CovModel {
             }
         }
     }
+}
+
+/// Rows and columns `visits` of a visits × visits matrix.
+pub(crate) fn restrict(full: &DMatrix<f64>, visits: &[usize]) -> DMatrix<f64> {
+    let m = visits.len();
+    DMatrix::from_fn(m, m, |a, b| full[(visits[a], visits[b])])
 }
 
 fn corr_value(corr: Corr, rho: &[f64], a: usize, b: usize) -> f64 {

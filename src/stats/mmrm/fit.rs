@@ -18,7 +18,7 @@ use super::aggregate::Aggregate;
 use super::covariance::{CovModel, CovarianceStructure};
 
 /// `G_b` and `∂Σ_b/∂φ_k` of a spatial block.
-type SpatialBlock = (DMatrix<f64>, Vec<DMatrix<f64>>);
+type SpatialBlock = (DMatrix<f64>, Vec<(usize, DMatrix<f64>)>);
 
 /// What an evaluation must compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,10 +92,10 @@ impl Problem<'_> {
         for blk in &agg.blocks {
             let m = blk.m();
             let s = &sigmas[blk.group];
-            let sub = match &blk.dist {
-                Some(d) => CovModel::spatial_sigma(&phi[blk.group * q..(blk.group + 1) * q], d),
-                None => DMatrix::from_fn(m, m, |a, b| s[(blk.visits[a], blk.visits[b])]),
-            };
+            let ph = &phi[blk.group * q..(blk.group + 1) * q];
+            let sub = self
+                .model
+                .block_sigma(ph, s, &blk.visits, blk.dist.as_ref());
             let ch = sub.cholesky()?;
             let logdet = 2.0 * ch.l_dirty().diagonal().iter().map(|x| x.ln()).sum::<f64>();
             let w = ch.inverse();
@@ -169,10 +169,15 @@ impl Problem<'_> {
             };
             let uu = w * (sm + &t);
             let gb = w * blk.n as f64 - &uu * w;
-            if let Some(d) = &blk.dist {
+            if blk.dist.is_some() {
                 let g = blk.group;
-                let d1 = CovModel::spatial_d_sigma(&phi[g * q..(g + 1) * q], d);
-                for (k, dk) in d1.iter().enumerate() {
+                let d1 = self.model.block_d_sigma(
+                    &phi[g * q..(g + 1) * q],
+                    &[],
+                    &blk.visits,
+                    blk.dist.as_ref(),
+                );
+                for (k, dk) in &d1 {
                     ev.grad[g * q + k] += gb.component_mul(dk).sum();
                 }
                 spatial_g.push(Some((gb, d1)));
@@ -211,19 +216,16 @@ impl Problem<'_> {
             let m = blk.m();
             let w = &w_blocks[bi];
             let g = blk.group;
-            let mut bks: Vec<(usize, DMatrix<f64>)> = Vec::new();
-            if let Some((_, d1)) = &spatial_g[bi] {
-                for (k, a) in d1.iter().enumerate() {
-                    bks.push((g * q + k, w * a));
+            let restricted;
+            let d1 = match &spatial_g[bi] {
+                Some((_, d1)) => d1,
+                None => {
+                    restricted = self.model.block_d_sigma(&[], &dsig[g], &blk.visits, None);
+                    &restricted
                 }
-            }
-            for (k, dk) in dsig[g].iter().enumerate() {
-                let a = DMatrix::from_fn(m, m, |x, y| dk[(blk.visits[x], blk.visits[y])]);
-                if a.iter().all(|z| *z == 0.0) {
-                    continue;
-                }
-                bks.push((g * q + k, w * a));
-            }
+            };
+            let bks: Vec<(usize, DMatrix<f64>)> =
+                d1.iter().map(|(k, a)| (g * q + k, w * a)).collect();
             // E[j,k] = Sxy[j,k] − Sxx[j,k] β  (Σ_i x_ij r_ik), once per block.
             let mut e_blk = vec![0.0; m * m * p];
             for base in 0..m * m {
@@ -278,11 +280,15 @@ impl Problem<'_> {
         }
         // Second-derivative terms ⟨∂²Σ_kl, G⟩.
         for (blk, sg) in agg.blocks.iter().zip(&spatial_g) {
-            let (Some((gb, _)), Some(d)) = (sg, &blk.dist) else {
+            let Some((gb, _)) = sg else {
                 continue;
             };
             let g = blk.group;
-            for (k, l, d2) in CovModel::spatial_d2_sigma(&phi[g * q..(g + 1) * q], d) {
+            let ph = &phi[g * q..(g + 1) * q];
+            for (k, l, d2) in self
+                .model
+                .block_d2_sigma(ph, &[], &blk.visits, blk.dist.as_ref())
+            {
                 let val = gb.component_mul(&d2).sum();
                 ev.h_obs[(g * q + k, g * q + l)] += val;
                 if k != l {

@@ -100,36 +100,20 @@ pub(crate) fn kenward_roger_vcov(
     for blk in &agg.blocks {
         let m = blk.m();
         let g = blk.group;
-        let s = &sigmas[g];
-        let restrict =
-            |d: &DMatrix<f64>| DMatrix::from_fn(m, m, |a, b| d[(blk.visits[a], blk.visits[b])]);
-        // Spatial blocks: Σ_b and its derivatives from the block's distances.
-        let (sub, sd1, sd2) = match &blk.dist {
-            Some(d) => {
-                let ph = params.get(g * q..(g + 1) * q)?;
-                (
-                    CovModel::spatial_sigma(ph, d),
-                    Some(CovModel::spatial_d_sigma(ph, d)),
-                    (!linear).then(|| CovModel::spatial_d2_sigma(ph, d)),
-                )
-            }
-            None => (restrict(s), None, None),
-        };
+        let ph = params.get(g * q..(g + 1) * q)?;
+        let dist = blk.dist.as_ref();
+        let sub = model.block_sigma(ph, &sigmas[g], &blk.visits, dist);
         let wb = sub.cholesky()?.inverse();
-        let bks: Vec<(usize, DMatrix<f64>)> = sd1
-            .as_ref()
-            .unwrap_or(&d1[g])
-            .iter()
-            .enumerate()
-            .filter_map(|(k, dk)| {
-                let a = if sd1.is_some() {
-                    dk.clone()
-                } else {
-                    restrict(dk)
-                };
-                (a.iter().any(|x| *x != 0.0)).then(|| (g * q + k, &wb * a))
-            })
+        let bks: Vec<(usize, DMatrix<f64>)> = model
+            .block_d_sigma(ph, &d1[g], &blk.visits, dist)
+            .into_iter()
+            .map(|(k, a)| (g * q + k, &wb * a))
             .collect();
+        let d2_blk = if linear {
+            Vec::new()
+        } else {
+            model.block_d2_sigma(ph, &d2[g], &blk.visits, dist)
+        };
         // C = Σ_kl W_kl B_k B_l W − ¼ Σ_kl W_kl W A_kl W
         let mut inner = DMatrix::<f64>::zeros(m, m);
         for (k, bk) in &bks {
@@ -141,11 +125,9 @@ pub(crate) fn kenward_roger_vcov(
             }
         }
         let mut c = &inner * &wb;
-        let spatial_d2 = sd2.is_some();
-        for (k, l, d) in sd2.as_ref().unwrap_or(&d2[g]) {
+        for (k, l, a) in &d2_blk {
             let wkl = w[(g * q + k, g * q + l)] * if k == l { 1.0 } else { 2.0 };
             if wkl != 0.0 {
-                let a = if spatial_d2 { d.clone() } else { restrict(d) };
                 c -= (&wb * a * &wb) * (0.25 * wkl);
             }
         }
