@@ -223,29 +223,37 @@ fn mmrm_un_reml_with_sas_iterations_matches_every_printed_digit() {
     check_un_reml(&fit);
 }
 
-fn check_un_reml(fit: &MmrmFit) {
-    let fit = fit.clone();
-    let text = sas::read(&format!("{DIR}/sas_log_reml.txt"));
+/// The parts the REML and ML listings share: criterion, covariance parameters, fixed effects,
+/// Type 3 tests, AIC and AICC.
+fn check_un_common(fit: &MmrmFit, text: &str) {
     assert_criterion_not_above_sas(
-        "-2 REML log L",
+        "-2 log L",
         fit.fit_statistics.minus_two_log_likelihood,
-        &text,
+        text,
     );
-    check_un_parameters(&text, &fit);
-    check_un_fixed_effects(&text, &fit);
-    check_type3(&text, &fit);
-    // Fit statistics (AIC, AICC as SAS counts parameters; BIC: SAS counts the 200 subjects
-    // read, 3 of whom have no observed FEV1; this crate counts the 197 subjects with data).
-    for (labels, nums) in sas::table_rows(&text, "Fit Statistics") {
+    check_un_parameters(text, fit);
+    check_un_fixed_effects(text, fit);
+    check_type3(text, fit);
+    for (labels, nums) in sas::table_rows(text, "Fit Statistics") {
         let s = &fit.fit_statistics;
         match labels[0].as_str() {
             "AIC" => assert_printed("AIC", s.aic, nums[0]),
             "AICC" => assert_printed("AICC", s.aicc, nums[0]),
-            "BIC" => {
-                let with_200 = s.bic - s.n_parameters as f64 * (197f64.ln() - 200f64.ln());
-                assert_printed("BIC (200 subjects)", with_200, nums[0]);
-            }
             _ => {}
+        }
+    }
+}
+
+fn check_un_reml(fit: &MmrmFit) {
+    let text = sas::read(&format!("{DIR}/sas_log_reml.txt"));
+    check_un_common(fit, &text);
+    // BIC: SAS counts the 200 subjects read, 3 of whom have no observed FEV1; this crate
+    // counts the 197 subjects with data.
+    for (labels, nums) in sas::table_rows(&text, "Fit Statistics") {
+        let s = &fit.fit_statistics;
+        if labels[0] == "BIC" {
+            let with_200 = s.bic - s.n_parameters as f64 * (197f64.ln() - 200f64.ln());
+            assert_printed("BIC (200 subjects)", with_200, nums[0]);
         }
     }
     // LS-means of AVISIT*ARMCD (equal weights over RACE and SEX).
@@ -329,24 +337,7 @@ fn mmrm_un_ml_with_sas_iterations_matches_every_printed_digit() {
 }
 
 fn check_un_ml(fit: &MmrmFit) {
-    let fit = fit.clone();
-    let text = sas::read(&format!("{DIR}/sas_log.txt"));
-    assert_criterion_not_above_sas(
-        "-2 ML log L",
-        fit.fit_statistics.minus_two_log_likelihood,
-        &text,
-    );
-    check_un_parameters(&text, &fit);
-    check_un_fixed_effects(&text, &fit);
-    check_type3(&text, &fit);
-    for (labels, nums) in sas::table_rows(&text, "Fit Statistics") {
-        let s = &fit.fit_statistics;
-        match labels[0].as_str() {
-            "AIC" => assert_printed("AIC", s.aic, nums[0]),
-            "AICC" => assert_printed("AICC", s.aicc, nums[0]),
-            _ => {}
-        }
-    }
+    check_un_common(fit, &sas::read(&format!("{DIR}/sas_log.txt")));
 }
 
 fn intercept_only(structure: CovarianceStructure, method: Estimation, group: bool) -> MmrmFit {
@@ -502,13 +493,9 @@ fn mmrm_kenward_roger_matches_sas_ddfm_kr_for_every_structure() {
                 ("spexp", _) => "kr",
                 _ => prefix,
             };
-            let path = format!("tests/data/sas-mmrm/kenward-roger/{file_prefix}_{code}.csv");
+            let path = format!("{file_prefix}_{code}");
             let data = if code == "spexp" { &spatial } else { &data };
-            let mut rdr = csv::Reader::from_path(&path).unwrap();
-            let rec = rdr.records().next().unwrap().unwrap();
-            let est: f64 = rec[4].parse().unwrap();
-            let se: f64 = rec[5].parse().unwrap();
-            let ddf: f64 = rec[6].parse().unwrap();
+            let (est, se, ddf) = sas::kr_table(file_prefix, code);
             let opts = MmrmOptions::default().with_covariance(s).with_df(df);
             let fit = mmrm(data, &ModelSpec::parse("ARMCD").unwrap(), &opts)
                 .unwrap()

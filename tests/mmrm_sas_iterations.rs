@@ -166,17 +166,6 @@ fn sas_iterations_reproduce_proc_mixed_iteration_history_for_linear_structures()
     }
 }
 
-fn sas_kr_table(prefix: &str, code: &str) -> (f64, f64, f64) {
-    let path = format!("{DIR}/kenward-roger/{prefix}_{code}.csv");
-    let mut rdr = csv::Reader::from_path(&path).unwrap();
-    let rec = rdr.records().next().unwrap().unwrap();
-    (
-        rec[4].parse().unwrap(),
-        rec[5].parse().unwrap(),
-        rec[6].parse().unwrap(),
-    )
-}
-
 fn kr_history(code: &str) -> Vec<(usize, f64)> {
     let mut rdr =
         csv::Reader::from_path(format!("{DIR}/kenward-roger/iteration_history.csv")).unwrap();
@@ -192,7 +181,7 @@ fn check_kr(what: &str, fit_of: &dyn Fn(DfMethod) -> MmrmFit, code: &str, tol: f
         ("kr", DfMethod::KenwardRoger),
         ("kr1", DfMethod::KenwardRogerLinear),
     ] {
-        let (est, se, ddf) = sas_kr_table(prefix, code);
+        let (est, se, ddf) = sas::kr_table(prefix, code);
         let fit = fit_of(df);
         let d = fit
             .contrast(&[0.0, 1.0], "TRT - PBO")

@@ -133,3 +133,16 @@ pub fn table_rows(text: &str, header: &str) -> Vec<(Vec<String>, Vec<Printed>)> 
     }
     out
 }
+
+/// TRT − PBO (estimate, SE, df) of a Kenward–Roger table
+/// `tests/data/sas-mmrm/kenward-roger/<prefix>_<code>.csv`.
+pub fn kr_table(prefix: &str, code: &str) -> (f64, f64, f64) {
+    let path = format!("tests/data/sas-mmrm/kenward-roger/{prefix}_{code}.csv");
+    let mut rdr = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let rec = rdr.records().next().unwrap().unwrap();
+    (
+        rec[4].parse().unwrap(),
+        rec[5].parse().unwrap(),
+        rec[6].parse().unwrap(),
+    )
+}
