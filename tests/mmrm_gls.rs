@@ -46,14 +46,6 @@ fn structure(code: &str) -> CovarianceStructure {
     }
 }
 
-fn same_term(a: &str, b: &str) -> bool {
-    let mut x: Vec<&str> = a.split(':').collect();
-    let mut y: Vec<&str> = b.split(':').collect();
-    x.sort();
-    y.sort();
-    x == y
-}
-
 thread_local! {
     static WORST: std::cell::RefCell<std::collections::BTreeMap<String, (f64, String)>> = Default::default();
 }
@@ -196,7 +188,7 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
             let c = fit
                 .coefficients
                 .iter()
-                .find(|c| same_term(&c.name, k))
+                .find(|c| mmrm_support::same_term(&c.name, k))
                 .unwrap_or_else(|| panic!("{k}"));
             assert_close(&format!("{name} {k}"), c.estimate, f(v), ITERATIVE);
             let se_ref = f(&case["std_errors"][k]);

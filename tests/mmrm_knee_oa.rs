@@ -17,6 +17,7 @@
 //! - Type III: the F ratios of emmeans `joint_tests` (reference grid, covariates at their
 //!   means) are compared to the 3 decimals emmeans reports; their df are not.
 mod common;
+mod mmrm_support;
 
 use common::tol::{COVARIANCE_PARAMETER, ITERATIVE, SATTERTHWAITE_DF};
 use pain_outcomes::data::{LoadOptions, read_csv, read_csv_str};
@@ -32,14 +33,6 @@ const DATA: &str = "datasets/knee_oa_trial.csv";
 
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap()
-}
-
-fn same_term(a: &str, b: &str) -> bool {
-    let mut x: Vec<&str> = a.split(':').collect();
-    let mut y: Vec<&str> = b.split(':').collect();
-    x.sort();
-    y.sort();
-    x == y
 }
 
 /// Worst relative difference per kind of quantity; all checked at the end so that one run
@@ -160,7 +153,7 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
             let c = fit
                 .coefficients
                 .iter()
-                .find(|c| same_term(&c.name, k))
+                .find(|c| mmrm_support::same_term(&c.name, k))
                 .unwrap_or_else(|| panic!("{name}: no coefficient {k}"));
             worst.check(
                 "coefficient",
@@ -272,7 +265,7 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 .type3
                 .iter()
                 .filter_map(Outcome::computed)
-                .find(|t| same_term(&t.label, term))
+                .find(|t| mmrm_support::same_term(&t.label, term))
             else {
                 panic!("{name}: no Type III test of {term}");
             };

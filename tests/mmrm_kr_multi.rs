@@ -11,14 +11,6 @@ use common::tol::{ITERATIVE, SATTERTHWAITE_DF, assert_close};
 use pain_outcomes::stats::mmrm::*;
 use serde_json::Value;
 
-fn same_term(a: &str, b: &str) -> bool {
-    let mut x: Vec<&str> = a.split(':').collect();
-    let mut y: Vec<&str> = b.split(':').collect();
-    x.sort();
-    y.sort();
-    x == y
-}
-
 fn structure(code: &str) -> CovarianceStructure {
     match code {
         "cs" => CovarianceStructure::CompoundSymmetry,
@@ -67,7 +59,7 @@ fn kenward_roger_f_tests_match_independent_r_implementation() {
                 let c = fit
                     .coefficients
                     .iter()
-                    .find(|c| same_term(&c.name, name))
+                    .find(|c| mmrm_support::same_term(&c.name, name))
                     .unwrap_or_else(|| panic!("{name}"));
                 assert_close(
                     &format!("{code} {name}"),
@@ -88,7 +80,13 @@ fn kenward_roger_f_tests_match_independent_r_implementation() {
                         let col = col.as_str().unwrap();
                         fit.coefficients
                             .iter()
-                            .map(|c| if same_term(&c.name, col) { 1.0 } else { 0.0 })
+                            .map(|c| {
+                                if mmrm_support::same_term(&c.name, col) {
+                                    1.0
+                                } else {
+                                    0.0
+                                }
+                            })
                             .collect()
                     })
                     .collect();

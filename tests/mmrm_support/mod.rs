@@ -121,3 +121,13 @@ pub fn bcva() -> Bcva {
     b
 }
 pub mod sas;
+
+/// Whether two interaction-term names are the same up to the order of their parts
+/// (`visitVIS2:ARMCDTRT` = `ARMCDTRT:visitVIS2`).
+pub fn same_term(a: &str, b: &str) -> bool {
+    let mut x: Vec<&str> = a.split(':').collect();
+    let mut y: Vec<&str> = b.split(':').collect();
+    x.sort();
+    y.sort();
+    x == y
+}
