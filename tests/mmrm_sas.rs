@@ -73,23 +73,12 @@ fn assert_criterion_not_above_sas(what: &str, ours: f64, text: &str) {
     common::tol::assert_close(what, ours, sas_f, 1e-8);
 }
 
-fn fev_data(f: &mmrm_support::Fev) -> MmrmData<'_> {
-    MmrmData::new(&f.subject, &f.visit, &f.y, f.visits.clone())
-        .unwrap()
-        .with_factor("ARMCD", &f.arm, f.arms.clone(), "PBO")
-        .unwrap()
-        .with_factor("RACE", &f.race, f.races.clone(), "Asian")
-        .unwrap()
-        .with_factor("SEX", &f.sex, f.sexes.clone(), "Male")
-        .unwrap()
-}
-
 fn un_fit(f: &mmrm_support::Fev, method: Estimation, fit: CovarianceFit) -> MmrmFit {
     let spec = ModelSpec::parse("ARMCD*visit + RACE + SEX").unwrap();
     let opts = MmrmOptions::default()
         .with_method(method)
         .with_covariance_fit(fit);
-    mmrm(&fev_data(f), &spec, &opts)
+    mmrm(&f.mmrm_data(), &spec, &opts)
         .unwrap()
         .into_result()
         .unwrap()
@@ -533,7 +522,7 @@ fn mmrm_refuses_sas_nonconvergence_case() {
         let opts = MmrmOptions::default()
             .with_method(method)
             .with_covariance_fit(fit_mode);
-        let out = mmrm(&fev_data(&f), &spec, &opts).unwrap();
+        let out = mmrm(&f.mmrm_data(), &spec, &opts).unwrap();
         let r = out.refusal().unwrap_or_else(|| {
             panic!(
                 "{method:?}: expected a refusal, got {:?}",

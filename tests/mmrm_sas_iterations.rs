@@ -25,17 +25,6 @@ use serde_json::Value;
 
 const DIR: &str = "tests/data/sas-mmrm";
 
-fn fev_data(f: &mmrm_support::Fev) -> MmrmData<'_> {
-    MmrmData::new(&f.subject, &f.visit, &f.y, f.visits.clone())
-        .unwrap()
-        .with_factor("ARMCD", &f.arm, f.arms.clone(), "PBO")
-        .unwrap()
-        .with_factor("RACE", &f.race, f.races.clone(), "Asian")
-        .unwrap()
-        .with_factor("SEX", &f.sex, f.sexes.clone(), "Male")
-        .unwrap()
-}
-
 fn fit(data: &MmrmData<'_>, spec: &str, opts: &MmrmOptions) -> MmrmFit {
     mmrm(data, &ModelSpec::parse(spec).unwrap(), opts)
         .unwrap()
@@ -67,7 +56,7 @@ fn assert_history(what: &str, ours: &[f64], sas_iterations: &[(usize, f64)]) {
 #[test]
 fn sas_iterations_reproduce_proc_mixed_iteration_history_for_linear_structures() {
     let f = mmrm_support::fev(None);
-    let data = fev_data(&f);
+    let data = f.mmrm_data();
     let sas_mode = MmrmOptions::default().with_covariance_fit(CovarianceFit::SasIterations);
     // (listing, model, method, structure, per-arm covariance, SAS's path reproduced)
     let cases = [
@@ -204,7 +193,7 @@ fn check_kr(what: &str, fit_of: &dyn Fn(DfMethod) -> MmrmFit, code: &str, tol: f
 #[test]
 fn sas_iterations_reproduce_sas_kenward_roger_tables_for_un_and_cs() {
     let f = mmrm_support::fev(None);
-    let data = fev_data(&f);
+    let data = f.mmrm_data();
     for (code, structure) in [
         ("us", CovarianceStructure::Unstructured),
         ("cs", CovarianceStructure::CompoundSymmetry),
@@ -232,7 +221,7 @@ fn kenward_roger_at_sas_final_iterate_matches_sas_for_nonlinear_structures() {
     )
     .unwrap();
     let f = mmrm_support::fev(None);
-    let data = fev_data(&f);
+    let data = f.mmrm_data();
     for (code, structure) in [
         ("us", CovarianceStructure::Unstructured),
         ("csh", CovarianceStructure::HeterogeneousCompoundSymmetry),
@@ -294,7 +283,7 @@ fn kenward_roger_at_sas_final_iterate_matches_sas_for_nonlinear_structures() {
 #[test]
 fn fixed_covariance_parameters_reproduce_the_fit_and_refuse_what_cannot_be_evaluated() {
     let f = mmrm_support::fev(None);
-    let data = fev_data(&f);
+    let data = f.mmrm_data();
     let opt = fit(&data, "ARMCD*visit", &MmrmOptions::default());
     let theta: Vec<f64> = opt
         .covariance_parameters

@@ -29,6 +29,26 @@ fn level(levels: &[&str], x: &str) -> usize {
         .unwrap_or_else(|| panic!("unknown level {x}"))
 }
 
+impl Fev {
+    /// The FEV rows as MMRM data with the factors ARMCD (reference PBO), RACE (Asian) and SEX
+    /// (Male).
+    pub fn mmrm_data(&self) -> pain_outcomes::stats::mmrm::MmrmData<'_> {
+        pain_outcomes::stats::mmrm::MmrmData::new(
+            &self.subject,
+            &self.visit,
+            &self.y,
+            self.visits.clone(),
+        )
+        .unwrap()
+        .with_factor("ARMCD", &self.arm, self.arms.clone(), "PBO")
+        .unwrap()
+        .with_factor("RACE", &self.race, self.races.clone(), "Asian")
+        .unwrap()
+        .with_factor("SEX", &self.sex, self.sexes.clone(), "Male")
+        .unwrap()
+    }
+}
+
 /// Reads `tests/data/sas-mmrm/fev_data.csv`; `first_rows` keeps only the first rows of the
 /// file (before dropping missing responses), as the SAS non-convergence case does.
 pub fn fev(first_rows: Option<usize>) -> Fev {
