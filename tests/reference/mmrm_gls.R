@@ -32,10 +32,6 @@ fev <- fev[!is.na(fev$FEV1), ]
 complete_ids <- names(which(table(fev$USUBJID) == 4))
 
 source("tests/reference/mmrm_gls_polish.R")
-# make_cor(NULL) = gls's default start; make_cor(v) starts at v (restarts).
-with_value <- function(ctor, ...) {
-  function(v, fixed) if (is.null(v)) ctor(...) else ctor(value = v, fixed = fixed, ...)
-}
 structures <- list(
   us = list(cor = with_value(corSymm, form = ~ VISITN | USUBJID), het = TRUE),
   cs = list(cor = with_value(corCompSymm, form = ~ VISITN | USUBJID), het = FALSE),

@@ -19,6 +19,12 @@
 # make_cor(value, fixed): the corStruct with initial values (NULL = gls's default start), held
 # fixed when fixed = TRUE.
 # het: whether a varIdent(~1|visit) weight is part of the model.
+# A make_cor for a corStruct constructor: make_cor(NULL) = gls's default start, make_cor(v, fixed)
+# starts at (or holds) v.
+with_value <- function(ctor, ...) {
+  function(v, fixed) if (is.null(v)) ctor(...) else ctor(value = v, fixed = fixed, ...)
+}
+
 gls_controls <- list(
   nlminb = glsControl(tolerance = 1e-12, msTol = 1e-14, maxIter = 500, msMaxIter = 500),
   bfgs = glsControl(opt = "optim", optimMethod = "BFGS", tolerance = 1e-12, msTol = 1e-14,

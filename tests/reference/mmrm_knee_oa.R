@@ -58,10 +58,6 @@ post <- post[order(post$patient_id, post$vnum), ]
 complete_ids <- names(which(table(post$patient_id) == length(visits)))
 
 source("tests/reference/mmrm_gls_polish.R")
-# make_cor(NULL) = gls's default start; make_cor(v) starts at v (restarts).
-with_value <- function(ctor, ...) {
-  function(v, fixed) if (is.null(v)) ctor(...) else ctor(value = v, fixed = fixed, ...)
-}
 structures <- list(
   us = list(cor = with_value(corSymm, form = ~ vnum | id), het = TRUE),
   cs = list(cor = with_value(corCompSymm, form = ~ vnum | id), het = FALSE),
