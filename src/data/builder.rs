@@ -1,6 +1,8 @@
 //! Building a cohort from typed values.
 
-use super::csv_io::read_csv_texts;
+use super::columns::Column;
+use super::csv_io::{event_record, opt, patient_cells, read_csv_texts};
+use super::ingest::{ASSESSMENT_COLUMNS, EVENT_COLUMNS, PATIENT_COLUMNS};
 use super::options::{LoadOptions, Loaded};
 use crate::domain::{Assessment, ClinicalEvent, Patient};
 use crate::error::{Error, Result};
@@ -76,43 +78,13 @@ impl CohortBuilder {
                 .map_err(|e| Error::CsvWrite(Box::new(e.into_error().into())))?;
             String::from_utf8(bytes).map_err(|e| Error::invalid_argument("builder", e.to_string()))
         };
-        // patients first so that unknown patients in assessments can be named
-        let mut known = std::collections::HashSet::new();
         let mut pw = csv::Writer::from_writer(Vec::new());
-        pw.write_record([
-            "patient_id",
-            "therapy",
-            "condition",
-            "cell_source",
-            "cell_origin",
-            "cell_dose_million",
-            "guidance",
-            "age",
-            "sex",
-            "bmi",
-            "severity",
-            "site",
-        ])
-        .map_err(boxed)?;
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        for p in &self.patients {
-            known.insert(p.id.clone());
-            let cells = p.cells.unwrap_or_default();
-            pw.write_record([
-                p.id.to_string(),
-                p.therapy.to_string(),
-                opt(p.condition.map(|c| c.to_string())),
-                opt(cells.source.map(|c| c.to_string())),
-                opt(cells.origin.map(|c| c.to_string())),
-                opt(cells.dose.map(|d| d.million_cells().to_string())),
-                opt(p.guidance.map(|g| g.to_string())),
-                opt(p.age.map(|a| a.to_string())),
-                opt(p.sex.map(|s| s.to_string())),
-                opt(p.bmi.map(|b| b.to_string())),
-                opt(p.severity.map(|s| s.to_string())),
-                opt(p.site.clone()),
-            ])
+        pw.write_record(PATIENT_COLUMNS.map(Column::name))
             .map_err(boxed)?;
+        for p in &self.patients {
+            let mut rec = vec![p.id.to_string()];
+            rec.extend(patient_cells(p));
+            pw.write_record(&rec).map_err(boxed)?;
         }
         let therapy_of: std::collections::HashMap<_, _> = self
             .patients
@@ -120,15 +92,9 @@ impl CohortBuilder {
             .map(|p| (p.id.clone(), p.therapy))
             .collect();
         let mut aw = csv::Writer::from_writer(Vec::new());
-        aw.write_record([
-            "patient_id",
-            "therapy",
-            "day",
-            "visit",
-            "instrument",
-            "score",
-        ])
-        .map_err(boxed)?;
+        // the assessment-level columns, which lead ASSESSMENT_COLUMNS
+        aw.write_record(ASSESSMENT_COLUMNS[..6].iter().map(|c| c.name()))
+            .map_err(boxed)?;
         for (i, a) in self.assessments.iter().enumerate() {
             let Some(t) = therapy_of.get(&a.patient_id) else {
                 return Err(Error::UnknownPatient {
@@ -146,22 +112,15 @@ impl CohortBuilder {
                 a.day.to_string(),
                 a.visit.clone().unwrap_or_default(),
                 a.instrument.clone(),
-                opt(a.score.map(|s| s.to_string())),
+                opt(a.score),
             ])
             .map_err(boxed)?;
         }
         let mut ew = csv::Writer::from_writer(Vec::new());
-        ew.write_record(["patient_id", "event", "day", "detail", "grade"])
+        ew.write_record(EVENT_COLUMNS.map(Column::name))
             .map_err(boxed)?;
         for e in &self.events {
-            ew.write_record([
-                e.patient_id.to_string(),
-                e.kind.to_string(),
-                e.day.to_string(),
-                e.detail.clone().unwrap_or_default(),
-                opt(e.grade.map(|g| g.to_string())),
-            ])
-            .map_err(boxed)?;
+            ew.write_record(event_record(e)).map_err(boxed)?;
         }
         let (a, p, e) = (to_text(aw)?, to_text(pw)?, to_text(ew)?);
         read_csv_texts(&a, Some(&p), Some(&e), &self.options)

@@ -612,11 +612,13 @@ fn read_table(
 /// Column order of written assessments files.
 const WRITE_COLUMNS: [Column; 16] = ASSESSMENT_COLUMNS;
 
-fn opt<T: ToString>(v: Option<T>) -> String {
+/// A missing value as an empty field, a present one in its display form.
+pub(crate) fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-fn patient_cells(p: &crate::domain::Patient) -> [String; 11] {
+/// The patient-level fields of a patient, in [`PATIENT_COLUMNS`] order after `patient_id`.
+pub(crate) fn patient_cells(p: &crate::domain::Patient) -> [String; 11] {
     let cells = p.cells.unwrap_or_default();
     [
         p.therapy.to_string(),
@@ -630,6 +632,17 @@ fn patient_cells(p: &crate::domain::Patient) -> [String; 11] {
         opt(p.bmi),
         opt(p.severity),
         p.site.clone().unwrap_or_default(),
+    ]
+}
+
+/// One events-file record, in [`EVENT_COLUMNS`] order.
+pub(crate) fn event_record(e: &crate::domain::ClinicalEvent) -> [String; 5] {
+    [
+        e.patient_id.to_string(),
+        e.kind.to_string(),
+        e.day.to_string(),
+        e.detail.clone().unwrap_or_default(),
+        opt(e.grade),
     ]
 }
 
@@ -740,14 +753,7 @@ impl Cohort {
         w.write_record(EVENT_COLUMNS.iter().map(|c| c.name()))
             .map_err(boxed)?;
         for e in &self.events {
-            w.write_record([
-                e.patient_id.to_string(),
-                e.kind.to_string(),
-                e.day.to_string(),
-                e.detail.clone().unwrap_or_default(),
-                opt(e.grade),
-            ])
-            .map_err(boxed)?;
+            w.write_record(event_record(e)).map_err(boxed)?;
         }
         w.flush().map_err(|e| Error::CsvWrite(Box::new(e.into())))?;
         Ok(())

@@ -28,3 +28,7 @@ pub use frame::from_lazyframe;
 pub use frame::read_parquet;
 pub use options::{LoadOptions, LoadReport, Loaded};
 pub use wide::WideTable;
+
+// Record layouts shared with the simulator's CSV writer.
+pub(crate) use csv_io::{event_record, patient_cells};
+pub(crate) use ingest::{ASSESSMENT_COLUMNS, EVENT_COLUMNS};

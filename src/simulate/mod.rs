@@ -39,7 +39,10 @@ pub use config::{
 pub use presets::DATASET_SEED;
 pub use profile::EffectProfile;
 
-use crate::data::{Cohort, CohortBuilder, LoadOptions, LoadReport};
+use crate::data::{
+    ASSESSMENT_COLUMNS, Cohort, CohortBuilder, Column, EVENT_COLUMNS, LoadOptions, LoadReport,
+    event_record, patient_cells,
+};
 use crate::domain::{Assessment, Instrument, Patient};
 use crate::error::{Error, Result};
 use engine::{Context, SimPatient};
@@ -334,25 +337,6 @@ pub fn simulate_to_csv_with_events(
     stream_csv(config, assessments, Some(events))
 }
 
-const ASSESSMENT_HEADER: [&str; 16] = [
-    "patient_id",
-    "therapy",
-    "day",
-    "visit",
-    "instrument",
-    "score",
-    "condition",
-    "cell_source",
-    "cell_origin",
-    "cell_dose_million",
-    "guidance",
-    "age",
-    "sex",
-    "bmi",
-    "severity",
-    "site",
-];
-const EVENT_HEADER: [&str; 5] = ["patient_id", "event", "day", "detail", "grade"];
 const CHUNK: usize = 4096;
 
 fn csv_err(e: csv::Error) -> Error {
@@ -361,10 +345,6 @@ fn csv_err(e: csv::Error) -> Error {
 
 fn io_err(e: std::io::Error) -> Error {
     Error::CsvWrite(Box::new(e.into()))
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
 }
 
 /// Writes the rows of one chunk of patients into two byte buffers.
@@ -379,21 +359,8 @@ fn write_chunk(ctx: &Context<'_>, range: std::ops::Range<usize>) -> Result<(Vec<
             rows,
             events,
         } = ctx.patient(index)?;
-        let cells = patient.cells.unwrap_or_default();
         let id = patient.id.to_string();
-        let pc = [
-            patient.therapy.to_string(),
-            opt(patient.condition),
-            opt(cells.source),
-            opt(cells.origin),
-            opt(cells.dose.map(|d| d.million_cells())),
-            opt(patient.guidance),
-            opt(patient.age),
-            opt(patient.sex),
-            opt(patient.bmi),
-            opt(patient.severity),
-            patient.site.clone().unwrap_or_default(),
-        ];
+        let pc = patient_cells(&patient);
         for row in &rows {
             use std::fmt::Write as _;
             num.clear();
@@ -425,14 +392,7 @@ fn write_chunk(ctx: &Context<'_>, range: std::ops::Range<usize>) -> Result<(Vec<
             aw.write_record(None::<&[u8]>).map_err(csv_err)?;
         }
         for e in &events {
-            ew.write_record([
-                id.as_str(),
-                e.kind.as_str(),
-                &e.day.to_string(),
-                e.detail.as_deref().unwrap_or(""),
-                &opt(e.grade),
-            ])
-            .map_err(csv_err)?;
+            ew.write_record(event_record(e)).map_err(csv_err)?;
         }
     }
     let a = aw.into_inner().map_err(|e| io_err(e.into_error()))?;
@@ -451,12 +411,14 @@ fn stream_csv<W: Write, E: Write>(
     let mut ew = events.map(|e| std::io::BufWriter::with_capacity(1 << 20, e));
     {
         let mut h = csv::Writer::from_writer(Vec::new());
-        h.write_record(ASSESSMENT_HEADER).map_err(csv_err)?;
+        h.write_record(ASSESSMENT_COLUMNS.map(Column::name))
+            .map_err(csv_err)?;
         aw.write_all(&h.into_inner().map_err(|e| io_err(e.into_error()))?)
             .map_err(io_err)?;
         if let Some(ew) = ew.as_mut() {
             let mut h = csv::Writer::from_writer(Vec::new());
-            h.write_record(EVENT_HEADER).map_err(csv_err)?;
+            h.write_record(EVENT_COLUMNS.map(Column::name))
+                .map_err(csv_err)?;
             ew.write_all(&h.into_inner().map_err(|e| io_err(e.into_error()))?)
                 .map_err(io_err)?;
         }
