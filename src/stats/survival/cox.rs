@@ -567,6 +567,98 @@ impl Prepared {
     }
 }
 
+/// Running sums over the risk set in a backward pass through the tie groups: the weighted
+/// count, first and (lower-triangle) second moments of the covariates of those at risk, and
+/// the same sums over the deaths of the current tie group until they are folded in.
+pub(crate) struct RiskSets {
+    p: usize,
+    denom: f64,
+    a: Vec<f64>,
+    cmat: Vec<f64>,
+    denom2: f64,
+    a2: Vec<f64>,
+    cmat2: Vec<f64>,
+}
+
+impl RiskSets {
+    pub(crate) fn new(p: usize) -> Self {
+        Self {
+            p,
+            denom: 0.0,
+            a: vec![0.0; p],
+            cmat: vec![0.0; p * p],
+            denom2: 0.0,
+            a2: vec![0.0; p],
+            cmat2: vec![0.0; p * p],
+        }
+    }
+
+    /// Adds one subject of the current tie group with risk score `r` and covariates `xi`.
+    pub(crate) fn add(&mut self, r: f64, xi: &[f64], event: bool) {
+        let p = self.p;
+        let (denom, acc, cacc) = if event {
+            (&mut self.denom2, &mut self.a2, &mut self.cmat2)
+        } else {
+            (&mut self.denom, &mut self.a, &mut self.cmat)
+        };
+        *denom += r;
+        for j in 0..p {
+            acc[j] += r * xi[j];
+            for k in 0..=j {
+                cacc[j * p + k] += r * xi[j] * xi[k];
+            }
+        }
+    }
+
+    /// Folds the `d` tied deaths of the current group into the risk set (one step for Breslow,
+    /// `d` steps of `1/d` for Efron), subtracting the weighted risk-set means from `score` and
+    /// adding the weighted covariance to `info` (lower triangle, row-major `p × p`). Returns the
+    /// group's `−Σ weight · ln(denominator)` term of the log partial likelihood.
+    pub(crate) fn fold_deaths(
+        &mut self,
+        d: usize,
+        ties: Ties,
+        score: &mut [f64],
+        info: &mut [f64],
+    ) -> f64 {
+        let p = self.p;
+        let (terms, frac, weight) = match ties {
+            Ties::Efron if d > 1 => (d, 1.0 / d as f64, 1.0),
+            _ => (1, 1.0, d as f64),
+        };
+        let mut loglik = 0.0;
+        for _ in 0..terms {
+            self.denom += self.denom2 * frac;
+            loglik -= weight * self.denom.ln();
+            for j in 0..p {
+                self.a[j] += self.a2[j] * frac;
+                for k in 0..=j {
+                    self.cmat[j * p + k] += self.cmat2[j * p + k] * frac;
+                }
+            }
+            for j in 0..p {
+                let mj = self.a[j] / self.denom;
+                score[j] -= weight * mj;
+                for k in 0..=j {
+                    info[j * p + k] +=
+                        weight * (self.cmat[j * p + k] - mj * self.a[k]) / self.denom;
+                }
+            }
+        }
+        self.denom2 = 0.0;
+        self.a2.iter_mut().for_each(|v| *v = 0.0);
+        self.cmat2.iter_mut().for_each(|v| *v = 0.0);
+        loglik
+    }
+
+    /// Empties the risk set at the start of a new stratum.
+    pub(crate) fn new_stratum(&mut self) {
+        self.denom = 0.0;
+        self.a.iter_mut().for_each(|v| *v = 0.0);
+        self.cmat.iter_mut().for_each(|v| *v = 0.0);
+    }
+}
+
 /// Log partial likelihood, score vector and information matrix at `beta`.
 struct Evaluation {
     loglik: f64,
@@ -580,66 +672,23 @@ fn evaluate(pr: &Prepared, beta: &[f64], ties: Ties) -> Evaluation {
     let mut loglik = 0.0;
     let mut u = vec![0.0; p];
     let mut imat = vec![0.0; p * p];
-    let mut a = vec![0.0; p];
-    let mut cmat = vec![0.0; p * p];
-    let mut a2 = vec![0.0; p];
-    let mut cmat2 = vec![0.0; p * p];
-    let mut denom = 0.0;
+    let mut sets = RiskSets::new(p);
     for g in pr.groups.iter().rev() {
-        let mut denom2 = 0.0;
         for i in g.start..g.end {
-            let r = risk[i];
             let xi = pr.row(i);
+            sets.add(risk[i], xi, pr.event[i]);
             if pr.event[i] {
-                denom2 += r;
                 loglik += eta[i];
                 for j in 0..p {
                     u[j] += xi[j];
-                    a2[j] += r * xi[j];
-                    for k in 0..=j {
-                        cmat2[j * p + k] += r * xi[j] * xi[k];
-                    }
-                }
-            } else {
-                denom += r;
-                for j in 0..p {
-                    a[j] += r * xi[j];
-                    for k in 0..=j {
-                        cmat[j * p + k] += r * xi[j] * xi[k];
-                    }
                 }
             }
         }
-        let d = g.n_dead;
-        if d > 0 {
-            let (terms, frac, weight) = match ties {
-                Ties::Efron if d > 1 => (d, 1.0 / d as f64, 1.0),
-                _ => (1, 1.0, d as f64),
-            };
-            for _ in 0..terms {
-                denom += denom2 * frac;
-                loglik -= weight * denom.ln();
-                for j in 0..p {
-                    a[j] += a2[j] * frac;
-                    for k in 0..=j {
-                        cmat[j * p + k] += cmat2[j * p + k] * frac;
-                    }
-                }
-                for j in 0..p {
-                    let mj = a[j] / denom;
-                    u[j] -= weight * mj;
-                    for k in 0..=j {
-                        imat[j * p + k] += weight * (cmat[j * p + k] - mj * a[k]) / denom;
-                    }
-                }
-            }
-            a2.iter_mut().for_each(|v| *v = 0.0);
-            cmat2.iter_mut().for_each(|v| *v = 0.0);
+        if g.n_dead > 0 {
+            loglik += sets.fold_deaths(g.n_dead, ties, &mut u, &mut imat);
         }
         if g.new_stratum {
-            denom = 0.0;
-            a.iter_mut().for_each(|v| *v = 0.0);
-            cmat.iter_mut().for_each(|v| *v = 0.0);
+            sets.new_stratum();
         }
     }
     let imat = DMatrix::from_fn(p, p, |j, k| {

@@ -5,7 +5,7 @@ use std::fmt;
 use nalgebra::{DMatrix, DVector};
 
 use super::common::ChiSquareTest;
-use super::cox::{CoxData, CoxFit, Prepared, Ties};
+use super::cox::{CoxData, CoxFit, Prepared, RiskSets};
 use crate::stats::{Outcome, RefusalReason, refuse};
 use crate::{Error, Result};
 
@@ -254,62 +254,23 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, options: &ZphOptions) -> Result
     let q = 2 * p;
     let mut u = vec![0.0; p];
     let mut imat = DMatrix::<f64>::zeros(q, q);
-    let mut a = vec![0.0; p];
-    let mut cmat = vec![0.0; p * p];
-    let mut a2 = vec![0.0; p];
-    let mut cmat2 = vec![0.0; p * p];
+    let mut sets = RiskSets::new(p);
     let mut info = vec![0.0; p * p];
     let mut resid = vec![0.0; p];
-    let mut denom = 0.0;
     for g in pr.groups.iter().rev() {
-        let mut denom2 = 0.0;
         resid.iter_mut().for_each(|v| *v = 0.0);
         for i in g.start..g.end {
-            let r = risk[i];
             let xi = &pr.x[i * p..(i + 1) * p];
-            let (acc, cacc) = if pr.event[i] {
-                (&mut a2, &mut cmat2)
-            } else {
-                (&mut a, &mut cmat)
-            };
-            for j in 0..p {
-                acc[j] += r * xi[j];
-                for k in 0..=j {
-                    cacc[j * p + k] += r * xi[j] * xi[k];
-                }
-            }
+            sets.add(risk[i], xi, pr.event[i]);
             if pr.event[i] {
-                denom2 += r;
                 for j in 0..p {
                     resid[j] += xi[j];
                 }
-            } else {
-                denom += r;
             }
         }
-        let d = g.n_dead;
-        if d > 0 {
-            let (terms, frac, weight) = match fit.ties {
-                Ties::Efron if d > 1 => (d, 1.0 / d as f64, 1.0),
-                _ => (1, 1.0, d as f64),
-            };
+        if g.n_dead > 0 {
             info.iter_mut().for_each(|v| *v = 0.0);
-            for _ in 0..terms {
-                denom += denom2 * frac;
-                for j in 0..p {
-                    a[j] += a2[j] * frac;
-                    for k in 0..=j {
-                        cmat[j * p + k] += cmat2[j * p + k] * frac;
-                    }
-                }
-                for j in 0..p {
-                    let mj = a[j] / denom;
-                    resid[j] -= weight * mj;
-                    for k in 0..=j {
-                        info[j * p + k] += weight * (cmat[j * p + k] - mj * a[k]) / denom;
-                    }
-                }
-            }
+            sets.fold_deaths(g.n_dead, fit.ties, &mut resid, &mut info);
             let gt = gtime[g.start];
             for j in 0..p {
                 u[j] += gt * resid[j];
@@ -325,13 +286,9 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, options: &ZphOptions) -> Result
                     imat[(p + j, p + k)] += gt * gt * v;
                 }
             }
-            a2.iter_mut().for_each(|v| *v = 0.0);
-            cmat2.iter_mut().for_each(|v| *v = 0.0);
         }
         if g.new_stratum {
-            denom = 0.0;
-            a.iter_mut().for_each(|v| *v = 0.0);
-            cmat.iter_mut().for_each(|v| *v = 0.0);
+            sets.new_stratum();
         }
     }
     let quad = |m: DMatrix<f64>, v: DVector<f64>| -> Option<f64> {
