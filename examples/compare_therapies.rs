@@ -299,26 +299,10 @@ fn print_mmrm(m: &Outcome<MmrmSummary>, reference: &str) {
         m.formula, m.n_patients, m.n_excluded
     );
     println!("  {}", m.certificate);
-    println!(
-        "{:<28} {:<10} {:>9} {:>7} {:>7} {:>20} {:>10}",
-        "arm", "visit", "LS diff", "SE", "df", "95% CI", "p"
-    );
+    println!("{}", ArmDifference::table_header());
     for d in &m.differences {
         match d {
-            Outcome::Computed(d) => {
-                let e = &d.estimate;
-                println!(
-                    "{:<28} {:<10} {:>9.3} {:>7.3} {:>7.1} [{:>7.3}, {:>7.3}] {:>10.2e}",
-                    d.arm,
-                    d.visit,
-                    e.estimate,
-                    e.std_error,
-                    e.df,
-                    e.confidence_interval.lower,
-                    e.confidence_interval.upper,
-                    e.p_value
-                );
-            }
+            Outcome::Computed(d) => println!("{d}"),
             Outcome::Refused(r) => println!("  {r}"),
         }
     }

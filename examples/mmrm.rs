@@ -20,7 +20,8 @@
 
 use pain_outcomes::data::{LoadOptions, read_csv};
 use pain_outcomes::stats::mmrm::{
-    CohortMmrm, CovarianceFit, CovarianceStructure, DfMethod, Estimation, MmrmBuilder, Response,
+    ArmDifference, CohortMmrm, CovarianceFit, CovarianceStructure, DfMethod, Estimation,
+    MmrmBuilder, Response,
 };
 use pain_outcomes::{Error, Outcome};
 use std::process::ExitCode;
@@ -201,26 +202,10 @@ gradient norm {:.2e}, Newton decrement {:.2e}, Hessian {} (min scaled eigenvalue
     }
 
     println!("\ndifferences vs {} by visit:", r.reference_arm);
-    println!(
-        "{:<26} {:<10} {:>8} {:>7} {:>7} {:>18} {:>10}",
-        "arm", "visit", "estimate", "SE", "df", "95% CI", "p"
-    );
+    println!("{}", ArmDifference::table_header());
     for d in &r.differences {
         match d {
-            Outcome::Computed(d) => {
-                let e = &d.estimate;
-                println!(
-                    "{:<26} {:<10} {:>8.3} {:>7.3} {:>7.1} [{:>7.3}, {:>7.3}] {:>10.4}",
-                    d.arm,
-                    d.visit,
-                    e.estimate,
-                    e.std_error,
-                    e.df,
-                    e.confidence_interval.lower,
-                    e.confidence_interval.upper,
-                    e.p_value
-                );
-            }
+            Outcome::Computed(d) => println!("{d}"),
             Outcome::Refused(x) => println!("refused: {}", x.detail),
         }
     }

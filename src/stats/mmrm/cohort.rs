@@ -852,23 +852,10 @@ impl fmt::Display for CohortMmrm {
             }
         }
         writeln!(f, "\nDifferences vs {}:", self.reference_arm)?;
+        writeln!(f, "  {}", ArmDifference::table_header())?;
         for d in &self.differences {
             match d {
-                Outcome::Computed(d) => {
-                    let e = &d.estimate;
-                    writeln!(
-                        f,
-                        "  {:<24} {:<10} {:>8.3} (SE {:.3}, df {:.1}) [{:.3}, {:.3}] p {:.4}",
-                        d.arm,
-                        d.visit,
-                        e.estimate,
-                        e.std_error,
-                        e.df,
-                        e.confidence_interval.lower,
-                        e.confidence_interval.upper,
-                        e.p_value
-                    )?;
-                }
+                Outcome::Computed(d) => writeln!(f, "  {d}")?,
                 Outcome::Refused(r) => writeln!(f, "  refused: {}", r.detail)?,
             }
         }

@@ -253,6 +253,43 @@ impl fmt::Display for ContrastEstimate {
     }
 }
 
+impl ArmDifference {
+    /// Column titles aligned with the [`Display`](fmt::Display) row of an `ArmDifference`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::mmrm::ArmDifference;
+    /// assert!(ArmDifference::table_header().starts_with("arm"));
+    /// ```
+    pub fn table_header() -> String {
+        format!(
+            "{:<28} {:<10} {:>9} {:>7} {:>7} {:>20} {:>10}",
+            "arm", "visit", "estimate", "SE", "df", "95% CI", "p"
+        )
+    }
+}
+
+/// One table row: arm, visit, estimate, SE, df, confidence interval and p-value, under
+/// [`ArmDifference::table_header`].
+impl fmt::Display for ArmDifference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.estimate;
+        write!(
+            f,
+            "{:<28} {:<10} {:>9.3} {:>7.3} {:>7.1} [{:>7.3}, {:>7.3}] {:>10.2e}",
+            self.arm,
+            self.visit,
+            e.estimate,
+            e.std_error,
+            e.df,
+            e.confidence_interval.lower,
+            e.confidence_interval.upper,
+            e.p_value
+        )
+    }
+}
+
 impl fmt::Display for FTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
