@@ -82,6 +82,25 @@ pub(crate) struct Aggregate {
     pub obs_per_visit: Vec<usize>,
 }
 
+/// Checks per-observation coordinate columns: one value per row, all finite.
+pub(crate) fn check_coordinates(cols: &[&[f64]], n: usize) -> crate::Result<()> {
+    for c in cols {
+        if c.len() != n {
+            return Err(Error::invalid_argument(
+                "coordinates",
+                format!("a coordinate column has {} rows, expected {n}", c.len()),
+            ));
+        }
+        if let Some(i) = c.iter().position(|x| !x.is_finite()) {
+            return Err(Error::invalid_argument(
+                "coordinates",
+                format!("row {i}: coordinate {} is not finite", c[i]),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Groups rows by subject (counting sort), checks them, and accumulates block cross-products.
 ///
 /// `row` fills the nonzero entries `(column, value)` of the design row of an observation.
@@ -134,20 +153,7 @@ pub(crate) fn aggregate(
         ));
     }
     if let Some(cols) = spatial {
-        for c in cols {
-            if c.len() != n {
-                return Err(Error::invalid_argument(
-                    "coordinates",
-                    format!("a coordinate column has {} rows, expected {n}", c.len()),
-                ));
-            }
-            if let Some(i) = c.iter().position(|x| !x.is_finite()) {
-                return Err(Error::invalid_argument(
-                    "coordinates",
-                    format!("row {i}: coordinate is not finite"),
-                ));
-            }
-        }
+        check_coordinates(cols, n)?;
     }
     let coord = |i: usize, out: &mut Vec<f64>| match spatial {
         Some([]) => out.push(visit[i] as f64),

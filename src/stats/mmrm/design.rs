@@ -141,21 +141,7 @@ impl<'a> MmrmData<'a> {
     /// assert_eq!(data.n_rows(), 4);
     /// ```
     pub fn with_coordinates(mut self, coordinates: Vec<&'a [f64]>) -> crate::Result<Self> {
-        let n = self.n_rows();
-        for c in &coordinates {
-            if c.len() != n {
-                return Err(Error::invalid_argument(
-                    "coordinates",
-                    format!("a coordinate column has {} rows, expected {n}", c.len()),
-                ));
-            }
-            if let Some(i) = c.iter().position(|x| !x.is_finite()) {
-                return Err(Error::invalid_argument(
-                    "coordinates",
-                    format!("row {i}: coordinate {} is not finite", c[i]),
-                ));
-            }
-        }
+        super::aggregate::check_coordinates(&coordinates, self.n_rows())?;
         self.coordinates = coordinates;
         Ok(self)
     }

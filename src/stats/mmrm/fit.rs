@@ -535,33 +535,19 @@ pub(crate) fn optimize(
         debug_assert_eq!(start.len(), q * problem.agg.n_groups);
         match attempt(problem, start, warm, &mut evaluations) {
             Ok((phi, eval, iterations, history)) => {
-                let min_eig = scaled_min_eigen(&eval.h_obs);
-                let decrement = newton_direction(&eval.h_obs, &eval.grad)
-                    .map(|d| -eval.grad.dot(&d))
-                    .unwrap_or(f64::INFINITY);
-                if min_eig.is_nan() || min_eig <= 1e-10 {
-                    details.push(format!(
+                match certify(&eval, i + 1, iterations, evaluations, history) {
+                    Ok(certificate) => {
+                        return Ok(Optimum {
+                            phi,
+                            eval,
+                            certificate,
+                        });
+                    }
+                    Err(min_eig) => details.push(format!(
                         "attempt {}: stopped where the Hessian is not positive definite (smallest scaled eigenvalue {min_eig:.3e})",
                         i + 1
-                    ));
-                    continue;
+                    )),
                 }
-                let certificate = FitCertificate {
-                    attempt: i + 1,
-                    iterations,
-                    evaluations,
-                    gradient_norm: eval.grad.norm(),
-                    newton_decrement: decrement,
-                    criterion: eval.f,
-                    hessian_positive_definite: true,
-                    hessian_min_scaled_eigenvalue: min_eig,
-                    history,
-                };
-                return Ok(Optimum {
-                    phi,
-                    eval,
-                    certificate,
-                });
             }
             Err(e) => details.push(format!("attempt {}: {e}", i + 1)),
         }
@@ -571,23 +557,23 @@ pub(crate) fn optimize(
     })
 }
 
-/// Builds the certificate of an accepted point (`None` when its Hessian is not positive
-/// definite).
+/// Builds the certificate of an accepted point; when its Hessian is not positive definite,
+/// the error is the smallest scaled eigenvalue.
 fn certify(
     eval: &Evaluation,
     attempt: usize,
     iterations: usize,
     evaluations: usize,
     history: Vec<f64>,
-) -> Option<FitCertificate> {
+) -> Result<FitCertificate, f64> {
     let min_eig = scaled_min_eigen(&eval.h_obs);
     if min_eig.is_nan() || min_eig <= 1e-10 {
-        return None;
+        return Err(min_eig);
     }
     let decrement = newton_direction(&eval.h_obs, &eval.grad)
         .map(|d| -eval.grad.dot(&d))
         .unwrap_or(f64::INFINITY);
-    Some(FitCertificate {
+    Ok(FitCertificate {
         attempt,
         iterations,
         evaluations,
@@ -607,7 +593,7 @@ pub(crate) fn fixed(problem: &Problem<'_>, phi: Vec<f64>) -> Result<Optimum, Opt
         .ok_or_else(|| OptimFailure {
             detail: "the covariance matrix is not positive definite (or X'Σ⁻¹X is singular) at the fixed parameters".into(),
         })?;
-    let certificate = certify(&eval, 0, 0, 1, Vec::new()).ok_or_else(|| OptimFailure {
+    let certificate = certify(&eval, 0, 0, 1, Vec::new()).map_err(|_| OptimFailure {
         detail: "the Hessian of the criterion is not positive definite at the fixed parameters, so the covariance of the covariance parameters (needed for the df) does not exist".into(),
     })?;
     Ok(Optimum {
@@ -911,7 +897,7 @@ pub(crate) fn optimize_sas(
         // SAS always takes at least one step from its starting values.
         if iter > 0 && obs_pd && decrement / (pt.ev.f - c).abs() < 1e-8 {
             let certificate = certify(&pt.ev, 1, iter, evaluations, history)
-                .ok_or_else(|| fail("stopped where the Hessian is not positive definite".into()))?;
+                .map_err(|_| fail("stopped where the Hessian is not positive definite".into()))?;
             return Ok(Optimum {
                 phi: pt.phi,
                 eval: pt.ev,
