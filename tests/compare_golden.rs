@@ -48,6 +48,14 @@ impl Check {
         tol::assert_close(what, got, r, tol);
         self.count += 1;
     }
+    /// [`close`](Self::close) for each `(label, got, reference)` field of one result, each
+    /// reported as `"{what} {label}"`.
+    #[track_caller]
+    fn close_all(&mut self, what: &str, tol: f64, fields: &[(&str, f64, &Value)]) {
+        for &(label, got, reference) in fields {
+            self.close(&format!("{what} {label}"), got, reference, tol);
+        }
+    }
     #[track_caller]
     fn eq_u(&mut self, what: &str, got: u64, reference: &Value) {
         assert_eq!(Some(got), reference.as_u64(), "{what}");
@@ -194,26 +202,22 @@ fn check_describe(d: &Data, c: &mut Check) {
             r.n_missing as u64,
             &g["n_missing"],
         );
-        c.close(&format!("{w} mean"), r.mean, &g["mean"], R_PRINTED);
-        c.close(&format!("{w} sd"), r.std_dev, &g["sd"], R_PRINTED);
-        c.close(&format!("{w} se"), r.std_error, &g["se"], R_PRINTED);
-        c.close(
-            &format!("{w} ci lower"),
-            r.confidence_interval.lower,
-            &g["ci_lower"],
+        c.close_all(
+            &w,
             R_PRINTED,
+            &[
+                ("mean", r.mean, &g["mean"]),
+                ("sd", r.std_dev, &g["sd"]),
+                ("se", r.std_error, &g["se"]),
+                ("ci lower", r.confidence_interval.lower, &g["ci_lower"]),
+                ("ci upper", r.confidence_interval.upper, &g["ci_upper"]),
+                ("median", r.median, &g["median"]),
+                ("q1", r.first_quartile, &g["q1"]),
+                ("q3", r.third_quartile, &g["q3"]),
+                ("min", r.min, &g["min"]),
+                ("max", r.max, &g["max"]),
+            ],
         );
-        c.close(
-            &format!("{w} ci upper"),
-            r.confidence_interval.upper,
-            &g["ci_upper"],
-            R_PRINTED,
-        );
-        c.close(&format!("{w} median"), r.median, &g["median"], R_PRINTED);
-        c.close(&format!("{w} q1"), r.first_quartile, &g["q1"], R_PRINTED);
-        c.close(&format!("{w} q3"), r.third_quartile, &g["q3"], R_PRINTED);
-        c.close(&format!("{w} min"), r.min, &g["min"], R_PRINTED);
-        c.close(&format!("{w} max"), r.max, &g["max"], R_PRINTED);
     }
     for g in d.golden["change_describe"].as_array().expect("change") {
         let arm = g["arm"].as_str().expect("arm");
@@ -231,25 +235,16 @@ fn check_describe(d: &Data, c: &mut Check) {
                 .unwrap();
             let gg = &g[key];
             c.eq_u(&format!("{key} {arm} n"), r.n as u64, &gg["n"]);
-            c.close(&format!("{key} {arm} mean"), r.mean, &gg["mean"], R_PRINTED);
-            c.close(&format!("{key} {arm} sd"), r.std_dev, &gg["sd"], R_PRINTED);
-            c.close(
-                &format!("{key} {arm} ci lower"),
-                r.confidence_interval.lower,
-                &gg["ci_lower"],
+            c.close_all(
+                &format!("{key} {arm}"),
                 R_PRINTED,
-            );
-            c.close(
-                &format!("{key} {arm} median"),
-                r.median,
-                &gg["median"],
-                R_PRINTED,
-            );
-            c.close(
-                &format!("{key} {arm} q3"),
-                r.third_quartile,
-                &gg["q3"],
-                R_PRINTED,
+                &[
+                    ("mean", r.mean, &gg["mean"]),
+                    ("sd", r.std_dev, &gg["sd"]),
+                    ("ci lower", r.confidence_interval.lower, &gg["ci_lower"]),
+                    ("median", r.median, &gg["median"]),
+                    ("q3", r.third_quartile, &gg["q3"]),
+                ],
             );
         }
     }
@@ -278,19 +273,15 @@ fn check_auc(d: &Data, c: &mut Check) {
 }
 
 fn check_t(c: &mut Check, what: &str, t: &pain_outcomes::stats::tests::TTest, g: &Value) {
-    c.close(
-        &format!("{what} statistic"),
-        t.statistic,
-        &g["statistic"],
+    c.close_all(
+        what,
         R_PRINTED,
-    );
-    c.close(&format!("{what} df"), t.df, &g["df"], R_PRINTED);
-    c.close(&format!("{what} p"), t.p_value, &g["p_value"], R_PRINTED);
-    c.close(
-        &format!("{what} estimate"),
-        t.estimate,
-        &g["estimate"],
-        R_PRINTED,
+        &[
+            ("statistic", t.statistic, &g["statistic"]),
+            ("df", t.df, &g["df"]),
+            ("p", t.p_value, &g["p_value"]),
+            ("estimate", t.estimate, &g["estimate"]),
+        ],
     );
     let ci = t.confidence_interval.expect("two-sided CI");
     c.close(
@@ -493,57 +484,37 @@ fn check_anova(d: &Data, c: &mut Check) {
             .unwrap()
             .into_result()
             .unwrap();
-        c.close(
-            &format!("{instrument} aov F"),
-            a.statistic,
-            &g["aov_f"],
+        c.close_all(
+            instrument,
             R_PRINTED,
-        );
-        c.close(
-            &format!("{instrument} aov p"),
-            a.p_value,
-            &g["aov_p"],
-            R_PRINTED,
-        );
-        c.close(
-            &format!("{instrument} aov SSB"),
-            a.sum_of_squares_between.expect("ss"),
-            &g["ss_between"],
-            R_PRINTED,
-        );
-        c.close(
-            &format!("{instrument} aov SSW"),
-            a.sum_of_squares_within.expect("ss"),
-            &g["ss_within"],
-            R_PRINTED,
-        );
-        c.close(
-            &format!("{instrument} aov df"),
-            a.df_denominator,
-            &g["df_within"],
-            R_PRINTED,
+            &[
+                ("aov F", a.statistic, &g["aov_f"]),
+                ("aov p", a.p_value, &g["aov_p"]),
+                (
+                    "aov SSB",
+                    a.sum_of_squares_between.expect("ss"),
+                    &g["ss_between"],
+                ),
+                (
+                    "aov SSW",
+                    a.sum_of_squares_within.expect("ss"),
+                    &g["ss_within"],
+                ),
+                ("aov df", a.df_denominator, &g["df_within"]),
+            ],
         );
         let w = one_way_anova(&values, &labels, Variances::Unequal)
             .unwrap()
             .into_result()
             .unwrap();
-        c.close(
-            &format!("{instrument} welch F"),
-            w.statistic,
-            &g["welch_f"],
+        c.close_all(
+            instrument,
             R_PRINTED,
-        );
-        c.close(
-            &format!("{instrument} welch df2"),
-            w.df_denominator,
-            &g["welch_df2"],
-            R_PRINTED,
-        );
-        c.close(
-            &format!("{instrument} welch p"),
-            w.p_value,
-            &g["welch_p"],
-            R_PRINTED,
+            &[
+                ("welch F", w.statistic, &g["welch_f"]),
+                ("welch df2", w.df_denominator, &g["welch_df2"]),
+                ("welch p", w.p_value, &g["welch_p"]),
+            ],
         );
         let k = kruskal_wallis_test(&values, &labels)
             .unwrap()
@@ -694,29 +665,15 @@ fn check_responders(d: &Data, c: &mut Check) {
             .into_result()
             .unwrap();
         let ci = t.confidence_interval.expect("ci");
-        c.close(
-            &format!("{key} statistic"),
-            t.statistic,
-            &g[key]["statistic"],
+        c.close_all(
+            key,
             R_PRINTED,
-        );
-        c.close(
-            &format!("{key} p"),
-            t.p_value,
-            &g[key]["p_value"],
-            R_PRINTED,
-        );
-        c.close(
-            &format!("{key} ci lower"),
-            ci.lower,
-            &g[key]["ci_lower"],
-            R_PRINTED,
-        );
-        c.close(
-            &format!("{key} ci upper"),
-            ci.upper,
-            &g[key]["ci_upper"],
-            R_PRINTED,
+            &[
+                ("statistic", t.statistic, &g[key]["statistic"]),
+                ("p", t.p_value, &g[key]["p_value"]),
+                ("ci lower", ci.lower, &g[key]["ci_lower"]),
+                ("ci upper", ci.upper, &g[key]["ci_upper"]),
+            ],
         );
     }
     let f = fisher_exact_test([[a, n1 - a], [cc, n0 - cc]], 0.95)
@@ -1036,60 +993,27 @@ fn check_ancova(d: &Data, c: &mut Check) {
                 expected_name
             };
             assert_eq!(co.name, expected_name);
-            c.close(
-                &format!("{key} {} estimate", co.name),
-                co.estimate,
-                &g["estimate"][j],
+            c.close_all(
+                &format!("{key} {}", co.name),
                 R_PRINTED,
-            );
-            c.close(
-                &format!("{key} {} se", co.name),
-                co.std_error,
-                &g["std_error"][j],
-                R_PRINTED,
-            );
-            c.close(
-                &format!("{key} {} t", co.name),
-                co.statistic,
-                &g["t_value"][j],
-                R_PRINTED,
-            );
-            c.close(
-                &format!("{key} {} p", co.name),
-                co.p_value,
-                &g["p_value"][j],
-                R_PRINTED,
+                &[
+                    ("estimate", co.estimate, &g["estimate"][j]),
+                    ("se", co.std_error, &g["std_error"][j]),
+                    ("t", co.statistic, &g["t_value"][j]),
+                    ("p", co.p_value, &g["p_value"][j]),
+                ],
             );
         }
-        c.close(
-            &format!("{key} drop1 F"),
-            a.arm_test.statistic,
-            &g["arm_f"],
+        c.close_all(
+            key,
             R_PRINTED,
-        );
-        c.close(
-            &format!("{key} drop1 p"),
-            a.arm_test.p_value,
-            &g["arm_p"],
-            R_PRINTED,
-        );
-        c.close(
-            &format!("{key} drop1 SS"),
-            a.arm_test.sum_of_squares,
-            &g["arm_ss"],
-            R_PRINTED,
-        );
-        c.close(
-            &format!("{key} anova F"),
-            a.arm_test.statistic,
-            &g["anova_arm_f"],
-            R_PRINTED,
-        );
-        c.close(
-            &format!("{key} anova p"),
-            a.arm_test.p_value,
-            &g["anova_arm_p"],
-            R_PRINTED,
+            &[
+                ("drop1 F", a.arm_test.statistic, &g["arm_f"]),
+                ("drop1 p", a.arm_test.p_value, &g["arm_p"]),
+                ("drop1 SS", a.arm_test.sum_of_squares, &g["arm_ss"]),
+                ("anova F", a.arm_test.statistic, &g["anova_arm_f"]),
+                ("anova p", a.arm_test.p_value, &g["anova_arm_p"]),
+            ],
         );
         // emmeans lists arms in factor-level order: reference first, then the others sorted.
         for (i, name) in g["emm_arm"].as_array().expect("emm").iter().enumerate() {
@@ -1099,29 +1023,23 @@ fn check_ancova(d: &Data, c: &mut Check) {
                 .iter()
                 .find(|m| m.arm == name)
                 .expect("arm present");
-            c.close(
-                &format!("{key} emmean {name}"),
-                m.estimate,
-                &g["emmean"][i],
+            c.close_all(
+                &format!("{key} {name}"),
                 R_PRINTED,
-            );
-            c.close(
-                &format!("{key} emmean SE {name}"),
-                m.std_error,
-                &g["emm_se"][i],
-                R_PRINTED,
-            );
-            c.close(
-                &format!("{key} emmean lower {name}"),
-                m.confidence_interval.lower,
-                &g["emm_lower"][i],
-                R_PRINTED,
-            );
-            c.close(
-                &format!("{key} emmean upper {name}"),
-                m.confidence_interval.upper,
-                &g["emm_upper"][i],
-                R_PRINTED,
+                &[
+                    ("emmean", m.estimate, &g["emmean"][i]),
+                    ("emmean SE", m.std_error, &g["emm_se"][i]),
+                    (
+                        "emmean lower",
+                        m.confidence_interval.lower,
+                        &g["emm_lower"][i],
+                    ),
+                    (
+                        "emmean upper",
+                        m.confidence_interval.upper,
+                        &g["emm_upper"][i],
+                    ),
+                ],
             );
         }
         for (i, label) in g["contrast"]
@@ -1144,41 +1062,25 @@ fn check_ancova(d: &Data, c: &mut Check) {
                 .iter()
                 .find(|x| x.arm == arm_name)
                 .expect("difference");
-            c.close(
-                &format!("{key} contrast {arm_name}"),
-                diff.estimate,
-                &g["contrast_estimate"][i],
+            c.close_all(
+                &format!("{key} {arm_name}"),
                 R_PRINTED,
-            );
-            c.close(
-                &format!("{key} contrast SE {arm_name}"),
-                diff.std_error,
-                &g["contrast_se"][i],
-                R_PRINTED,
-            );
-            c.close(
-                &format!("{key} contrast t {arm_name}"),
-                diff.statistic,
-                &g["contrast_t"][i],
-                R_PRINTED,
-            );
-            c.close(
-                &format!("{key} contrast p {arm_name}"),
-                diff.p_value,
-                &g["contrast_p"][i],
-                R_PRINTED,
-            );
-            c.close(
-                &format!("{key} contrast lower {arm_name}"),
-                diff.confidence_interval.lower,
-                &g["contrast_lower"][i],
-                R_PRINTED,
-            );
-            c.close(
-                &format!("{key} contrast upper {arm_name}"),
-                diff.confidence_interval.upper,
-                &g["contrast_upper"][i],
-                R_PRINTED,
+                &[
+                    ("contrast", diff.estimate, &g["contrast_estimate"][i]),
+                    ("contrast SE", diff.std_error, &g["contrast_se"][i]),
+                    ("contrast t", diff.statistic, &g["contrast_t"][i]),
+                    ("contrast p", diff.p_value, &g["contrast_p"][i]),
+                    (
+                        "contrast lower",
+                        diff.confidence_interval.lower,
+                        &g["contrast_lower"][i],
+                    ),
+                    (
+                        "contrast upper",
+                        diff.confidence_interval.upper,
+                        &g["contrast_upper"][i],
+                    ),
+                ],
             );
         }
     }

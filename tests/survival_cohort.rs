@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::tol::{ITERATIVE, R_PRINTED, assert_close};
+use common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
 use pain_outcomes::data::{CsvFiles, EventEndpoint, LoadOptions, TimeToEventData, read_csv_files};
 use pain_outcomes::stats::arms::RuleChoice;
 use pain_outcomes::stats::time_to_event::{
@@ -45,14 +45,6 @@ fn load(name: &str) -> Cohort {
 
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap()
-}
-
-fn assert_opt(what: &str, got: Option<f64>, reference: Option<f64>, tol: f64) {
-    match (got, reference) {
-        (Some(a), Some(b)) => assert_close(what, a, b, tol),
-        (None, None) => {}
-        _ => panic!("{what}: got {got:?}, reference {reference:?}"),
-    }
 }
 
 /// The derived (time, status, end) of every patient equals R's derivation from the rules text.
@@ -124,19 +116,15 @@ fn check_cox(fit: &CoxFit, r: &Value, label: &str) {
                 ITERATIVE,
             );
         }
-        assert_close(&format!("{w} z"), c.z, f(&r["z"][k]), ITERATIVE);
-        assert_close(&format!("{w} p"), c.p_value, f(&r["p"][k]), ITERATIVE);
-        assert_close(
-            &format!("{w} HR lower"),
-            c.confidence_interval.0,
-            f(&r["hr_lower"][k]),
+        assert_all_close(
+            &w,
             ITERATIVE,
-        );
-        assert_close(
-            &format!("{w} HR upper"),
-            c.confidence_interval.1,
-            f(&r["hr_upper"][k]),
-            ITERATIVE,
+            &[
+                ("z", c.z, f(&r["z"][k])),
+                ("p", c.p_value, f(&r["p"][k])),
+                ("HR lower", c.confidence_interval.0, f(&r["hr_lower"][k])),
+                ("HR upper", c.confidence_interval.1, f(&r["hr_upper"][k])),
+            ],
         );
     }
     assert_close(
@@ -356,42 +344,24 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &st
                     f(&rk["surv"][k]),
                     R_PRINTED,
                 );
-                assert_opt(
-                    &format!("{wk} std.err"),
-                    km.std_err_log[k],
-                    rk["std_err"][k].as_f64(),
+                assert_all_opt(
+                    &wk,
                     R_PRINTED,
-                );
-                assert_opt(
-                    &format!("{wk} lower"),
-                    km.lower[k],
-                    rk["lower"][k].as_f64(),
-                    R_PRINTED,
-                );
-                assert_opt(
-                    &format!("{wk} upper"),
-                    km.upper[k],
-                    rk["upper"][k].as_f64(),
-                    R_PRINTED,
+                    &[
+                        ("std.err", km.std_err_log[k], rk["std_err"][k].as_f64()),
+                        ("lower", km.lower[k], rk["lower"][k].as_f64()),
+                        ("upper", km.upper[k], rk["upper"][k].as_f64()),
+                    ],
                 );
             }
-            assert_opt(
-                &format!("{w} median"),
-                km.median.estimate,
-                rk["median"].as_f64(),
+            assert_all_opt(
+                &w,
                 R_PRINTED,
-            );
-            assert_opt(
-                &format!("{w} median LCL"),
-                km.median.lower,
-                rk["median_lower"].as_f64(),
-                R_PRINTED,
-            );
-            assert_opt(
-                &format!("{w} median UCL"),
-                km.median.upper,
-                rk["median_upper"].as_f64(),
-                R_PRINTED,
+                &[
+                    ("median", km.median.estimate, rk["median"].as_f64()),
+                    ("median LCL", km.median.lower, rk["median_lower"].as_f64()),
+                    ("median UCL", km.median.upper, rk["median_upper"].as_f64()),
+                ],
             );
             // R's summary(times = ) drops times beyond the last observation; ours says None
             let at = &rk["at"];
@@ -402,29 +372,15 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &st
                     Some(k) => {
                         let wk = format!("{w} at {}", row.time);
                         assert_eq!(row.n_risk as f64, f(&at["n_risk"][k]), "{wk} n.risk");
-                        assert_opt(
-                            &format!("{wk} surv"),
-                            row.survival,
-                            at["surv"][k].as_f64(),
+                        assert_all_opt(
+                            &wk,
                             R_PRINTED,
-                        );
-                        assert_opt(
-                            &format!("{wk} se"),
-                            row.std_err,
-                            at["std_err"][k].as_f64(),
-                            R_PRINTED,
-                        );
-                        assert_opt(
-                            &format!("{wk} lower"),
-                            row.lower,
-                            at["lower"][k].as_f64(),
-                            R_PRINTED,
-                        );
-                        assert_opt(
-                            &format!("{wk} upper"),
-                            row.upper,
-                            at["upper"][k].as_f64(),
-                            R_PRINTED,
+                            &[
+                                ("surv", row.survival, at["surv"][k].as_f64()),
+                                ("se", row.std_err, at["std_err"][k].as_f64()),
+                                ("lower", row.lower, at["lower"][k].as_f64()),
+                                ("upper", row.upper, at["upper"][k].as_f64()),
+                            ],
                         );
                     }
                     None => assert!(row.survival.is_none(), "{w} at {}", row.time),

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::tol::{ITERATIVE, R_PRINTED, assert_close};
+use common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
 use nalgebra::DMatrix;
 use pain_outcomes::RefusalReason;
 use pain_outcomes::stats::survival::*;
@@ -88,14 +88,6 @@ fn ovec(v: &Value) -> Vec<Option<f64>> {
     v.as_array().unwrap().iter().map(Value::as_f64).collect()
 }
 
-fn assert_opt(what: &str, got: Option<f64>, reference: Option<f64>, tol: f64) {
-    match (got, reference) {
-        (Some(a), Some(b)) => assert_close(what, a, b, tol),
-        (None, None) => {}
-        _ => panic!("{what}: got {got:?}, reference {reference:?}"),
-    }
-}
-
 fn conf_type(s: &str) -> ConfidenceType {
     match s {
         "log-log" => ConfidenceType::LogLog,
@@ -142,42 +134,24 @@ fn kaplan_meier_matches_r_survfit_on_lung_veteran_and_simulated() {
                 f(&case["surv"][k]),
                 R_PRINTED,
             );
-            assert_opt(
-                &format!("{w} std.err"),
-                km.std_err_log[k],
-                case["std_err"][k].as_f64(),
+            assert_all_opt(
+                &w,
                 R_PRINTED,
-            );
-            assert_opt(
-                &format!("{w} lower"),
-                km.lower[k],
-                case["lower"][k].as_f64(),
-                R_PRINTED,
-            );
-            assert_opt(
-                &format!("{w} upper"),
-                km.upper[k],
-                case["upper"][k].as_f64(),
-                R_PRINTED,
+                &[
+                    ("std.err", km.std_err_log[k], case["std_err"][k].as_f64()),
+                    ("lower", km.lower[k], case["lower"][k].as_f64()),
+                    ("upper", km.upper[k], case["upper"][k].as_f64()),
+                ],
             );
         }
-        assert_opt(
-            &format!("{label} median"),
-            km.median.estimate,
-            case["median"].as_f64(),
+        assert_all_opt(
+            &label,
             R_PRINTED,
-        );
-        assert_opt(
-            &format!("{label} median LCL"),
-            km.median.lower,
-            case["median_lower"].as_f64(),
-            R_PRINTED,
-        );
-        assert_opt(
-            &format!("{label} median UCL"),
-            km.median.upper,
-            case["median_upper"].as_f64(),
-            R_PRINTED,
+            &[
+                ("median", km.median.estimate, case["median"].as_f64()),
+                ("median LCL", km.median.lower, case["median_lower"].as_f64()),
+                ("median UCL", km.median.upper, case["median_upper"].as_f64()),
+            ],
         );
         // survival at chosen times
         let at = &case["at"];
@@ -186,29 +160,15 @@ fn kaplan_meier_matches_r_survfit_on_lung_veteran_and_simulated() {
         for (k, row) in got.iter().enumerate() {
             let w = format!("{label} at t={}", times[k]);
             assert_eq!(row.n_risk as f64, f(&at["n_risk"][k]), "{w} n.risk");
-            assert_opt(
-                &format!("{w} surv"),
-                row.survival,
-                at["surv"][k].as_f64(),
+            assert_all_opt(
+                &w,
                 R_PRINTED,
-            );
-            assert_opt(
-                &format!("{w} std.err"),
-                row.std_err,
-                ovec(&at["std_err"])[k],
-                R_PRINTED,
-            );
-            assert_opt(
-                &format!("{w} lower"),
-                row.lower,
-                ovec(&at["lower"])[k],
-                R_PRINTED,
-            );
-            assert_opt(
-                &format!("{w} upper"),
-                row.upper,
-                ovec(&at["upper"])[k],
-                R_PRINTED,
+                &[
+                    ("surv", row.survival, at["surv"][k].as_f64()),
+                    ("std.err", row.std_err, ovec(&at["std_err"])[k]),
+                    ("lower", row.lower, ovec(&at["lower"])[k]),
+                    ("upper", row.upper, ovec(&at["upper"])[k]),
+                ],
             );
         }
         // RMST
@@ -249,47 +209,22 @@ fn rmst_difference_matches_r_independent_arms() {
             .unwrap()
             .into_result()
             .unwrap();
-        assert_close(
-            &format!("{label} arm rmst"),
-            d.arm_rmst.estimate,
-            f(&case["arm_rmst"]),
+        assert_all_close(
+            &label,
             R_PRINTED,
-        );
-        assert_close(
-            &format!("{label} ref rmst"),
-            d.reference_rmst.estimate,
-            f(&case["reference_rmst"]),
-            R_PRINTED,
-        );
-        assert_close(
-            &format!("{label} diff"),
-            d.difference,
-            f(&case["difference"]),
-            R_PRINTED,
-        );
-        assert_close(
-            &format!("{label} se"),
-            d.std_err,
-            f(&case["std_err"]),
-            R_PRINTED,
-        );
-        assert_close(
-            &format!("{label} lower"),
-            d.confidence_interval.0,
-            f(&case["lower"]),
-            R_PRINTED,
-        );
-        assert_close(
-            &format!("{label} upper"),
-            d.confidence_interval.1,
-            f(&case["upper"]),
-            R_PRINTED,
-        );
-        assert_close(
-            &format!("{label} p"),
-            d.p_value,
-            f(&case["p_value"]),
-            R_PRINTED,
+            &[
+                ("arm rmst", d.arm_rmst.estimate, f(&case["arm_rmst"])),
+                (
+                    "ref rmst",
+                    d.reference_rmst.estimate,
+                    f(&case["reference_rmst"]),
+                ),
+                ("diff", d.difference, f(&case["difference"])),
+                ("se", d.std_err, f(&case["std_err"])),
+                ("lower", d.confidence_interval.0, f(&case["lower"])),
+                ("upper", d.confidence_interval.1, f(&case["upper"])),
+                ("p", d.p_value, f(&case["p_value"])),
+            ],
         );
     }
 }
@@ -425,19 +360,15 @@ fn cox_ph_matches_r_coxph_estimates_se_and_tests() {
                     ITERATIVE,
                 );
             }
-            assert_close(&format!("{w} z"), c.z, f(&case["z"][j]), ITERATIVE);
-            assert_close(&format!("{w} p"), c.p_value, f(&case["p"][j]), ITERATIVE);
-            assert_close(
-                &format!("{w} HR lower"),
-                c.confidence_interval.0,
-                f(&case["hr_lower"][j]),
+            assert_all_close(
+                &w,
                 ITERATIVE,
-            );
-            assert_close(
-                &format!("{w} HR upper"),
-                c.confidence_interval.1,
-                f(&case["hr_upper"][j]),
-                ITERATIVE,
+                &[
+                    ("z", c.z, f(&case["z"][j])),
+                    ("p", c.p_value, f(&case["p"][j])),
+                    ("HR lower", c.confidence_interval.0, f(&case["hr_lower"][j])),
+                    ("HR upper", c.confidence_interval.1, f(&case["hr_upper"][j])),
+                ],
             );
             for k in 0..fit.coefficients.len() {
                 assert_close(
@@ -448,53 +379,19 @@ fn cox_ph_matches_r_coxph_estimates_se_and_tests() {
                 );
             }
         }
-        assert_close(
-            &format!("{name} loglik0"),
-            fit.log_likelihood_null,
-            f(&case["loglik"][0]),
+        assert_all_close(
+            name,
             ITERATIVE,
-        );
-        assert_close(
-            &format!("{name} loglik"),
-            fit.log_likelihood,
-            f(&case["loglik"][1]),
-            ITERATIVE,
-        );
-        assert_close(
-            &format!("{name} LR"),
-            fit.likelihood_ratio.statistic,
-            f(&case["lr"]),
-            ITERATIVE,
-        );
-        assert_close(
-            &format!("{name} LR p"),
-            fit.likelihood_ratio.p_value,
-            f(&case["lr_p"]),
-            ITERATIVE,
-        );
-        assert_close(
-            &format!("{name} Wald"),
-            fit.wald.statistic,
-            f(&case["wald"]),
-            ITERATIVE,
-        );
-        assert_close(
-            &format!("{name} Wald p"),
-            fit.wald.p_value,
-            f(&case["wald_p"]),
-            ITERATIVE,
-        );
-        assert_close(
-            &format!("{name} score"),
-            fit.score.statistic,
-            f(&case["score"]),
-            ITERATIVE,
-        );
-        assert_close(
-            &format!("{name} score p"),
-            fit.score.p_value,
-            f(&case["score_p"]),
-            ITERATIVE,
+            &[
+                ("loglik0", fit.log_likelihood_null, f(&case["loglik"][0])),
+                ("loglik", fit.log_likelihood, f(&case["loglik"][1])),
+                ("LR", fit.likelihood_ratio.statistic, f(&case["lr"])),
+                ("LR p", fit.likelihood_ratio.p_value, f(&case["lr_p"])),
+                ("Wald", fit.wald.statistic, f(&case["wald"])),
+                ("Wald p", fit.wald.p_value, f(&case["wald_p"])),
+                ("score", fit.score.statistic, f(&case["score"])),
+                ("score p", fit.score.p_value, f(&case["score_p"])),
+            ],
         );
         match case["robust_score"].as_f64() {
             Some(r) => assert_close(

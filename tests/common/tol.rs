@@ -46,3 +46,31 @@ pub fn assert_close_abs(what: &str, a: f64, b: f64, tol: f64) {
         "{what}: got {a}, reference {b}, absolute difference {d:e} > {tol:e}"
     );
 }
+
+/// [`assert_close`] for each `(label, got, reference)` field of one result, each reported as
+/// `"{what} {label}"`.
+#[track_caller]
+pub fn assert_all_close(what: &str, tol: f64, fields: &[(&str, f64, f64)]) {
+    for &(label, a, b) in fields {
+        assert_close(&format!("{what} {label}"), a, b, tol);
+    }
+}
+
+/// Asserts two optional numbers agree: both absent (R's `NA`), or both present and within
+/// relative tolerance `tol`.
+#[track_caller]
+pub fn assert_opt(what: &str, got: Option<f64>, reference: Option<f64>, tol: f64) {
+    match (got, reference) {
+        (Some(a), Some(b)) => assert_close(what, a, b, tol),
+        (None, None) => {}
+        _ => panic!("{what}: got {got:?}, reference {reference:?}"),
+    }
+}
+
+/// [`assert_opt`] for each `(label, got, reference)` field, each reported as `"{what} {label}"`.
+#[track_caller]
+pub fn assert_all_opt(what: &str, tol: f64, fields: &[(&str, Option<f64>, Option<f64>)]) {
+    for &(label, got, reference) in fields {
+        assert_opt(&format!("{what} {label}"), got, reference, tol);
+    }
+}
