@@ -5,7 +5,6 @@
 # + strata(site); + cluster(site)), cox.zph, RMST at tau. Writes tests/golden/survival_cohort.json.
 # Run via tests/reference/run_survival.sh (from the repository root).
 source("tests/reference/survival_common.R")
-num <- function(x) unname(as.numeric(x))
 
 read_cohort <- function(name) {
   a <- read.csv(file.path("datasets", paste0(name, ".csv")), stringsAsFactors = FALSE,
@@ -139,16 +138,9 @@ analyse <- function(d, reference, tau, times) {
     s <- d[d$arm == a, ]
     fit <- survfit(Surv(time, status) ~ 1, data = s, conf.type = "log-log")
     tab <- summary(fit, rmean = tau)$table
-    st <- summary(fit, times = times)
-    list(arm = a, n = nrow(s), events = sum(s$status),
-         time = num(fit$time), n_risk = num(fit$n.risk), n_event = num(fit$n.event),
-         n_censor = num(fit$n.censor), surv = num(fit$surv), std_err = num(fit$std.err),
-         lower = num(fit$lower), upper = num(fit$upper),
-         median = num(tab["median"]), median_lower = num(tab["0.95LCL"]),
-         median_upper = num(tab["0.95UCL"]),
-         at = list(times = num(st$time), n_risk = num(st$n.risk), surv = num(st$surv),
-                   std_err = num(st$std.err), lower = num(st$lower), upper = num(st$upper)),
-         rmst = num(tab["rmean"]), rmst_se = num(tab["se(rmean)"]))
+    c(list(arm = a, n = nrow(s), events = sum(s$status)),
+      km_record(fit, tab, times),
+      list(rmst = num(tab["rmean"]), rmst_se = num(tab["se(rmean)"])))
   })
   names(km) <- arms
   rd <- lapply(setdiff(arms, reference), function(a) {

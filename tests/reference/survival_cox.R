@@ -17,7 +17,6 @@ cases <- list(
        ties = "breslow", strata = "site"),
   list(name = "sim_efron_strata_cluster", data = "sim", x = c("stem_cell", "prp", "bmi"),
        ties = "efron", strata = "site", cluster = "age"))
-num <- function(x) unname(as.numeric(x))
 out <- list()
 for (cs in cases) {
   d <- read_data(cs$data)

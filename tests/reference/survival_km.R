@@ -12,7 +12,6 @@ cases <- list(
   list(data = "sim", group = "arm", value = "corticosteroid", times = c(28, 91, 182, 364), tau = 560),
   list(data = "sim", group = NULL, value = NULL, times = c(7, 30, 365), tau = 600)
 )
-num <- function(x) unname(as.numeric(x))
 out <- list()
 for (cs in cases) {
   d <- read_data(cs$data)
@@ -20,17 +19,11 @@ for (cs in cases) {
   for (ct in c("log-log", "plain", "log")) {
     fit <- survfit(Surv(time, status) ~ 1, data = d, conf.type = ct)
     tab <- summary(fit, rmean = cs$tau)$table
-    st <- summary(fit, times = cs$times)
-    out[[length(out) + 1]] <- list(
-      data = cs$data, group = cs$group, value = cs$value, conf_type = ct,
-      time = num(fit$time), n_risk = num(fit$n.risk), n_event = num(fit$n.event),
-      n_censor = num(fit$n.censor), surv = num(fit$surv), std_err = num(fit$std.err),
-      lower = num(fit$lower), upper = num(fit$upper),
-      median = num(tab["median"]), median_lower = num(tab["0.95LCL"]),
-      median_upper = num(tab["0.95UCL"]),
-      at = list(times = num(st$time), n_risk = num(st$n.risk), surv = num(st$surv),
-                std_err = num(st$std.err), lower = num(st$lower), upper = num(st$upper)),
-      rmst = list(tau = cs$tau, estimate = num(tab["rmean"]), std_err = num(tab["se(rmean)"])))
+    out[[length(out) + 1]] <- c(
+      list(data = cs$data, group = cs$group, value = cs$value, conf_type = ct),
+      km_record(fit, tab, cs$times),
+      list(rmst = list(tau = cs$tau, estimate = num(tab["rmean"]),
+                       std_err = num(tab["se(rmean)"]))))
   }
 }
 # RMST difference: two independent arms, se = sqrt(se1^2 + se2^2), normal CI and p-value.
