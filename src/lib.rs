@@ -23,8 +23,12 @@
 //! - [`domain`]: typed clinical models (patients, conditions, cell sources, therapies,
 //!   instruments, assessments, clinical events, visit windows). No I/O.
 //! - [`data`]: the validated, columnar [`Cohort`] and its readers and writers (CSV, polars).
-//! - [`stats`]: statistical routines, each checked against reference software.
-//! - [`simulate`]: a seeded simulator of realistic cohorts.
+//! - [`stats`]: statistical kernels on slices and matrices, each checked against reference
+//!   software; never sees a cohort.
+//! - [`analysis`]: the questions a study asks of a [`Cohort`] (trajectories, responders, ANCOVA,
+//!   MMRM, time to event): the arm policy, the reference arm and who was left out.
+//! - [`report`]: results as text tables, JSON and (for people) summaries.
+//! - [`simulate`]: a seeded simulator of realistic cohorts, beside `data`.
 //!
 //! ## Errors and refusals
 //!
@@ -43,21 +47,25 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod analysis;
 pub mod data;
 pub mod domain;
 mod error;
 pub mod guide;
+mod outcome;
+pub mod report;
 pub mod simulate;
 pub mod stats;
 
-pub use data::{Cohort, LoadOptions, LoadReport, Loaded};
+pub use analysis::{CohortMmrm, MmrmBuilder};
+pub use analysis::{TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event};
+pub use data::{ArmBy, Cohort, LoadOptions, LoadReport, Loaded};
 pub use error::{Error, Location, Result};
-pub use stats::mmrm::{CohortMmrm, MmrmBuilder};
+pub use outcome::{Outcome, Refusal, RefusalReason};
 pub use stats::mmrm::{MmrmData, MmrmFit, MmrmOptions, ModelSpec, mmrm};
 pub use stats::survival::{CoxData, CoxFit, CoxZph, KaplanMeier, LogRank, RmstDifference, Status};
-pub use stats::time_to_event::{TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event};
-pub use stats::{Outcome, Refusal, RefusalReason};
-pub use stats::{ancova::Ancova, describe::ConfidenceInterval, responders::ResponderRule};
+pub use stats::{ArmDifference, ChiSquareTest, ConfidenceInterval, Estimate, FTest};
+pub use stats::{ancova::Ancova, responders::ResponderRule};
 
 /// Re-export of the polars version this crate is built against.
 pub use polars;

@@ -1,8 +1,5 @@
 //! Multiplicity adjustment of p-values, as R's `p.adjust`.
 
-// The crate's `Error` carries structured variants and is large; whether to box it is decided
-// in `crate::error`, so this lint is silenced here rather than worked around per function.
-
 use crate::{Error, Result};
 
 /// A p-value adjustment method.

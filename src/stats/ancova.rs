@@ -2,13 +2,8 @@
 //! QR), with adjusted means per arm (as `emmeans`), differences versus a reference arm, and the
 //! F test for arm (as `drop1(fit, test = "F")`).
 
-// The crate's `Error` carries structured variants and is large; whether to box it is decided
-// in `crate::error`, so this lint is silenced here rather than worked around per function.
-
-use crate::stats::describe::{
-    ConfidenceInterval, check_finite, check_level, check_same_len, mean_and_ss,
-};
-use crate::stats::{Outcome, RefusalReason, dist, refuse};
+use crate::stats::describe::{check_finite, check_level, check_same_len, mean_and_ss};
+use crate::stats::{ArmDifference, Estimate, FTest, Outcome, RefusalReason, refuse};
 use crate::{Error, Result};
 use nalgebra::{DMatrix, DVector};
 use std::fmt;
@@ -57,21 +52,6 @@ impl AncovaOptions {
     }
 }
 
-/// A model coefficient.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Coefficient {
-    /// Name (`(Intercept)`, `arm<name>`, `baseline`, `covariate<i>`).
-    pub name: String,
-    /// Estimate.
-    pub estimate: f64,
-    /// Standard error.
-    pub std_error: f64,
-    /// t statistic.
-    pub statistic: f64,
-    /// Two-sided p-value.
-    pub p_value: f64,
-}
-
 /// Adjusted (least-squares) mean of one arm at the mean baseline and covariates.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdjustedMean {
@@ -79,46 +59,8 @@ pub struct AdjustedMean {
     pub arm: String,
     /// Number of patients in the arm.
     pub n: usize,
-    /// Adjusted mean.
-    pub estimate: f64,
-    /// Standard error.
-    pub std_error: f64,
-    /// t-based confidence interval on the residual df.
-    pub confidence_interval: ConfidenceInterval,
-}
-
-/// Adjusted difference of one arm versus the reference arm.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ArmDifference {
-    /// Arm.
-    pub arm: String,
-    /// Reference arm.
-    pub reference: String,
-    /// `adjusted mean(arm) − adjusted mean(reference)`.
-    pub estimate: f64,
-    /// Standard error.
-    pub std_error: f64,
-    /// t statistic.
-    pub statistic: f64,
-    /// Two-sided p-value.
-    pub p_value: f64,
-    /// t-based confidence interval.
-    pub confidence_interval: ConfidenceInterval,
-}
-
-/// F test for the arm term (drop1 / Type II; equal to Type III in this additive model).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ArmTest {
-    /// Sum of squares for arm (increase in RSS when arm is dropped).
-    pub sum_of_squares: f64,
-    /// F statistic.
-    pub statistic: f64,
-    /// Numerator df (arms − 1).
-    pub df_numerator: f64,
-    /// Residual df.
-    pub df_denominator: f64,
-    /// p-value.
-    pub p_value: f64,
+    /// The adjusted mean with its SE and t-based interval on the residual df.
+    pub mean: Estimate,
 }
 
 /// Result of an ANCOVA.
@@ -132,14 +74,17 @@ pub struct Ancova {
     pub residual_sum_of_squares: f64,
     /// Residual standard error.
     pub residual_std_error: f64,
-    /// Coefficients (treatment coding against the reference arm).
-    pub coefficients: Vec<Coefficient>,
+    /// Coefficients (treatment coding against the reference arm; labels `(Intercept)`,
+    /// `arm<name>`, `baseline`, `covariate<i>`).
+    pub coefficients: Vec<Estimate>,
     /// Adjusted means per arm (sorted arm order).
     pub adjusted_means: Vec<AdjustedMean>,
     /// Differences of each non-reference arm versus the reference.
     pub differences: Vec<ArmDifference>,
-    /// F test for arm.
-    pub arm_test: ArmTest,
+    /// F test for arm (drop1 / Type II; equal to Type III in this additive model).
+    pub arm_test: FTest,
+    /// Sum of squares for arm (increase in RSS when arm is dropped).
+    pub arm_sum_of_squares: f64,
 }
 
 impl fmt::Display for Ancova {
@@ -153,7 +98,7 @@ impl fmt::Display for Ancova {
             writeln!(
                 f,
                 "  {:<20} adjusted mean {:.4} (SE {:.4}) {}",
-                m.arm, m.estimate, m.std_error, m.confidence_interval
+                m.arm, m.mean.estimate, m.mean.std_error, m.mean.confidence_interval
             )?;
         }
         for d in &self.differences {
@@ -162,11 +107,11 @@ impl fmt::Display for Ancova {
                 "  {} - {}: {:.4} (SE {:.4}), t = {:.3}, p = {:.4e}, {}",
                 d.arm,
                 d.reference,
-                d.estimate,
-                d.std_error,
-                d.statistic,
-                d.p_value,
-                d.confidence_interval
+                d.difference.estimate,
+                d.difference.std_error,
+                d.difference.statistic,
+                d.difference.p_value,
+                d.difference.confidence_interval
             )?;
         }
         write!(
@@ -237,7 +182,7 @@ fn ols(x: DMatrix<f64>, y: &DVector<f64>) -> Option<Fit> {
 /// let a = ancova(&fu, &base, &arm, &[], &AncovaOptions::default().with_reference_arm("placebo"))
 ///     .unwrap().into_result().unwrap();
 /// assert_eq!(a.differences[0].arm, "prp");
-/// assert!(a.differences[0].estimate < 0.0);
+/// assert!(a.differences[0].difference.estimate < 0.0);
 /// assert_eq!(a.df_residual, 5.0);
 /// ```
 pub fn ancova<L: AsRef<str>>(
@@ -371,7 +316,6 @@ pub fn ancova<L: AsRef<str>>(
         ));
     }
     let sigma2 = full.rss / df;
-    let tq = dist::t_quantile(0.5 + level / 2.0, df);
     let se_of = |l: &DVector<f64>| (sigma2 * (l.transpose() * &full.xtx_inv * l)[(0, 0)]).sqrt();
     let mut names = vec!["(Intercept)".to_string()];
     for &o in &others {
@@ -384,20 +328,12 @@ pub fn ancova<L: AsRef<str>>(
     for j in 0..covariates.len() {
         names.push(format!("covariate{}", j + 1));
     }
-    let coefficients: Vec<Coefficient> = names
+    let coefficients: Vec<Estimate> = names
         .into_iter()
         .enumerate()
         .map(|(j, name)| {
-            let est = full.beta[j];
             let se = (sigma2 * full.xtx_inv[(j, j)]).sqrt();
-            let t = est / se;
-            Coefficient {
-                name,
-                estimate: est,
-                std_error: se,
-                statistic: t,
-                p_value: dist::t_two_sided_p(t, df),
-            }
+            Estimate::wald(name, full.beta[j], se, Some(df), level)
         })
         .collect();
     let mut grid = vec![0.0; p];
@@ -413,17 +349,11 @@ pub fn ancova<L: AsRef<str>>(
                 l[1 + pos] = 1.0;
             }
             let est = (l.transpose() * &full.beta)[(0, 0)];
-            let se = se_of(&l);
+            let arm = levels.get(a).cloned().unwrap_or_default();
             AdjustedMean {
-                arm: levels.get(a).cloned().unwrap_or_default(),
                 n: counts.get(a).copied().unwrap_or(0),
-                estimate: est,
-                std_error: se,
-                confidence_interval: ConfidenceInterval {
-                    lower: est - tq * se,
-                    upper: est + tq * se,
-                    level,
-                },
+                mean: Estimate::wald(arm.clone(), est, se_of(&l), Some(df), level),
+                arm,
             }
         })
         .collect();
@@ -432,18 +362,15 @@ pub fn ancova<L: AsRef<str>>(
         .enumerate()
         .map(|(pos, &o)| {
             let c = &coefficients[1 + pos];
+            let arm = levels.get(o).cloned().unwrap_or_default();
             ArmDifference {
-                arm: levels.get(o).cloned().unwrap_or_default(),
-                reference: reference.clone(),
-                estimate: c.estimate,
-                std_error: c.std_error,
-                statistic: c.statistic,
-                p_value: c.p_value,
-                confidence_interval: ConfidenceInterval {
-                    lower: c.estimate - tq * c.std_error,
-                    upper: c.estimate + tq * c.std_error,
-                    level,
+                difference: Estimate {
+                    label: format!("{arm} - {reference}"),
+                    ..c.clone()
                 },
+                arm,
+                reference: reference.clone(),
+                visit: None,
             }
         })
         .collect();
@@ -458,12 +385,7 @@ pub fn ancova<L: AsRef<str>>(
         coefficients,
         adjusted_means,
         differences,
-        arm_test: ArmTest {
-            sum_of_squares: ss_arm,
-            statistic: f,
-            df_numerator: d1,
-            df_denominator: df,
-            p_value: dist::f_sf(f, d1, df),
-        },
+        arm_test: FTest::new("arm", f, d1, df),
+        arm_sum_of_squares: ss_arm,
     }))
 }

@@ -4,57 +4,10 @@
 //! Kernels take slices of one arm at one visit (`Option<f64>`: `None` is a missed assessment,
 //! counted in `n_missing`, never silently dropped).
 
-// The crate's `Error` carries structured variants and is large; whether to box it is decided
-// in `crate::error`, so this lint is silenced here rather than worked around per function.
-
+use crate::stats::ConfidenceInterval;
 use crate::stats::{Outcome, RefusalReason, dist, refuse};
 use crate::{Error, Result};
 use std::fmt;
-
-/// A two-sided confidence interval.
-///
-/// # Examples
-///
-/// ```
-/// use pain_outcomes::stats::describe::ConfidenceInterval;
-/// let ci = ConfidenceInterval { lower: 1.0, upper: 2.0, level: 0.95 };
-/// assert!(ci.contains(1.5));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct ConfidenceInterval {
-    /// Lower limit.
-    pub lower: f64,
-    /// Upper limit.
-    pub upper: f64,
-    /// Confidence level, e.g. 0.95.
-    pub level: f64,
-}
-
-impl ConfidenceInterval {
-    /// Whether `value` lies in the closed interval.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use pain_outcomes::stats::describe::ConfidenceInterval;
-    /// assert!(!ConfidenceInterval { lower: 0.0, upper: 1.0, level: 0.9 }.contains(2.0));
-    /// ```
-    pub fn contains(&self, value: f64) -> bool {
-        self.lower <= value && value <= self.upper
-    }
-}
-
-impl fmt::Display for ConfidenceInterval {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:.0}% CI [{:.4}, {:.4}]",
-            self.level * 100.0,
-            self.lower,
-            self.upper
-        )
-    }
-}
 
 /// Checks that a confidence level is in (0, 1).
 pub(crate) fn check_level(level: f64) -> Result<()> {

@@ -1,11 +1,9 @@
 //! Standardized mean differences between two arms: Cohen's d and Hedges' g, each with a
 //! confidence interval from the Hedges–Olkin large-sample normal approximation.
 
-// The crate's `Error` carries structured variants and is large; whether to box it is decided
-// in `crate::error`, so this lint is silenced here rather than worked around per function.
-
 use crate::Result;
-use crate::stats::describe::{ConfidenceInterval, check_finite, check_level, mean_and_ss};
+use crate::stats::ConfidenceInterval;
+use crate::stats::describe::{check_finite, check_level, mean_and_ss};
 use crate::stats::{Outcome, RefusalReason, dist, refuse};
 use statrs::function::gamma::ln_gamma;
 use std::fmt;

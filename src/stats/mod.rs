@@ -1,24 +1,23 @@
-//! Statistical routines: kernels on slices, with thin wrappers over a [`Cohort`](crate::Cohort).
+//! Statistical kernels on slices and matrices, one module per family, each checked against
+//! the reference software named in its documentation.
 //!
-//! Each routine family lives in its own module. Kernels validate their arguments (an `Err` is an
-//! invalid argument) and return an [`Outcome`](crate::Outcome): either the statistic or an
-//! explicit [`Refusal`](crate::Refusal) when the input is valid but the statistic is undefined.
-
-pub mod dist;
-pub mod mmrm;
-mod refusal;
-pub mod survival;
-
-#[allow(unused_imports)]
-pub(crate) use refusal::refuse;
-pub use refusal::{Outcome, Refusal, RefusalReason};
+//! Kernels validate their arguments (an `Err` is an invalid argument) and return an
+//! [`Outcome`](crate::Outcome): either the statistic or an explicit
+//! [`Refusal`](crate::Refusal) when the input is valid but the statistic is undefined. Nothing
+//! here knows about cohorts: the study-level questions live in [`analysis`](crate::analysis).
 
 pub mod adjust;
 pub mod ancova;
-pub mod arms;
+mod common;
 pub mod describe;
+pub mod dist;
 pub mod effect_size;
+pub mod hypothesis;
+pub mod mmrm;
 pub mod onset;
 pub mod responders;
-pub mod tests;
-pub mod time_to_event;
+pub mod survival;
+
+pub(crate) use crate::outcome::refuse;
+pub use crate::outcome::{Outcome, Refusal, RefusalReason};
+pub use common::{ArmDifference, ChiSquareTest, ConfidenceInterval, Estimate, FTest};

@@ -2,9 +2,6 @@
 //! a patient meets a responder rule, and the share of earlier responders still responding at
 //! each later visit.
 
-// The crate's `Error` carries structured variants and is large; whether to box it is decided
-// in `crate::error`, so this lint is silenced here rather than worked around per function.
-
 use crate::stats::describe::{check_finite, quantile_type7_sorted};
 use crate::stats::responders::{Evaluation, MissingPolicy};
 use crate::{Error, Result};

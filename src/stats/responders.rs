@@ -5,12 +5,10 @@
 //! Every rule works in the instrument's own [`Direction`]: "improvement" is always positive when
 //! the patient got better.
 
-// The crate's `Error` carries structured variants and is large; whether to box it is decided
-// in `crate::error`, so this lint is silenced here rather than worked around per function.
-
 pub use crate::domain::Direction;
-use crate::stats::describe::{ConfidenceInterval, check_level};
-use crate::stats::tests::{ContinuityCorrection, fisher_exact_p_value, wilson_interval};
+use crate::stats::ConfidenceInterval;
+use crate::stats::describe::check_level;
+use crate::stats::hypothesis::{ContinuityCorrection, fisher_exact_p_value, wilson_interval};
 use crate::stats::{Outcome, RefusalReason, dist, refuse};
 use crate::{Error, Result};
 use std::fmt;

@@ -3,9 +3,10 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::design::Layout;
-use super::results::{ArmDifference, FTest, LsMean, LsMeanWeights, MmrmFit};
+use super::results::{LsMeanWeights, MmrmFit};
 use super::{State, checked};
 use crate::Error;
+use crate::stats::{ArmDifference, Estimate, FTest};
 use crate::stats::{Outcome, RefusalReason, refuse};
 
 impl State {
@@ -176,11 +177,7 @@ impl MmrmFit {
     ///
     /// Searle, S. R., Speed, F. M. & Milliken, G. A. (1980). Population marginal means in the
     /// linear model. *The American Statistician* 34, 216–221.
-    pub fn lsmeans(
-        &self,
-        by: &[&str],
-        weights: LsMeanWeights,
-    ) -> crate::Result<Vec<LsMeanOutcome>> {
+    pub fn lsmeans(&self, by: &[&str], weights: LsMeanWeights) -> crate::Result<Vec<LsMean>> {
         let layout = self.state.layout()?;
         let idx: Vec<usize> = by
             .iter()
@@ -217,7 +214,7 @@ impl MmrmFit {
                 .collect::<Vec<_>>()
                 .join(",");
             let e = checked(self.state.estimate(&row, label));
-            out.push(LsMeanOutcome {
+            out.push(LsMean {
                 cell: labels,
                 estimate: e,
             });
@@ -288,11 +285,11 @@ impl MmrmFit {
                     layout.factor_levels[fv][t]
                 );
                 let e = checked(self.state.estimate(&(ra - rr), label));
-                out.push(e.map(|estimate| ArmDifference {
+                out.push(e.map(|difference| ArmDifference {
                     arm: layout.factor_levels[fa][a].clone(),
                     reference: layout.factor_levels[fa][reference].clone(),
-                    visit: layout.factor_levels[fv][t].clone(),
-                    estimate,
+                    visit: Some(layout.factor_levels[fv][t].clone()),
+                    difference,
                 }));
             }
         }
@@ -398,14 +395,11 @@ impl MmrmFit {
     }
 }
 
-/// An LS-mean cell and its estimate (or the refusal when its SE or df is undefined).
+/// One LS-mean (estimated marginal mean) of a cell and its estimate (or the refusal when its SE or df is undefined).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LsMeanOutcome {
+pub struct LsMean {
     /// `(factor, level)` pairs.
     pub cell: Vec<(String, String)>,
     /// The estimate.
-    pub estimate: Outcome<super::results::ContrastEstimate>,
+    pub estimate: Outcome<Estimate>,
 }
-
-#[allow(dead_code)]
-fn _unused(_: LsMean) {}

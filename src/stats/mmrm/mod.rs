@@ -68,29 +68,26 @@
 #![allow(clippy::result_large_err)]
 
 mod aggregate;
-mod cohort;
 mod covariance;
 mod design;
 mod fit;
 mod inference;
 mod lsmeans;
+mod parse;
 mod results;
 
 use nalgebra::{DMatrix, DVector};
 
-pub use cohort::{CohortMmrm, Covariate, Exclusions, MmrmBuilder, Response};
 pub use covariance::CovarianceStructure;
 pub use design::{CovariateColumn, FactorColumn, MmrmData, ModelSpec};
 pub use fit::FitCertificate;
-pub use lsmeans::LsMeanOutcome;
+pub use lsmeans::LsMean;
 pub use results::{
-    ArmDifference, Coefficient, ConfidenceInterval, ContrastEstimate, CovarianceFit,
-    CovarianceParameter, DfMethod, Estimation, FTest, FitStatistics, LsMean, LsMeanWeights,
-    MmrmFit,
+    CovarianceFit, CovarianceParameter, DfMethod, Estimation, FitStatistics, LsMeanWeights, MmrmFit,
 };
 
 use crate::Error;
-use crate::stats::{Outcome, RefusalReason, dist, refuse};
+use crate::stats::{Estimate, FTest, Outcome, RefusalReason, refuse};
 use aggregate::Aggregate;
 use covariance::CovModel;
 use design::Layout;
@@ -873,15 +870,7 @@ fn fit_aggregate(
     for (j, name) in names.iter().enumerate() {
         let mut c = DVector::zeros(p);
         c[j] = 1.0;
-        let e = state.estimate(&c, name.clone());
-        coefficients.push(Coefficient {
-            name: name.clone(),
-            estimate: e.estimate,
-            std_error: e.std_error,
-            df: e.df,
-            t_value: e.t_value,
-            p_value: e.p_value,
-        });
+        coefficients.push(state.estimate(&c, name.clone()));
     }
     Ok(Outcome::Computed(MmrmFit {
         method: options.method,
@@ -918,26 +907,11 @@ impl State {
         }
     }
 
-    pub(crate) fn estimate(&self, c: &DVector<f64>, label: String) -> ContrastEstimate {
+    pub(crate) fn estimate(&self, c: &DVector<f64>, label: String) -> Estimate {
         let est = c.dot(&self.beta);
         let se = c.dot(&(&self.vcov * c)).max(0.0).sqrt();
         let df = self.df_1d(c);
-        let t = est / se;
-        let p_value = dist::t_two_sided_p(t, df);
-        let tq = dist::t_quantile(0.5 + self.confidence_level / 2.0, df);
-        ContrastEstimate {
-            label,
-            estimate: est,
-            std_error: se,
-            df,
-            t_value: t,
-            p_value,
-            confidence_interval: ConfidenceInterval {
-                lower: est - tq * se,
-                upper: est + tq * se,
-                level: self.confidence_level,
-            },
-        }
+        Estimate::wald(label, est, se, Some(df), self.confidence_level)
     }
 
     pub(crate) fn f_test(&self, l: &DMatrix<f64>, label: String) -> Option<FTest> {
@@ -960,13 +934,7 @@ impl State {
         if !(den.is_finite() && den > 0.0 && f_value.is_finite()) {
             return None;
         }
-        Some(FTest {
-            label,
-            num_df: r as f64,
-            den_df: den,
-            f_value,
-            p_value: dist::f_sf(f_value, r as f64, den),
-        })
+        Some(FTest::new(label, f_value, r as f64, den))
     }
 }
 
@@ -990,7 +958,7 @@ impl MmrmFit {
     /// # References
     ///
     /// Satterthwaite (1946); Kenward & Roger (1997).
-    pub fn contrast(&self, c: &[f64], label: &str) -> crate::Result<Outcome<ContrastEstimate>> {
+    pub fn contrast(&self, c: &[f64], label: &str) -> crate::Result<Outcome<Estimate>> {
         if c.len() != self.state.beta.len() || c.iter().any(|x| !x.is_finite()) {
             return Err(Error::invalid_argument(
                 "c",
@@ -1058,10 +1026,16 @@ impl MmrmFit {
     }
 }
 
-pub(crate) fn checked(e: ContrastEstimate) -> Outcome<ContrastEstimate> {
-    if [e.estimate, e.std_error, e.df, e.t_value, e.p_value]
-        .iter()
-        .all(|x| x.is_finite())
+pub(crate) fn checked(e: Estimate) -> Outcome<Estimate> {
+    if [
+        e.estimate,
+        e.std_error,
+        e.df.unwrap_or(f64::NAN),
+        e.statistic,
+        e.p_value,
+    ]
+    .iter()
+    .all(|x| x.is_finite())
         && e.std_error > 0.0
     {
         Outcome::Computed(e)

@@ -1,6 +1,6 @@
 //! Result types of the MMRM engine.
 
-use std::fmt;
+use crate::stats::Estimate;
 
 use super::covariance::CovarianceStructure;
 use super::fit::FitCertificate;
@@ -81,34 +81,6 @@ pub enum LsMeanWeights {
     Proportional,
 }
 
-/// A confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct ConfidenceInterval {
-    /// Lower bound.
-    pub lower: f64,
-    /// Upper bound.
-    pub upper: f64,
-    /// Confidence level, for example 0.95.
-    pub level: f64,
-}
-
-/// One fixed-effect coefficient with its test.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Coefficient {
-    /// Column name (R `model.matrix` style, for example `armTRT:visitVIS2`).
-    pub name: String,
-    /// Estimate.
-    pub estimate: f64,
-    /// Standard error (Kenward–Roger adjusted when that df method is used).
-    pub std_error: f64,
-    /// Denominator degrees of freedom.
-    pub df: f64,
-    /// t statistic.
-    pub t_value: f64,
-    /// Two-sided p-value.
-    pub p_value: f64,
-}
-
 /// One covariance parameter.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CovarianceParameter {
@@ -143,62 +115,6 @@ pub struct FitStatistics {
     pub n_parameters: usize,
 }
 
-/// A linear combination of β with its test and confidence interval.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ContrastEstimate {
-    /// Label.
-    pub label: String,
-    /// Estimate `c'β`.
-    pub estimate: f64,
-    /// Standard error.
-    pub std_error: f64,
-    /// Degrees of freedom.
-    pub df: f64,
-    /// t statistic.
-    pub t_value: f64,
-    /// Two-sided p-value.
-    pub p_value: f64,
-    /// Confidence interval.
-    pub confidence_interval: ConfidenceInterval,
-}
-
-/// An F test of `Lβ = 0`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct FTest {
-    /// What is tested (a term name for Type III tests).
-    pub label: String,
-    /// Numerator df (rows of `L`).
-    pub num_df: f64,
-    /// Denominator df.
-    pub den_df: f64,
-    /// F statistic (Kenward–Roger scaled by λ when that method is used).
-    pub f_value: f64,
-    /// p-value.
-    pub p_value: f64,
-}
-
-/// One LS-mean (estimated marginal mean) of a cell.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LsMean {
-    /// `(factor, level)` pairs identifying the cell.
-    pub cell: Vec<(String, String)>,
-    /// Estimate, SE, df, test against zero and CI.
-    pub estimate: ContrastEstimate,
-}
-
-/// Difference of one arm from the reference arm at one visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ArmDifference {
-    /// Arm level.
-    pub arm: String,
-    /// Reference arm level.
-    pub reference: String,
-    /// Visit label.
-    pub visit: String,
-    /// Estimate, SE, df, t, p, CI.
-    pub estimate: ContrastEstimate,
-}
-
 /// A fitted MMRM.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MmrmFit {
@@ -219,7 +135,7 @@ pub struct MmrmFit {
     /// Visit labels.
     pub visit_labels: Vec<String>,
     /// Fixed effects.
-    pub coefficients: Vec<Coefficient>,
+    pub coefficients: Vec<Estimate>,
     /// Covariance parameters (all groups).
     pub covariance_parameters: Vec<CovarianceParameter>,
     /// Estimated covariance matrix over the visits, per group (row-major rows).
@@ -234,112 +150,4 @@ pub struct MmrmFit {
     pub beta_vcov_adjusted: Option<Vec<Vec<f64>>>,
     #[serde(skip_serializing)]
     pub(crate) state: super::State,
-}
-
-impl fmt::Display for ContrastEstimate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:<28} {:>10.4} {:>9.4} {:>8.2} {:>8.2} {:>10.4} [{:.4}, {:.4}]",
-            self.label,
-            self.estimate,
-            self.std_error,
-            self.df,
-            self.t_value,
-            self.p_value,
-            self.confidence_interval.lower,
-            self.confidence_interval.upper
-        )
-    }
-}
-
-impl ArmDifference {
-    /// Column titles aligned with the [`Display`](fmt::Display) row of an `ArmDifference`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use pain_outcomes::stats::mmrm::ArmDifference;
-    /// assert!(ArmDifference::table_header().starts_with("arm"));
-    /// ```
-    pub fn table_header() -> String {
-        format!(
-            "{:<28} {:<10} {:>9} {:>7} {:>7} {:>20} {:>10}",
-            "arm", "visit", "estimate", "SE", "df", "95% CI", "p"
-        )
-    }
-}
-
-/// One table row: arm, visit, estimate, SE, df, confidence interval and p-value, under
-/// [`ArmDifference::table_header`].
-impl fmt::Display for ArmDifference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = &self.estimate;
-        write!(
-            f,
-            "{:<28} {:<10} {:>9.3} {:>7.3} {:>7.1} [{:>7.3}, {:>7.3}] {:>10.2e}",
-            self.arm,
-            self.visit,
-            e.estimate,
-            e.std_error,
-            e.df,
-            e.confidence_interval.lower,
-            e.confidence_interval.upper,
-            e.p_value
-        )
-    }
-}
-
-impl fmt::Display for FTest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:<24} {:>6} {:>9.2} {:>10.4} {:>10.4}",
-            self.label, self.num_df, self.den_df, self.f_value, self.p_value
-        )
-    }
-}
-
-impl fmt::Display for MmrmFit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "MMRM ({:?}, covariance {}, df {:?}): {} subjects, {} observations, {} blocks",
-            self.method,
-            self.covariance.code(),
-            self.df_method,
-            self.n_subjects,
-            self.n_observations,
-            self.n_blocks
-        )?;
-        let s = &self.fit_statistics;
-        writeln!(
-            f,
-            "-2 log L {:.4}  AIC {:.4}  AICc {:.4}  BIC {:.4}",
-            s.minus_two_log_likelihood, s.aic, s.aicc, s.bic
-        )?;
-        writeln!(
-            f,
-            "converged: attempt {}, {} iterations, gradient norm {:.2e}",
-            self.certificate.attempt, self.certificate.iterations, self.certificate.gradient_norm
-        )?;
-        writeln!(f, "\nCoefficients:")?;
-        writeln!(
-            f,
-            "{:<32} {:>10} {:>9} {:>8} {:>8} {:>10}",
-            "", "Estimate", "Std.Err", "df", "t", "Pr(>|t|)"
-        )?;
-        for c in &self.coefficients {
-            writeln!(
-                f,
-                "{:<32} {:>10.4} {:>9.4} {:>8.2} {:>8.2} {:>10.4}",
-                c.name, c.estimate, c.std_error, c.df, c.t_value, c.p_value
-            )?;
-        }
-        writeln!(f, "\nCovariance parameters:")?;
-        for c in &self.covariance_parameters {
-            writeln!(f, "{:<12} {:<10} {:>12.4}", c.name, c.group, c.estimate)?;
-        }
-        Ok(())
-    }
 }

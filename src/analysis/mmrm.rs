@@ -2,17 +2,15 @@
 //! patient-level covariates turned into the long-format model `response ~ arm*visit +
 //! baseline*visit (+ covariates)`.
 
-use std::fmt;
-use std::str::FromStr;
-
-use super::lsmeans::LsMeanOutcome;
-use super::{
-    ArmDifference, CovarianceStructure, DfMethod, Estimation, FTest, LsMeanWeights, MmrmData,
-    MmrmFit, MmrmOptions, ModelSpec, mmrm,
-};
 use crate::Error;
 use crate::data::Cohort;
-use crate::stats::{Outcome, RefusalReason, refuse};
+use crate::outcome::refuse;
+use crate::stats::mmrm::{
+    CovarianceFit, CovarianceStructure, DfMethod, Estimation, LsMean, LsMeanWeights, MmrmData,
+    MmrmFit, MmrmOptions, ModelSpec, mmrm,
+};
+use crate::stats::{ArmDifference, FTest};
+use crate::{Outcome, RefusalReason};
 
 /// What is modelled at each post-baseline visit.
 #[non_exhaustive]
@@ -67,89 +65,6 @@ impl Covariate {
 
     fn is_factor(self) -> bool {
         matches!(self, Covariate::Sex | Covariate::Site)
-    }
-}
-
-impl FromStr for CovarianceStructure {
-    type Err = Error;
-
-    /// Parses the short code (`us`, `cs`, `csh`, `ar1`, `arh1`, `toep`, `toeph`, `ad`, `sp_exp`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use pain_outcomes::stats::mmrm::CovarianceStructure;
-    /// assert_eq!("ar1".parse::<CovarianceStructure>().unwrap(), CovarianceStructure::Ar1);
-    /// assert!("xyz".parse::<CovarianceStructure>().is_err());
-    /// ```
-    fn from_str(s: &str) -> crate::Result<Self> {
-        use CovarianceStructure as C;
-        [
-            C::Unstructured,
-            C::CompoundSymmetry,
-            C::HeterogeneousCompoundSymmetry,
-            C::Ar1,
-            C::HeterogeneousAr1,
-            C::Toeplitz,
-            C::HeterogeneousToeplitz,
-            C::AnteDependence,
-            C::SpatialExponential,
-        ]
-        .into_iter()
-        .find(|c| c.code().eq_ignore_ascii_case(s.trim()))
-        .ok_or_else(|| {
-            Error::invalid_argument(
-                "covariance",
-                format!("`{s}` is not one of us, cs, csh, ar1, arh1, toep, toeph, ad, sp_exp"),
-            )
-        })
-    }
-}
-
-impl FromStr for Estimation {
-    type Err = Error;
-
-    /// Parses `reml` or `ml`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use pain_outcomes::stats::mmrm::Estimation;
-    /// assert_eq!("ML".parse::<Estimation>().unwrap(), Estimation::Ml);
-    /// ```
-    fn from_str(s: &str) -> crate::Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "reml" => Ok(Estimation::Reml),
-            "ml" => Ok(Estimation::Ml),
-            _ => Err(Error::invalid_argument(
-                "method",
-                format!("`{s}` is not reml or ml"),
-            )),
-        }
-    }
-}
-
-impl FromStr for DfMethod {
-    type Err = Error;
-
-    /// Parses `satterthwaite`, `kenward-roger` or `kenward-roger-linear`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use pain_outcomes::stats::mmrm::DfMethod;
-    /// assert_eq!("kenward-roger".parse::<DfMethod>().unwrap(), DfMethod::KenwardRoger);
-    /// ```
-    fn from_str(s: &str) -> crate::Result<Self> {
-        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "satterthwaite" => Ok(DfMethod::Satterthwaite),
-            "kenward-roger" | "kr" => Ok(DfMethod::KenwardRoger),
-            "kenward-roger-linear" | "kr-linear" => Ok(DfMethod::KenwardRogerLinear),
-            _ => Err(Error::invalid_argument(
-                "df",
-                format!("`{s}` is not satterthwaite, kenward-roger or kenward-roger-linear"),
-            )),
-        }
     }
 }
 
@@ -208,7 +123,7 @@ pub struct CohortMmrm {
     /// The fitted model (coefficients, covariance parameters, fit statistics, certificate).
     pub fit: MmrmFit,
     /// LS-means of every arm × visit (arm fastest), covariates at their means.
-    pub lsmeans: Vec<LsMeanOutcome>,
+    pub lsmeans: Vec<LsMean>,
     /// Each arm minus the reference arm at each visit.
     pub differences: Vec<Outcome<ArmDifference>>,
     /// Type III F tests of the model terms.
@@ -394,13 +309,13 @@ impl<'c> MmrmBuilder<'c> {
     }
 
     /// How the covariance parameters are obtained (default: optimized to convergence;
-    /// [`CovarianceFit::SasIterations`](super::CovarianceFit::SasIterations) reproduces SAS
+    /// [`CovarianceFit::SasIterations`](CovarianceFit::SasIterations) reproduces SAS
     /// PROC MIXED's final iterate).
     ///
     /// # Examples
     ///
     /// See [`MmrmBuilder`].
-    pub fn covariance_fit(mut self, fit: super::CovarianceFit) -> Self {
+    pub fn covariance_fit(mut self, fit: CovarianceFit) -> Self {
         self.options = self.options.with_covariance_fit(fit);
         self
     }
@@ -754,7 +669,7 @@ impl<'c> MmrmBuilder<'c> {
 /// With one visit the model has no visit factor; differences are arm contrasts.
 fn single_visit_differences(
     fit: &MmrmFit,
-    _lsmeans: &[LsMeanOutcome],
+    _lsmeans: &[LsMean],
     arms: &[String],
     reference: &str,
     visits: &[String],
@@ -764,108 +679,16 @@ fn single_visit_differences(
     for a in arms.iter().filter(|a| a.as_str() != reference) {
         let name = format!("arm{a}");
         let mut c = vec![0.0; fit.coefficients.len()];
-        if let Some(j) = fit.coefficients.iter().position(|k| k.name == name) {
+        if let Some(j) = fit.coefficients.iter().position(|k| k.label == name) {
             c[j] = 1.0;
         }
         let e = fit.contrast(&c, &format!("{a} - {reference} at {visit}"))?;
-        out.push(e.map(|estimate| ArmDifference {
+        out.push(e.map(|difference| ArmDifference {
             arm: a.clone(),
             reference: reference.to_string(),
-            visit: visit.clone(),
-            estimate,
+            visit: Some(visit.clone()),
+            difference,
         }));
     }
     Ok(out)
-}
-
-impl fmt::Display for CohortMmrm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let response = match self.response {
-            Response::ChangeFromBaseline => "change from baseline",
-            Response::Score => "score",
-        };
-        writeln!(
-            f,
-            "MMRM of {} {response}: {} ~ {}",
-            self.instrument,
-            if self.response == Response::Score {
-                "score"
-            } else {
-                "change"
-            },
-            self.formula
-        )?;
-        writeln!(
-            f,
-            "{} patients used ({}), reference arm {}",
-            self.fit.n_subjects,
-            self.patients_per_arm
-                .iter()
-                .map(|(a, n)| format!("{a} {n}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            self.reference_arm
-        )?;
-        let e = &self.exclusions;
-        writeln!(
-            f,
-            "excluded: {} without baseline, {} missing a covariate, {} without follow-up",
-            e.no_baseline, e.missing_covariate, e.no_follow_up
-        )?;
-        let c = &self.fit.certificate;
-        writeln!(
-            f,
-            "fit: {:?}, covariance {}, df {:?}; attempt {}, {} iterations, gradient norm {:.2e}, Hessian {}",
-            self.fit.method,
-            self.fit.covariance.code(),
-            self.fit.df_method,
-            c.attempt,
-            c.iterations,
-            c.gradient_norm,
-            if c.hessian_positive_definite {
-                "positive definite"
-            } else {
-                "NOT positive definite"
-            }
-        )?;
-        let s = &self.fit.fit_statistics;
-        writeln!(
-            f,
-            "logLik {:.4}  AIC {:.4}  BIC {:.4}",
-            s.log_likelihood, s.aic, s.bic
-        )?;
-        writeln!(f, "\nLS-means:")?;
-        for l in &self.lsmeans {
-            let cell = l
-                .cell
-                .iter()
-                .map(|(_, v)| v.as_str())
-                .collect::<Vec<_>>()
-                .join(" @ ");
-            match &l.estimate {
-                Outcome::Computed(e) => writeln!(
-                    f,
-                    "  {cell:<36} {:>8.3} (SE {:.3}, df {:.1})",
-                    e.estimate, e.std_error, e.df
-                )?,
-                Outcome::Refused(r) => writeln!(f, "  {cell:<36} refused: {}", r.detail)?,
-            }
-        }
-        writeln!(f, "\nDifferences vs {}:", self.reference_arm)?;
-        writeln!(f, "  {}", ArmDifference::table_header())?;
-        for d in &self.differences {
-            match d {
-                Outcome::Computed(d) => writeln!(f, "  {d}")?,
-                Outcome::Refused(r) => writeln!(f, "  refused: {}", r.detail)?,
-            }
-        }
-        writeln!(f, "\nType III tests:")?;
-        for t in &self.type3 {
-            match t {
-                Outcome::Computed(t) => writeln!(f, "  {t}")?,
-                Outcome::Refused(r) => writeln!(f, "  refused: {}", r.detail)?,
-            }
-        }
-        Ok(())
-    }
 }

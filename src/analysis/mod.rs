@@ -1,0 +1,33 @@
+//! Study questions asked of a [`Cohort`](crate::Cohort): trajectories by arm and visit,
+//! responders, ANCOVA at a visit, the MMRM, time to event and time to loss of response.
+//!
+//! This layer owns what a study decides before any number is computed: which patients form
+//! the arms ([`ArmBy`](crate::data::ArmBy)), which arm is the reference
+//! ([`reference_arm`]), and who was left out of each analysis and why ([`Attrition`]). The
+//! numbers themselves come from the slice kernels of [`stats`](crate::stats); the printing of
+//! the results lives in [`report`](crate::report).
+
+mod ancova;
+mod arms;
+mod loss_of_response;
+mod mmrm;
+mod responders;
+mod time_to_event;
+mod trajectories;
+
+pub use ancova::{AncovaAtVisit, ancova_at_visit};
+pub use arms::{
+    ArmAttrition, Attrition, CovariateMissing, ExclusionCount, ExclusionReason,
+    default_reference_arm, reference_arm,
+};
+pub use loss_of_response::{LossOfResponseData, LossOfResponseOptions, time_to_loss_of_response};
+pub use mmrm::{CohortMmrm, Covariate, MmrmBuilder, Response};
+pub use responders::{
+    ResponderAnalysisOptions, ResponderCell, ResponderTable, RuleChoice,
+    responders_by_arm_and_visit,
+};
+pub use time_to_event::{
+    ArmSurvival, Clustering, CoxAnalysis, CoxCovariate, FollowUpEnds, Stratification,
+    TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event,
+};
+pub use trajectories::{ArmArea, ArmVisitSummary, area_by_arm, describe_by_arm_and_visit};

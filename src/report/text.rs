@@ -1,0 +1,360 @@
+//! Text tables: the `Display` of every analysis result, compact and R-like.
+
+use std::fmt;
+
+use crate::Outcome;
+use crate::analysis::{
+    Clustering, CohortMmrm, LossOfResponseData, Response, Stratification, TimeToEventAnalysis,
+};
+use crate::stats::ArmDifference;
+use crate::stats::mmrm::MmrmFit;
+
+impl fmt::Display for LossOfResponseData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "loss of response on {}: {} responders analysed",
+            self.instrument,
+            self.data.time.len()
+        )?;
+        writeln!(
+            f,
+            "{:<28} {:>12} {:>16}",
+            "excluded", "no baseline", "never responded"
+        )?;
+        for e in &self.excluded {
+            writeln!(
+                f,
+                "{:<28} {:>12} {:>16}",
+                e.arm, e.no_baseline, e.never_responded
+            )?;
+        }
+        Ok(())
+    }
+}
+fn opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or_else(|| "not reached".to_string(), |v| format!("{v:.digits$}"))
+}
+
+impl fmt::Display for TimeToEventAnalysis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "time to {} (days from first treatment); reference arm: {}",
+            self.endpoint, self.reference_arm
+        )?;
+        if self.excluded_no_follow_up > 0 {
+            writeln!(
+                f,
+                "excluded (no follow-up after day 0): {}",
+                self.excluded_no_follow_up
+            )?;
+        }
+        writeln!(
+            f,
+            "{:<28} {:>5} {:>7} {:>12} {:>9} {:>11} {:>12} {:>12}",
+            "arm",
+            "n",
+            "events",
+            "intercurrent",
+            "censored",
+            "withdrawal",
+            "last contact",
+            "last assess."
+        )?;
+        for a in &self.arms {
+            let u = &a.follow_up;
+            writeln!(
+                f,
+                "{:<28} {:>5} {:>7} {:>12} {:>9} {:>11} {:>12} {:>12}",
+                a.arm,
+                a.n,
+                u.events,
+                u.intercurrent_events,
+                u.censored(),
+                u.withdrawals,
+                u.last_contact,
+                u.last_assessment
+            )?;
+        }
+        writeln!(f)?;
+        let level = self
+            .arms
+            .iter()
+            .find_map(|a| a.kaplan_meier.computed().map(|k| k.confidence_level))
+            .unwrap_or(0.95)
+            * 100.0;
+        let times: Vec<f64> = self
+            .arms
+            .iter()
+            .find(|a| !a.survival_at.is_empty())
+            .map(|a| a.survival_at.iter().map(|s| s.time).collect())
+            .unwrap_or_default();
+        write!(
+            f,
+            "{:<28} {:>26}",
+            "Kaplan-Meier",
+            format!("median [{level:.0}% CI]")
+        )?;
+        for t in &times {
+            write!(f, " {:>26}", format!("S({t}) [CI] at risk"))?;
+        }
+        writeln!(f)?;
+        for a in &self.arms {
+            match &a.kaplan_meier {
+                Outcome::Computed(k) => {
+                    let m = &k.median;
+                    write!(
+                        f,
+                        "{:<28} {:>26}",
+                        a.arm,
+                        format!(
+                            "{} [{}, {}]",
+                            opt(m.estimate, 0),
+                            opt(m.lower, 0),
+                            opt(m.upper, 0)
+                        )
+                    )?;
+                    for s in &a.survival_at {
+                        write!(
+                            f,
+                            " {:>26}",
+                            format!(
+                                "{} [{}, {}] {}",
+                                opt(s.survival, 3),
+                                opt(s.lower, 3),
+                                opt(s.upper, 3),
+                                s.n_risk
+                            )
+                        )?;
+                    }
+                    writeln!(f)?;
+                }
+                Outcome::Refused(r) => writeln!(f, "{:<28} {r}", a.arm)?,
+            }
+        }
+        if let Some(tau) = self.tau {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "restricted mean survival time up to tau = {tau} days [{level:.0}% CI]; difference vs {}",
+                self.reference_arm
+            )?;
+            let mut diffs = self.rmst_differences.iter();
+            for a in &self.arms {
+                let rmst = match &a.rmst {
+                    Some(Outcome::Computed(r)) => {
+                        format!("{:.1} (se {:.1})", r.estimate, r.std_err)
+                    }
+                    Some(Outcome::Refused(r)) => r.reason.code().to_string(),
+                    None => "-".to_string(),
+                };
+                let diff = if a.arm == self.reference_arm {
+                    "reference".to_string()
+                } else {
+                    match diffs.next() {
+                        Some(Outcome::Computed(d)) => format!(
+                            "{:+.1} [{:+.1}, {:+.1}] p = {:.3e}",
+                            d.difference,
+                            d.confidence_interval.0,
+                            d.confidence_interval.1,
+                            d.p_value
+                        ),
+                        Some(Outcome::Refused(r)) => r.reason.code().to_string(),
+                        None => String::new(),
+                    }
+                };
+                writeln!(f, "{:<28} {:>18}   {diff}", a.arm, rmst)?;
+            }
+        }
+        writeln!(f)?;
+        match &self.log_rank {
+            Outcome::Computed(l) => writeln!(f, "log-rank test: {}", l.test)?,
+            Outcome::Refused(r) => writeln!(f, "log-rank test: {r}")?,
+        }
+        if let Some(s) = &self.log_rank_stratified {
+            match s {
+                Outcome::Computed(l) => writeln!(
+                    f,
+                    "log-rank test stratified by {:?} ({} strata): {}",
+                    self.cox.stratification, l.n_strata, l.test
+                )?,
+                Outcome::Refused(r) => writeln!(f, "stratified log-rank test: {r}")?,
+            }
+        }
+        writeln!(f)?;
+        let c = &self.cox;
+        writeln!(
+            f,
+            "Cox model: arm (vs {}){}{}{}; {} analysed, {} excluded for missing values",
+            self.reference_arm,
+            c.covariates
+                .iter()
+                .map(|v| format!(" + {}", v.name()))
+                .collect::<String>(),
+            match c.stratification {
+                Stratification::None => String::new(),
+                s => format!(", strata({s:?})"),
+            },
+            match c.clustering {
+                Clustering::None => String::new(),
+                Clustering::Site => ", robust SE clustered by site".to_string(),
+            },
+            c.n_analysed,
+            c.n_excluded
+        )?;
+        match &c.fit {
+            Outcome::Computed(fit) => writeln!(f, "{fit}")?,
+            Outcome::Refused(r) => writeln!(f, "  {r}")?,
+        }
+        match &c.proportional_hazards {
+            Some(Outcome::Computed(z)) => write!(f, "{z}")?,
+            Some(Outcome::Refused(r)) => write!(f, "proportional hazards test: {r}")?,
+            None => {}
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for CohortMmrm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let response = match self.response {
+            Response::ChangeFromBaseline => "change from baseline",
+            Response::Score => "score",
+        };
+        writeln!(
+            f,
+            "MMRM of {} {response}: {} ~ {}",
+            self.instrument,
+            if self.response == Response::Score {
+                "score"
+            } else {
+                "change"
+            },
+            self.formula
+        )?;
+        writeln!(
+            f,
+            "{} patients used ({}), reference arm {}",
+            self.fit.n_subjects,
+            self.patients_per_arm
+                .iter()
+                .map(|(a, n)| format!("{a} {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.reference_arm
+        )?;
+        let e = &self.exclusions;
+        writeln!(
+            f,
+            "excluded: {} without baseline, {} missing a covariate, {} without follow-up",
+            e.no_baseline, e.missing_covariate, e.no_follow_up
+        )?;
+        let c = &self.fit.certificate;
+        writeln!(
+            f,
+            "fit: {:?}, covariance {}, df {:?}; attempt {}, {} iterations, gradient norm {:.2e}, Hessian {}",
+            self.fit.method,
+            self.fit.covariance.code(),
+            self.fit.df_method,
+            c.attempt,
+            c.iterations,
+            c.gradient_norm,
+            if c.hessian_positive_definite {
+                "positive definite"
+            } else {
+                "NOT positive definite"
+            }
+        )?;
+        let s = &self.fit.fit_statistics;
+        writeln!(
+            f,
+            "logLik {:.4}  AIC {:.4}  BIC {:.4}",
+            s.log_likelihood, s.aic, s.bic
+        )?;
+        writeln!(f, "\nLS-means:")?;
+        for l in &self.lsmeans {
+            let cell = l
+                .cell
+                .iter()
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(" @ ");
+            match &l.estimate {
+                Outcome::Computed(e) => writeln!(
+                    f,
+                    "  {cell:<36} {:>8.3} (SE {:.3}, df {:.1})",
+                    e.estimate,
+                    e.std_error,
+                    e.df.unwrap_or(f64::NAN)
+                )?,
+                Outcome::Refused(r) => writeln!(f, "  {cell:<36} refused: {}", r.detail)?,
+            }
+        }
+        writeln!(f, "\nDifferences vs {}:", self.reference_arm)?;
+        writeln!(f, "  {}", ArmDifference::table_header())?;
+        for d in &self.differences {
+            match d {
+                Outcome::Computed(d) => writeln!(f, "  {d}")?,
+                Outcome::Refused(r) => writeln!(f, "  refused: {}", r.detail)?,
+            }
+        }
+        writeln!(f, "\nType III tests:")?;
+        for t in &self.type3 {
+            match t {
+                Outcome::Computed(t) => writeln!(f, "  {t}")?,
+                Outcome::Refused(r) => writeln!(f, "  refused: {}", r.detail)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for MmrmFit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "MMRM ({:?}, covariance {}, df {:?}): {} subjects, {} observations, {} blocks",
+            self.method,
+            self.covariance.code(),
+            self.df_method,
+            self.n_subjects,
+            self.n_observations,
+            self.n_blocks
+        )?;
+        let s = &self.fit_statistics;
+        writeln!(
+            f,
+            "-2 log L {:.4}  AIC {:.4}  AICc {:.4}  BIC {:.4}",
+            s.minus_two_log_likelihood, s.aic, s.aicc, s.bic
+        )?;
+        writeln!(
+            f,
+            "converged: attempt {}, {} iterations, gradient norm {:.2e}",
+            self.certificate.attempt, self.certificate.iterations, self.certificate.gradient_norm
+        )?;
+        writeln!(f, "\nCoefficients:")?;
+        writeln!(
+            f,
+            "{:<32} {:>10} {:>9} {:>8} {:>8} {:>10}",
+            "", "Estimate", "Std.Err", "df", "t", "Pr(>|t|)"
+        )?;
+        for c in &self.coefficients {
+            writeln!(
+                f,
+                "{:<32} {:>10.4} {:>9.4} {:>8.2} {:>8.2} {:>10.4}",
+                c.label,
+                c.estimate,
+                c.std_error,
+                c.df.unwrap_or(f64::NAN),
+                c.statistic,
+                c.p_value
+            )?;
+        }
+        writeln!(f, "\nCovariance parameters:")?;
+        for c in &self.covariance_parameters {
+            writeln!(f, "{:<12} {:<10} {:>12.4}", c.name, c.group, c.estimate)?;
+        }
+        Ok(())
+    }
+}
