@@ -144,7 +144,7 @@ impl fmt::Display for TimeToEventAnalysis {
             for a in &self.arms {
                 let rmst = match &a.rmst {
                     Some(Outcome::Computed(r)) => {
-                        format!("{:.1} (se {:.1})", r.estimate, r.std_err)
+                        format!("{:.1} (se {:.1})", r.estimate, r.std_error)
                     }
                     Some(Outcome::Refused(r)) => r.reason.code().to_string(),
                     None => "-".to_string(),
@@ -155,10 +155,10 @@ impl fmt::Display for TimeToEventAnalysis {
                     match diffs.next() {
                         Some(Outcome::Computed(d)) => format!(
                             "{:+.1} [{:+.1}, {:+.1}] p = {:.3e}",
-                            d.difference,
-                            d.confidence_interval.0,
-                            d.confidence_interval.1,
-                            d.p_value
+                            d.difference.estimate,
+                            d.difference.confidence_interval.lower,
+                            d.difference.confidence_interval.upper,
+                            d.difference.p_value
                         ),
                         Some(Outcome::Refused(r)) => r.reason.code().to_string(),
                         None => String::new(),

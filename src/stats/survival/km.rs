@@ -109,7 +109,7 @@ pub struct SurvivalAt {
     /// Survival probability; `None` beyond the last observed time.
     pub survival: Option<f64>,
     /// Greenwood standard error of the survival probability; `None` where undefined.
-    pub std_err: Option<f64>,
+    pub std_error: Option<f64>,
     /// Lower confidence limit.
     pub lower: Option<f64>,
     /// Upper confidence limit.
@@ -147,10 +147,10 @@ pub struct KaplanMeier {
     pub survival: Vec<f64>,
     /// Greenwood standard error of the survival probability (`summary(survfit)$std.err`);
     /// `None` once the curve has reached zero.
-    pub std_err: Vec<Option<f64>>,
+    pub std_error: Vec<Option<f64>>,
     /// Standard error of the cumulative hazard, `sqrt(sum d/(n(n-d)))` (`survfit()$std.err`);
     /// `None` once the curve has reached zero.
-    pub std_err_log: Vec<Option<f64>>,
+    pub std_error_log: Vec<Option<f64>>,
     /// Lower pointwise confidence limit; `None` where R gives `NA`.
     pub lower: Vec<Option<f64>>,
     /// Upper pointwise confidence limit; `None` where R gives `NA`.
@@ -243,8 +243,8 @@ pub(crate) fn km_sorted(
         n_event: Vec::new(),
         n_censor: Vec::new(),
         survival: Vec::new(),
-        std_err: Vec::new(),
-        std_err_log: Vec::new(),
+        std_error: Vec::new(),
+        std_error_log: Vec::new(),
         lower: Vec::new(),
         upper: Vec::new(),
         confidence_level: options.confidence_level,
@@ -291,8 +291,8 @@ pub(crate) fn km_sorted(
         out.n_event.push(d);
         out.n_censor.push(c);
         out.survival.push(surv);
-        out.std_err.push(se_log.map(|s| s * surv));
-        out.std_err_log.push(se_log);
+        out.std_error.push(se_log.map(|s| s * surv));
+        out.std_error_log.push(se_log);
         out.lower.push(lo);
         out.upper.push(hi);
         out.n_events += d;
@@ -407,7 +407,7 @@ impl KaplanMeier {
                     time: t,
                     n_risk,
                     survival: None,
-                    std_err: None,
+                    std_error: None,
                     lower: None,
                     upper: None,
                 });
@@ -420,7 +420,7 @@ impl KaplanMeier {
                     time: t,
                     n_risk,
                     survival: Some(1.0),
-                    std_err: Some(0.0),
+                    std_error: Some(0.0),
                     lower: Some(1.0),
                     upper: Some(1.0),
                 }
@@ -430,7 +430,7 @@ impl KaplanMeier {
                     time: t,
                     n_risk,
                     survival: self.survival.get(k).copied(),
-                    std_err: self.std_err.get(k).copied().flatten(),
+                    std_error: self.std_error.get(k).copied().flatten(),
                     lower: self.lower.get(k).copied().flatten(),
                     upper: self.upper.get(k).copied().flatten(),
                 }
@@ -473,7 +473,7 @@ impl fmt::Display for KaplanMeier {
                 self.n_risk[k],
                 self.n_event[k],
                 self.survival[k],
-                opt(self.std_err[k]),
+                opt(self.std_error[k]),
                 opt(self.lower[k]),
                 opt(self.upper[k])
             )?;

@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::common::{Status, check_len, check_time_status, encode, z_for_level};
 use super::km::{KaplanMeier, KaplanMeierOptions, kaplan_meier};
-use crate::stats::{Outcome, RefusalReason, dist, refuse};
+use crate::stats::{ConfidenceInterval, Estimate, Outcome, RefusalReason, refuse};
 use crate::{Error, Result};
 
 /// Restricted mean survival time up to `tau`, with its standard error.
@@ -26,24 +26,17 @@ pub struct Rmst {
     /// Area under the Kaplan–Meier curve from 0 to τ.
     pub estimate: f64,
     /// Standard error (as `print(survfit, rmean = τ)`).
-    pub std_err: f64,
-    /// Normal-theory confidence interval `estimate ± z·std_err`.
-    pub confidence_interval: (f64, f64),
-    /// Confidence level of the interval.
-    pub confidence_level: f64,
+    pub std_error: f64,
+    /// Normal-theory confidence interval `estimate ± z·std_error`.
+    pub confidence_interval: ConfidenceInterval,
 }
 
 impl fmt::Display for Rmst {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "RMST(tau = {}) = {:.4} (se {:.4}; {}% CI {:.4} to {:.4})",
-            self.tau,
-            self.estimate,
-            self.std_err,
-            self.confidence_level * 100.0,
-            self.confidence_interval.0,
-            self.confidence_interval.1
+            "RMST(tau = {}) = {:.4} (se {:.4}; {})",
+            self.tau, self.estimate, self.std_error, self.confidence_interval
         )
     }
 }
@@ -116,13 +109,16 @@ impl KaplanMeier {
         }
         let first = self.time.first().copied().unwrap_or(tau).min(tau);
         let estimate = first + area_after;
-        let std_err = variance.sqrt();
+        let std_error = variance.sqrt();
         Ok(Outcome::Computed(Rmst {
             tau,
             estimate,
-            std_err,
-            confidence_interval: (estimate - z * std_err, estimate + z * std_err),
-            confidence_level: self.confidence_level,
+            std_error,
+            confidence_interval: ConfidenceInterval::symmetric(
+                estimate,
+                z * std_error,
+                self.confidence_level,
+            ),
         }))
     }
 }
@@ -152,18 +148,9 @@ pub struct RmstDifference {
     pub arm_rmst: Rmst,
     /// RMST of the reference arm.
     pub reference_rmst: Rmst,
-    /// `arm_rmst - reference_rmst`.
-    pub difference: f64,
-    /// `sqrt(se_arm² + se_reference²)` (independent arms).
-    pub std_err: f64,
-    /// Normal-theory confidence interval of the difference.
-    pub confidence_interval: (f64, f64),
-    /// Wald z statistic `difference / std_err`.
-    pub z: f64,
-    /// Two-sided p-value of `z`.
-    pub p_value: f64,
-    /// Confidence level.
-    pub confidence_level: f64,
+    /// `arm_rmst − reference_rmst` with SE `sqrt(se_arm² + se_reference²)` (independent arms),
+    /// Wald z test and normal-theory interval.
+    pub difference: Estimate,
 }
 
 impl fmt::Display for RmstDifference {
@@ -173,14 +160,12 @@ impl fmt::Display for RmstDifference {
         writeln!(f, "  {:<16} {}", self.reference, self.reference_rmst)?;
         write!(
             f,
-            "  difference {:.4} (se {:.4}; {}% CI {:.4} to {:.4}), z = {:.3}, p = {:.4e}",
-            self.difference,
-            self.std_err,
-            self.confidence_level * 100.0,
-            self.confidence_interval.0,
-            self.confidence_interval.1,
-            self.z,
-            self.p_value
+            "  difference {:.4} (se {:.4}; {}), z = {:.3}, p = {:.4e}",
+            self.difference.estimate,
+            self.difference.std_error,
+            self.difference.confidence_interval,
+            self.difference.statistic,
+            self.difference.p_value
         )
     }
 }
@@ -209,7 +194,7 @@ impl fmt::Display for RmstDifference {
 /// let time = [1.0, 2.0, 3.0, 4.0, 2.0, 4.0, 6.0, 8.0];
 /// let arm = [0, 0, 0, 0, 1, 1, 1, 1];
 /// let d = rmst_difference(&time, &[Status::Event; 8], &arm, &0, 4.0, 0.95)?.into_result().unwrap();
-/// assert!(d.confidence_interval.0 < d.difference);
+/// assert!(d.difference.confidence_interval.lower < d.difference.estimate);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 ///
@@ -227,7 +212,7 @@ pub fn rmst_difference<L: Ord + Clone + fmt::Display>(
 ) -> Result<Outcome<RmstDifference>> {
     check_time_status(time, status)?;
     check_len("group", group.len(), time.len())?;
-    let z = z_for_level(confidence_level)?;
+    z_for_level(confidence_level)?; // validates the level
     if !tau.is_finite() || tau < 0.0 {
         return Err(Error::invalid_argument(
             "tau",
@@ -280,25 +265,26 @@ pub fn rmst_difference<L: Ord + Clone + fmt::Display>(
         return Ok(refuse(RefusalReason::EmptyGroup, "an arm is empty"));
     };
     let difference = arm_rmst.estimate - reference_rmst.estimate;
-    let std_err = (arm_rmst.std_err.powi(2) + reference_rmst.std_err.powi(2)).sqrt();
-    if std_err <= 0.0 {
+    let std_error = (arm_rmst.std_error.powi(2) + reference_rmst.std_error.powi(2)).sqrt();
+    if std_error <= 0.0 {
         return Ok(refuse(
             RefusalReason::ZeroVariance,
             "both RMST standard errors are zero (no events before tau)",
         ));
     }
-    let zstat = difference / std_err;
+    let (arm, reference) = (levels[arm_code].to_string(), levels[ref_code].to_string());
     Ok(Outcome::Computed(RmstDifference {
         tau,
-        arm: levels[arm_code].to_string(),
-        reference: levels[ref_code].to_string(),
+        difference: Estimate::wald(
+            format!("RMST {arm} - {reference}"),
+            difference,
+            std_error,
+            None,
+            confidence_level,
+        ),
+        arm,
+        reference,
         arm_rmst,
         reference_rmst,
-        difference,
-        std_err,
-        confidence_interval: (difference - z * std_err, difference + z * std_err),
-        z: zstat,
-        p_value: (2.0 * dist::normal_sf(zstat.abs())).min(1.0),
-        confidence_level,
     }))
 }
