@@ -48,6 +48,7 @@
 )]
 
 pub mod analysis;
+mod choice;
 pub mod data;
 pub mod domain;
 mod error;

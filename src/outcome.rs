@@ -108,6 +108,29 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// A refusal is an error to a caller that needs the statistic: `outcome.into_result()?` works
+/// in a function returning `Result<_, Box<dyn Error>>`.
+impl std::error::Error for Refusal {}
+
+/// The statistic's own `Display`, or the refusal.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::{Outcome, Refusal, RefusalReason};
+/// assert_eq!(Outcome::Computed(1.5).to_string(), "1.5");
+/// let no: Outcome<f64> = Outcome::Refused(Refusal::new(RefusalReason::ZeroVariance, "sd = 0"));
+/// assert_eq!(no.to_string(), "refused (zero_variance): sd = 0");
+/// ```
+impl<T: fmt::Display> fmt::Display for Outcome<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Computed(v) => v.fmt(f),
+            Outcome::Refused(r) => r.fmt(f),
+        }
+    }
+}
+
 /// Either a computed statistic or an explicit refusal.
 ///
 /// Serialized as `{"status": "computed", "value": …}` or

@@ -1,8 +1,10 @@
 //! ANCOVA of the score at one visit on arm and baseline score.
 
+use super::arms::{Attrition, ExclusionReason, reference_arm};
 use crate::data::WideTable;
 use crate::error::{Error, Result};
 use crate::outcome::refuse;
+use crate::stats::ArmDifference;
 use crate::stats::ancova::{Ancova, AncovaOptions, ancova};
 use crate::{Outcome, RefusalReason};
 
@@ -11,16 +13,17 @@ use crate::{Outcome, RefusalReason};
 pub struct AncovaAtVisit {
     /// Visit label.
     pub visit: String,
-    /// Patients with both a baseline and a score at the visit (analysed).
-    pub n_analysed: usize,
-    /// Patients without a baseline or without a score at the visit (not analysed: complete
-    /// cases).
-    pub n_excluded: usize,
+    /// Reference arm of the differences.
+    pub reference_arm: String,
+    /// Patients analysed (a baseline and a score at the visit) and left out (complete cases),
+    /// per arm.
+    pub attrition: Attrition,
     /// The model `score ~ arm + baseline`.
     pub ancova: Outcome<Ancova>,
 }
 
-/// ANCOVA of the score at visit `visit` on arm and baseline score, complete cases.
+/// ANCOVA of the score at visit `visit` on arm and baseline score, complete cases, against the
+/// reference arm of [`reference_arm`] (`options.reference_arm`, else the default rule).
 ///
 /// # Errors
 ///
@@ -39,8 +42,8 @@ pub struct AncovaAtVisit {
 /// }
 /// let wide = read_csv_str(&csv, "m.csv", &Default::default())?.cohort.wide("nrs")?;
 /// let a = ancova_at_visit(&wide, 0, &AncovaOptions::default().with_reference_arm("placebo"))?;
-/// assert_eq!(a.n_analysed, 6);
-/// assert!(a.ancova.computed().unwrap().differences[0].estimate < 0.0);
+/// assert_eq!(a.attrition.total_analysed(), 6);
+/// assert!(a.difference("prp").unwrap().difference.estimate < 0.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 pub fn ancova_at_visit(
@@ -57,35 +60,49 @@ pub fn ancova_at_visit(
             ),
         ));
     };
+    let reference = reference_arm(&table.arms, options.reference_arm.as_deref())?;
+    let options = options.clone().with_reference_arm(reference.clone());
+    let mut attrition = Attrition::new(&table.arms);
     let mut y = Vec::new();
     let mut b = Vec::new();
     let mut arms = Vec::new();
     for row in 0..table.n_patients() {
-        if let (Some(s), Some(base)) = (table.score(row, visit), table.baseline[row]) {
-            y.push(s);
-            b.push(base);
-            arms.push(
-                table
-                    .arms
-                    .get(table.arm[row] as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-            );
+        let a = table.arm[row] as usize;
+        match (table.score(row, visit), table.baseline[row]) {
+            (_, None) => attrition.exclude(a, ExclusionReason::NoBaseline),
+            (None, Some(_)) => attrition.exclude(a, ExclusionReason::NoFollowUp),
+            (Some(s), Some(base)) => {
+                attrition.analysed(a);
+                y.push(s);
+                b.push(base);
+                arms.push(table.arms.get(a).cloned().unwrap_or_default());
+            }
         }
     }
-    let n_excluded = table.n_patients() - y.len();
     let fit = if y.is_empty() {
         refuse(
             RefusalReason::EmptyGroup,
             format!("no patient has a baseline and a score at {label}"),
         )
     } else {
-        ancova(&y, &b, &arms, &[], options)?
+        ancova(&y, &b, &arms, &[], &options)?
     };
     Ok(AncovaAtVisit {
         visit: label.clone(),
-        n_analysed: y.len(),
-        n_excluded,
+        reference_arm: reference,
+        attrition,
         ancova: fit,
     })
+}
+
+impl AncovaAtVisit {
+    /// The adjusted difference of `arm` from the reference arm (`None` for the reference arm,
+    /// an unknown arm, or a refused model).
+    pub fn difference(&self, arm: &str) -> Option<&ArmDifference> {
+        self.ancova
+            .computed()?
+            .differences
+            .iter()
+            .find(|d| d.arm == arm)
+    }
 }

@@ -1,5 +1,6 @@
 //! Time to loss of response: how long a patient who responded kept responding.
 
+use super::arms::{Attrition, ExclusionReason};
 use crate::data::{Cohort, EventEndpoint, TimeEnd, TimeToEventData, WideTable};
 use crate::domain::EventKind;
 use crate::error::{Error, Result};
@@ -38,18 +39,6 @@ impl LossOfResponseOptions {
     }
 }
 
-/// Patients of one arm who cannot enter a loss-of-response analysis.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LossOfResponseExclusions {
-    /// Arm label.
-    pub arm: String,
-    /// Patients without a baseline score or without any row on the instrument.
-    pub no_baseline: u64,
-    /// Patients with a baseline whose follow-up never met the rule (including patients
-    /// without any evaluable follow-up).
-    pub never_responded: u64,
-}
-
 /// Time to loss of response, with the patients who never responded.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LossOfResponseData {
@@ -61,8 +50,9 @@ pub struct LossOfResponseData {
     pub intercurrent_events: Vec<EventKind>,
     /// One row per patient who responded (endpoint [`EventEndpoint::LossOfResponse`]).
     pub data: TimeToEventData,
-    /// Patients excluded, per arm (in the cohort's arm order).
-    pub excluded: Vec<LossOfResponseExclusions>,
+    /// Patients analysed and left out (without a baseline score or any row on the instrument;
+    /// never responded), per arm in the cohort's arm order.
+    pub attrition: Attrition,
 }
 
 /// Time to loss of response under `rule`, for each patient of `table` who responded.
@@ -77,7 +67,7 @@ pub struct LossOfResponseData {
 ///   first intercurrent event (`options.intercurrent_events` on a day ≥ 0);
 /// - a patient enters at the first visit meeting the rule; patients without a baseline, and
 ///   patients whose follow-up never meets the rule, are excluded and counted per arm in
-///   [`LossOfResponseData::excluded`]. The analysis is therefore conditional on response (a
+///   [`LossOfResponseData::attrition`]. The analysis is therefore conditional on response (a
 ///   post-treatment event): between-arm comparisons are not randomised comparisons;
 /// - **event** ([`TimeEnd::Event`]): the first later visit at which the rule fails;
 /// - **intercurrent event** ([`TimeEnd::IntercurrentEvent`], counted as an event): an
@@ -131,14 +121,7 @@ pub fn time_to_loss_of_response(
         ));
     }
     let arms = cohort.arms().to_vec();
-    let mut excluded: Vec<LossOfResponseExclusions> = arms
-        .iter()
-        .map(|a| LossOfResponseExclusions {
-            arm: a.clone(),
-            no_baseline: 0,
-            never_responded: 0,
-        })
-        .collect();
+    let mut attrition = Attrition::new(&arms);
     let mut in_table = vec![false; cohort.n_patients()];
     for &p in &table.patients {
         if let Some(x) = in_table.get_mut(p) {
@@ -146,13 +129,8 @@ pub fn time_to_loss_of_response(
         }
     }
     for (p, seen) in in_table.iter().enumerate() {
-        if !seen
-            && let Some(e) = cohort
-                .arm_of()
-                .get(p)
-                .and_then(|&a| excluded.get_mut(a as usize))
-        {
-            e.no_baseline += 1;
+        if let (false, Some(&a)) = (seen, cohort.arm_of().get(p)) {
+            attrition.exclude(a as usize, ExclusionReason::NoBaseline);
         }
     }
     let mut data = TimeToEventData {
@@ -162,7 +140,7 @@ pub fn time_to_loss_of_response(
         arm: Vec::new(),
         time: Vec::new(),
         end: Vec::new(),
-        excluded_no_follow_up: 0,
+        excluded_no_follow_up: vec![0; arms.len()],
     };
     let nv = table.n_visits();
     for (row, &p) in table.patients.iter().enumerate() {
@@ -180,9 +158,7 @@ pub fn time_to_loss_of_response(
             .min();
         let baseline = table.baseline.get(row).copied().flatten();
         if baseline.is_none() {
-            if let Some(e) = excluded.get_mut(arm as usize) {
-                e.no_baseline += 1;
-            }
+            attrition.exclude(arm as usize, ExclusionReason::NoBaseline);
             continue;
         }
         // evaluable visits inside follow-up, by day
@@ -201,11 +177,10 @@ pub fn time_to_loss_of_response(
             .collect();
         visits.sort_by_key(|&(day, _)| day);
         let Some(first) = visits.iter().position(|&(_, met)| met) else {
-            if let Some(e) = excluded.get_mut(arm as usize) {
-                e.never_responded += 1;
-            }
+            attrition.exclude(arm as usize, ExclusionReason::NeverResponded);
             continue;
         };
+        attrition.analysed(arm as usize);
         let mut last_response = visits.get(first).map_or(0, |&(d, _)| d);
         let mut loss = None;
         for &(day, met) in visits.iter().skip(first + 1) {
@@ -232,6 +207,6 @@ pub fn time_to_loss_of_response(
         rule: *rule,
         intercurrent_events: options.intercurrent_events.clone(),
         data,
-        excluded,
+        attrition,
     })
 }

@@ -2,8 +2,10 @@
 //! patient-level covariates turned into the long-format model `response ~ arm*visit +
 //! baseline*visit (+ covariates)`.
 
+use super::arms::{Attrition, ExclusionReason, reference_arm};
 use crate::Error;
-use crate::data::Cohort;
+use crate::data::{Cohort, WideTable};
+use crate::domain::Patient;
 use crate::outcome::refuse;
 use crate::stats::mmrm::{
     CovarianceFit, CovarianceStructure, DfMethod, Estimation, LsMean, LsMeanWeights, MmrmData,
@@ -68,36 +70,6 @@ impl Covariate {
     }
 }
 
-/// Patients left out of a cohort-level MMRM, by reason (each patient counted once, under the
-/// first reason that applies, in the order of the fields).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Exclusions {
-    /// Patients of the selected arms with no baseline score (no non-missing score on a
-    /// day ≤ 0).
-    pub no_baseline: usize,
-    /// Patients missing at least one requested covariate.
-    pub missing_covariate: usize,
-    /// Per covariate: patients (with a baseline) missing it; a patient missing two covariates
-    /// appears under both.
-    pub missing_by_covariate: Vec<(String, usize)>,
-    /// Patients with a baseline and covariates but no observed score at the selected visits.
-    pub no_follow_up: usize,
-}
-
-impl Exclusions {
-    /// Total number of patients left out.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = pain_outcomes::stats::mmrm::Exclusions { no_baseline: 2, no_follow_up: 1, ..Default::default() };
-    /// assert_eq!(e.total(), 3);
-    /// ```
-    pub fn total(&self) -> usize {
-        self.no_baseline + self.missing_covariate + self.no_follow_up
-    }
-}
-
 /// A cohort-level MMRM: the fit, LS-means by arm × visit, each arm minus the reference arm at
 /// each visit, Type III tests, and who was left out.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -116,10 +88,9 @@ pub struct CohortMmrm {
     pub covariates: Vec<Covariate>,
     /// Model formula (right-hand side).
     pub formula: String,
-    /// Patients used, per arm.
-    pub patients_per_arm: Vec<(String, usize)>,
-    /// Patients left out, by reason.
-    pub exclusions: Exclusions,
+    /// Patients used and left out, by arm and reason (each patient once, under the first
+    /// reason that applies: no baseline, a missing covariate, no follow-up).
+    pub attrition: Attrition,
     /// The fitted model (coefficients, covariance parameters, fit statistics, certificate).
     pub fit: MmrmFit,
     /// LS-means of every arm × visit (arm fastest), covariates at their means.
@@ -130,13 +101,42 @@ pub struct CohortMmrm {
     pub type3: Vec<Outcome<FTest>>,
 }
 
+impl CohortMmrm {
+    /// Patients used, per arm.
+    ///
+    /// # Examples
+    ///
+    /// See [`MmrmBuilder`].
+    pub fn patients_per_arm(&self) -> Vec<(String, usize)> {
+        self.attrition
+            .arms
+            .iter()
+            .map(|a| (a.arm.clone(), a.analysed))
+            .collect()
+    }
+
+    /// The difference of `arm` from the reference arm at `visit` (`None` when there is no
+    /// such difference; a refused one is returned as its refusal).
+    ///
+    /// # Examples
+    ///
+    /// See [`MmrmBuilder`].
+    pub fn difference(&self, arm: &str, visit: &str) -> Option<&Outcome<ArmDifference>> {
+        let label = format!("{arm} - {} at {visit}", self.reference_arm);
+        self.differences.iter().find(|d| match d {
+            Outcome::Computed(d) => d.arm == arm && d.visit.as_deref() == Some(visit),
+            Outcome::Refused(r) => r.detail.contains(&label),
+        })
+    }
+}
+
 /// Builder of a cohort-level MMRM.
 ///
 /// The model is `response ~ arm*visit + baseline*visit (+ covariates)` over the post-baseline
 /// visits of [`Cohort::wide`]: baseline = the patient's last non-missing score on a day ≤ 0,
 /// response = change from baseline (default) or the score. Patients without a baseline,
 /// missing a requested covariate, or without any observed follow-up are left out and counted
-/// in [`CohortMmrm::exclusions`]. Patients with missing visits contribute the visits they
+/// in [`CohortMmrm::attrition`]. Patients with missing visits contribute the visits they
 /// have (valid under missing at random).
 ///
 /// Defaults: all arms; reference arm `placebo` when present, else the first arm; all
@@ -277,8 +277,8 @@ impl<'c> MmrmBuilder<'c> {
 
     /// Within-patient covariance structure over the visits. The spatial exponential structure
     /// uses the visit positions `0, 1, 2, …` as coordinates here; for actual assessment days
-    /// build an [`MmrmData`](super::MmrmData) with
-    /// [`with_coordinates`](super::MmrmData::with_coordinates).
+    /// build an [`MmrmData`](crate::stats::mmrm::MmrmData) with
+    /// [`with_coordinates`](crate::stats::mmrm::MmrmData::with_coordinates).
     ///
     /// # Examples
     ///
@@ -380,85 +380,9 @@ impl<'c> MmrmBuilder<'c> {
             .as_deref()
             .ok_or_else(|| Error::invalid_argument("instrument", "no instrument was set"))?;
         let wide = self.cohort.wide(instrument)?;
-        // Arms.
-        let arms: Vec<String> = match &self.arms {
-            Some(list) => {
-                if list.is_empty() {
-                    return Err(Error::invalid_argument("arms", "the list is empty"));
-                }
-                for (i, a) in list.iter().enumerate() {
-                    if !wide.arms.contains(a) {
-                        return Err(Error::invalid_argument(
-                            "arms",
-                            format!("no arm `{a}` (present: {})", wide.arms.join(", ")),
-                        ));
-                    }
-                    if list[..i].contains(a) {
-                        return Err(Error::invalid_argument(
-                            "arms",
-                            format!("`{a}` is listed twice"),
-                        ));
-                    }
-                }
-                wide.arms
-                    .iter()
-                    .filter(|a| list.contains(a))
-                    .cloned()
-                    .collect()
-            }
-            None => wide.arms.clone(),
-        };
-        let reference_arm = match &self.reference_arm {
-            Some(r) => {
-                if !arms.contains(r) {
-                    return Err(Error::invalid_argument(
-                        "reference_arm",
-                        format!(
-                            "`{r}` is not among the arms of the model ({})",
-                            arms.join(", ")
-                        ),
-                    ));
-                }
-                r.clone()
-            }
-            None if arms.iter().any(|a| a == "placebo") => "placebo".to_string(),
-            None => arms.first().cloned().unwrap_or_default(),
-        };
-        // arm index of the wide table → model arm code
-        let arm_code: Vec<Option<usize>> = wide
-            .arms
-            .iter()
-            .map(|a| arms.iter().position(|b| b == a))
-            .collect();
-        // Visits.
-        let visit_columns: Vec<usize> = match &self.visits {
-            Some(list) => {
-                if list.is_empty() {
-                    return Err(Error::invalid_argument("visits", "the list is empty"));
-                }
-                for (i, v) in list.iter().enumerate() {
-                    if !wide.visits.contains(v) {
-                        return Err(Error::invalid_argument(
-                            "visits",
-                            format!(
-                                "no post-baseline visit `{v}` on `{instrument}` (present: {})",
-                                wide.visits.join(", ")
-                            ),
-                        ));
-                    }
-                    if list[..i].contains(v) {
-                        return Err(Error::invalid_argument(
-                            "visits",
-                            format!("`{v}` is listed twice"),
-                        ));
-                    }
-                }
-                (0..wide.n_visits())
-                    .filter(|&c| list.contains(&wide.visits[c]))
-                    .collect()
-            }
-            None => (0..wide.n_visits()).collect(),
-        };
+        let arms = self.selected_arms(&wide)?;
+        let reference_arm = reference_arm(&arms, self.reference_arm.as_deref())?;
+        let visit_columns = self.selected_visits(&wide, instrument)?;
         if visit_columns.is_empty() {
             return Ok(refuse(
                 RefusalReason::EmptyGroup,
@@ -477,58 +401,157 @@ impl<'c> MmrmBuilder<'c> {
                 ));
             }
         }
-        // Long format.
-        let patients = self.cohort.patients();
-        let mut exclusions = Exclusions {
-            missing_by_covariate: self
-                .covariates
-                .iter()
-                .map(|c| (c.name().to_string(), 0))
-                .collect(),
-            ..Default::default()
+        let long = self.long_format(&wide, &arms, &visit_columns);
+        if let Some(refusal) = long.empty_cell(&visit_labels, instrument) {
+            return Ok(refusal);
+        }
+        let factors = match self.factor_codes(&long) {
+            Outcome::Computed(f) => f,
+            Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
         };
-        let mut subject = Vec::new();
-        let mut visit = Vec::new();
-        let mut y = Vec::new();
-        let mut arm = Vec::new();
-        let mut baseline = Vec::new();
-        let mut numeric: Vec<Vec<f64>> = vec![Vec::new(); self.covariates.len()];
-        let mut labels: Vec<Vec<String>> = vec![Vec::new(); self.covariates.len()];
-        let mut per_arm = vec![0usize; arms.len()];
-        let mut n_subjects = 0usize;
+        let data = self.model_data(&long, &factors, &arms, &reference_arm, &visit_labels)?;
+        let formula = self.formula(visit_labels.len());
+        let fit = match mmrm(&data, &ModelSpec::parse(&formula)?, &self.options)? {
+            Outcome::Computed(f) => f,
+            Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
+        };
+        let (lsmeans, differences) = if visit_labels.len() > 1 {
+            (
+                fit.lsmeans(&["arm", "visit"], self.weights)?,
+                fit.arm_differences("arm", self.weights)?,
+            )
+        } else {
+            (
+                fit.lsmeans(&["arm"], self.weights)?,
+                single_visit_differences(&fit, &arms, &reference_arm, &visit_labels)?,
+            )
+        };
+        let type3 = fit.type3()?;
+        Ok(Outcome::Computed(CohortMmrm {
+            instrument: wide.instrument.code.clone(),
+            response: self.response,
+            reference_arm,
+            arms,
+            visits: visit_labels,
+            covariates: self.covariates.clone(),
+            formula,
+            attrition: long.attrition,
+            fit,
+            lsmeans,
+            differences,
+            type3,
+        }))
+    }
+
+    /// The arms of the model, in the cohort's order.
+    fn selected_arms(&self, wide: &WideTable) -> crate::Result<Vec<String>> {
+        let Some(list) = &self.arms else {
+            return Ok(wide.arms.clone());
+        };
+        if list.is_empty() {
+            return Err(Error::invalid_argument("arms", "the list is empty"));
+        }
+        for (i, a) in list.iter().enumerate() {
+            if !wide.arms.contains(a) {
+                return Err(Error::invalid_argument(
+                    "arms",
+                    format!("no arm `{a}` (present: {})", wide.arms.join(", ")),
+                ));
+            }
+            if list[..i].contains(a) {
+                return Err(Error::invalid_argument(
+                    "arms",
+                    format!("`{a}` is listed twice"),
+                ));
+            }
+        }
+        Ok(wide
+            .arms
+            .iter()
+            .filter(|a| list.contains(a))
+            .cloned()
+            .collect())
+    }
+
+    /// The columns of `wide` of the model's visits, in chronological order.
+    fn selected_visits(&self, wide: &WideTable, instrument: &str) -> crate::Result<Vec<usize>> {
+        let Some(list) = &self.visits else {
+            return Ok((0..wide.n_visits()).collect());
+        };
+        if list.is_empty() {
+            return Err(Error::invalid_argument("visits", "the list is empty"));
+        }
+        for (i, v) in list.iter().enumerate() {
+            if !wide.visits.contains(v) {
+                return Err(Error::invalid_argument(
+                    "visits",
+                    format!(
+                        "no post-baseline visit `{v}` on `{instrument}` (present: {})",
+                        wide.visits.join(", ")
+                    ),
+                ));
+            }
+            if list[..i].contains(v) {
+                return Err(Error::invalid_argument(
+                    "visits",
+                    format!("`{v}` is listed twice"),
+                ));
+            }
+        }
+        Ok((0..wide.n_visits())
+            .filter(|&c| list.contains(&wide.visits[c]))
+            .collect())
+    }
+
+    /// The covariate values of a patient (`(number, label)`: label for factors), `None` where
+    /// missing.
+    fn covariate_values(&self, patient: Option<&Patient>) -> Vec<Option<(f64, String)>> {
+        self.covariates
+            .iter()
+            .map(|c| {
+                let p = patient?;
+                match c {
+                    Covariate::Age => p.age.map(|x| (x, String::new())),
+                    Covariate::Bmi => p.bmi.map(|x| (x, String::new())),
+                    Covariate::Severity => p.severity.map(|x| (f64::from(x), String::new())),
+                    Covariate::Sex => p.sex.map(|s| (0.0, s.to_string())),
+                    Covariate::Site => p.site.clone().map(|s| (0.0, s)),
+                }
+            })
+            .collect()
+    }
+
+    /// The long-format rows of the patients used, and who was left out and why.
+    fn long_format(&self, wide: &WideTable, arms: &[String], visit_columns: &[usize]) -> Long {
+        let patients = self.cohort.patients();
+        let mut long = Long {
+            attrition: Attrition::new(arms),
+            numeric: vec![Vec::new(); self.covariates.len()],
+            labels: vec![Vec::new(); self.covariates.len()],
+            ..Long::default()
+        };
         for row in 0..wide.n_patients() {
-            let Some(a) = wide
-                .arm
-                .get(row)
-                .and_then(|&a| arm_code.get(a as usize).copied().flatten())
-            else {
+            let Some(a) = wide.arm.get(row).and_then(|&w| {
+                arms.iter()
+                    .position(|x| Some(x) == wide.arms.get(w as usize))
+            }) else {
                 continue;
             };
             let Some(b) = wide.baseline.get(row).copied().flatten() else {
-                exclusions.no_baseline += 1;
+                long.attrition.exclude(a, ExclusionReason::NoBaseline);
                 continue;
             };
             let patient = wide.patients.get(row).and_then(|&p| patients.get(p));
-            let values: Vec<Option<(f64, String)>> = self
-                .covariates
-                .iter()
-                .map(|c| {
-                    let p = patient?;
-                    match c {
-                        Covariate::Age => p.age.map(|x| (x, String::new())),
-                        Covariate::Bmi => p.bmi.map(|x| (x, String::new())),
-                        Covariate::Severity => p.severity.map(|x| (f64::from(x), String::new())),
-                        Covariate::Sex => p.sex.map(|s| (0.0, s.to_string())),
-                        Covariate::Site => p.site.clone().map(|s| (0.0, s)),
-                    }
-                })
-                .collect();
+            let values = self.covariate_values(patient);
             if values.iter().any(Option::is_none) {
-                exclusions.missing_covariate += 1;
-                for (k, v) in values.iter().enumerate() {
-                    if let (None, Some(e)) = (v, exclusions.missing_by_covariate.get_mut(k)) {
-                        e.1 += 1;
-                    }
+                long.attrition.exclude(a, ExclusionReason::MissingCovariate);
+                for (c, _) in self
+                    .covariates
+                    .iter()
+                    .zip(&values)
+                    .filter(|(_, v)| v.is_none())
+                {
+                    long.attrition.missing_covariate(c.name());
                 }
                 continue;
             }
@@ -544,85 +567,83 @@ impl<'c> MmrmBuilder<'c> {
                 })
                 .collect();
             if observed.is_empty() {
-                exclusions.no_follow_up += 1;
+                long.attrition.exclude(a, ExclusionReason::NoFollowUp);
                 continue;
             }
+            let subject = long.attrition.total_analysed();
             for (k, v) in observed {
-                subject.push(n_subjects);
-                visit.push(k);
-                y.push(v);
-                arm.push(a);
-                baseline.push(b);
-                for (j, val) in values.iter().enumerate() {
-                    if let Some((x, s)) = val {
-                        numeric[j].push(*x);
-                        labels[j].push(s.clone());
-                    }
+                long.subject.push(subject);
+                long.visit.push(k);
+                long.y.push(v);
+                long.arm.push(a);
+                long.baseline.push(b);
+                for (j, (x, s)) in values.iter().flatten().enumerate() {
+                    long.numeric[j].push(*x);
+                    long.labels[j].push(s.clone());
                 }
             }
-            per_arm[a] += 1;
-            n_subjects += 1;
+            long.attrition.analysed(a);
         }
-        if let Some(a) = per_arm.iter().position(|&n| n == 0) {
-            return Ok(refuse(
-                RefusalReason::EmptyGroup,
-                format!(
-                    "arm `{}` has no patient with a baseline and a follow-up score on `{instrument}`",
-                    arms[a]
-                ),
-            ));
-        }
-        let mut per_visit = vec![0usize; visit_labels.len()];
-        for &k in &visit {
-            per_visit[k] += 1;
-        }
-        if let Some(k) = per_visit.iter().position(|&n| n == 0) {
-            return Ok(refuse(
-                RefusalReason::EmptyGroup,
-                format!(
-                    "visit `{}` has no observed `{instrument}` score among the patients used",
-                    visit_labels[k]
-                ),
-            ));
-        }
-        // Factor covariates: codes into their sorted levels.
-        let mut factor_codes: Vec<(Vec<usize>, Vec<String>)> = Vec::new();
+        long
+    }
+
+    /// The factor covariates coded into their sorted levels (the first is the reference);
+    /// empty for numeric covariates. Refuses a factor with a single level.
+    fn factor_codes(&self, long: &Long) -> Outcome<Vec<(Vec<usize>, Vec<String>)>> {
+        let mut out = Vec::with_capacity(self.covariates.len());
         for (j, c) in self.covariates.iter().enumerate() {
             if !c.is_factor() {
-                factor_codes.push((Vec::new(), Vec::new()));
+                out.push((Vec::new(), Vec::new()));
                 continue;
             }
-            let mut levels = labels[j].clone();
+            let mut levels = long.labels[j].clone();
             levels.sort();
             levels.dedup();
             if levels.len() < 2 {
-                return Ok(refuse(
+                return refuse(
                     RefusalReason::SingularDesign,
                     format!(
                         "covariate `{}` takes a single value among the patients used",
                         c.name()
                     ),
-                ));
+                );
             }
-            let codes = labels[j]
+            let codes = long.labels[j]
                 .iter()
                 .map(|s| levels.binary_search(s).unwrap_or(0))
                 .collect();
-            factor_codes.push((codes, levels));
+            out.push((codes, levels));
         }
-        let mut data = MmrmData::new(&subject, &visit, &y, visit_labels.clone())?
-            .with_factor("arm", &arm, arms.clone(), &reference_arm)?
-            .with_covariate("baseline", &baseline)?;
+        Outcome::Computed(out)
+    }
+
+    /// The model data: arm and visit factors, baseline and the covariates.
+    fn model_data<'a>(
+        &self,
+        long: &'a Long,
+        factors: &'a [(Vec<usize>, Vec<String>)],
+        arms: &[String],
+        reference_arm: &str,
+        visit_labels: &[String],
+    ) -> crate::Result<MmrmData<'a>> {
+        let mut data = MmrmData::new(&long.subject, &long.visit, &long.y, visit_labels.to_vec())?
+            .with_factor("arm", &long.arm, arms.to_vec(), reference_arm)?
+            .with_covariate("baseline", &long.baseline)?;
         for (j, c) in self.covariates.iter().enumerate() {
-            data = match (&factor_codes[j], c.is_factor()) {
+            data = match (&factors[j], c.is_factor()) {
                 ((codes, levels), true) => {
                     let reference = levels.first().cloned().unwrap_or_default();
                     data.with_factor(c.name(), codes, levels.clone(), &reference)?
                 }
-                _ => data.with_covariate(c.name(), &numeric[j])?,
+                _ => data.with_covariate(c.name(), &long.numeric[j])?,
             };
         }
-        let mut formula = if visit_labels.len() > 1 {
+        Ok(data)
+    }
+
+    /// The right-hand side of the model formula.
+    fn formula(&self, n_visits: usize) -> String {
+        let mut formula = if n_visits > 1 {
             "arm*visit + baseline*visit".to_string()
         } else {
             "arm + baseline".to_string()
@@ -631,45 +652,53 @@ impl<'c> MmrmBuilder<'c> {
             formula.push_str(" + ");
             formula.push_str(c.name());
         }
-        let spec = ModelSpec::parse(&formula)?;
-        let fit = match mmrm(&data, &spec, &self.options)? {
-            Outcome::Computed(f) => f,
-            Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
-        };
-        let by: &[&str] = if visit_labels.len() > 1 {
-            &["arm", "visit"]
-        } else {
-            &["arm"]
-        };
-        let lsmeans = fit.lsmeans(by, self.weights)?;
-        let differences = if visit_labels.len() > 1 {
-            fit.arm_differences("arm", self.weights)?
-        } else {
-            single_visit_differences(&fit, &lsmeans, &arms, &reference_arm, &visit_labels)?
-        };
-        let type3 = fit.type3()?;
-        Ok(Outcome::Computed(CohortMmrm {
-            instrument: wide.instrument.code.clone(),
-            response: self.response,
-            reference_arm,
-            patients_per_arm: arms.iter().cloned().zip(per_arm).collect(),
-            arms,
-            visits: visit_labels,
-            covariates: self.covariates.clone(),
-            formula,
-            exclusions,
-            fit,
-            lsmeans,
-            differences,
-            type3,
-        }))
+        formula
+    }
+}
+
+/// The long-format rows of a cohort-level MMRM.
+#[derive(Default)]
+struct Long {
+    subject: Vec<usize>,
+    visit: Vec<usize>,
+    y: Vec<f64>,
+    arm: Vec<usize>,
+    baseline: Vec<f64>,
+    numeric: Vec<Vec<f64>>,
+    labels: Vec<Vec<String>>,
+    attrition: Attrition,
+}
+
+impl Long {
+    /// The refusal when an arm has no patient or a visit no observation.
+    fn empty_cell<T>(&self, visits: &[String], instrument: &str) -> Option<Outcome<T>> {
+        if let Some(a) = self.attrition.arms.iter().find(|a| a.analysed == 0) {
+            return Some(refuse(
+                RefusalReason::EmptyGroup,
+                format!(
+                    "arm `{}` has no patient with a baseline and a follow-up score on `{instrument}`",
+                    a.arm
+                ),
+            ));
+        }
+        let mut per_visit = vec![0usize; visits.len()];
+        for &k in &self.visit {
+            per_visit[k] += 1;
+        }
+        let k = per_visit.iter().position(|&n| n == 0)?;
+        Some(refuse(
+            RefusalReason::EmptyGroup,
+            format!(
+                "visit `{}` has no observed `{instrument}` score among the patients used",
+                visits[k]
+            ),
+        ))
     }
 }
 
 /// With one visit the model has no visit factor; differences are arm contrasts.
 fn single_visit_differences(
     fit: &MmrmFit,
-    _lsmeans: &[LsMean],
     arms: &[String],
     reference: &str,
     visits: &[String],

@@ -30,4 +30,6 @@ pub use time_to_event::{
     ArmSurvival, Clustering, CoxAnalysis, CoxCovariate, FollowUpEnds, Stratification,
     TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event,
 };
-pub use trajectories::{ArmArea, ArmVisitSummary, area_by_arm, describe_by_arm_and_visit};
+pub use trajectories::{
+    AreaByArm, ArmArea, ArmVisitSummary, area_by_arm, describe_by_arm_and_visit,
+};

@@ -1,7 +1,7 @@
 //! Responder analysis by arm and visit: rates with Wilson intervals and each arm against the
 //! reference arm, under stated missing-data and intercurrent-event policies.
 
-use super::arms::members;
+use super::arms::{members, reference_arm};
 use crate::Outcome;
 use crate::data::{Cohort, WideTable};
 use crate::domain::{Condition, EventKind, Instrument};
@@ -37,6 +37,42 @@ pub enum RuleChoice {
     Points(f64),
     /// Improvement of at least this percentage.
     Percent(f64),
+}
+
+/// Parses `immpact30`, `immpact50`, `mcid`, `points:X` or `percent:X`.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::RuleChoice;
+/// assert_eq!("points:2".parse::<RuleChoice>()?, RuleChoice::Points(2.0));
+/// assert!("points:two".parse::<RuleChoice>().is_err());
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+impl std::str::FromStr for RuleChoice {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim().to_ascii_lowercase();
+        let number = |x: &str| {
+            x.trim().parse::<f64>().map_err(|_| {
+                Error::invalid_argument("rule", format!("`{x}` is not a number in `{s}`"))
+            })
+        };
+        match t.as_str() {
+            "immpact30" | "immpact_30" => Ok(RuleChoice::Immpact30),
+            "immpact50" | "immpact_50" => Ok(RuleChoice::Immpact50),
+            "mcid" => Ok(RuleChoice::Mcid),
+            _ => match t.split_once(':') {
+                Some(("points", x)) => Ok(RuleChoice::Points(number(x)?)),
+                Some(("percent", x)) => Ok(RuleChoice::Percent(number(x)?)),
+                _ => Err(Error::invalid_argument(
+                    "rule",
+                    format!("`{s}` is not one of immpact30, immpact50, mcid, points:X, percent:X"),
+                )),
+            },
+        }
+    }
 }
 
 impl RuleChoice {
@@ -120,7 +156,8 @@ pub struct ResponderAnalysisOptions {
     /// Event kinds that count as intercurrent when on or before the visit day (default: surgery
     /// and rescue medication).
     pub intercurrent_events: Vec<EventKind>,
-    /// Reference arm for between-arm comparisons (`None`: no comparisons).
+    /// Reference arm of the between-arm comparisons (`None`: the default rule of
+    /// [`reference_arm`](crate::analysis::reference_arm)).
     pub reference_arm: Option<String>,
     /// Options of the between-arm comparison.
     pub comparison: ComparisonOptions,
@@ -190,8 +227,8 @@ pub struct ResponderTable {
     pub missing: MissingPolicy,
     /// Intercurrent-event strategy.
     pub intercurrent: IntercurrentStrategy,
-    /// Reference arm.
-    pub reference_arm: Option<String>,
+    /// Reference arm of the comparisons.
+    pub reference_arm: String,
     /// One cell per arm × post-baseline visit.
     pub cells: Vec<ResponderCell>,
 }
@@ -232,9 +269,9 @@ fn evaluate_all(
     (evals, flags)
 }
 
-/// Responder rates per arm × visit with Wilson intervals and, when a reference arm is given,
-/// risk difference (Newcombe), relative risk, odds ratio, Fisher exact p and NNT of each arm
-/// versus the reference.
+/// Responder rates per arm × visit with Wilson intervals, and each arm against the reference arm
+/// (`options.reference_arm`, else the default rule): risk difference (Newcombe), relative
+/// risk, odds ratio, Fisher exact p and NNT.
 ///
 /// # Errors
 ///
@@ -254,7 +291,7 @@ fn evaluate_all(
 /// let rule = RuleChoice::Immpact30.rule(&wide.instrument, None)?;
 /// let t = responders_by_arm_and_visit(&cohort, &wide, &rule, "immpact_30",
 ///     &ResponderAnalysisOptions::default().with_reference_arm("placebo"))?;
-/// let prp = t.cells.iter().find(|c| c.arm == "prp").unwrap();
+/// let prp = t.cell("prp", "month_3").unwrap();
 /// assert_eq!((prp.counts.responders, prp.counts.analysed), (1, 2));
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
@@ -271,15 +308,8 @@ pub fn responders_by_arm_and_visit(
             "does not come from this cohort",
         ));
     }
-    let reference = match &options.reference_arm {
-        None => None,
-        Some(r) => Some(table.arms.iter().position(|a| a == r).ok_or_else(|| {
-            Error::invalid_argument(
-                "reference_arm",
-                format!("no arm `{r}` (arms: {})", table.arms.join(", ")),
-            )
-        })?),
-    };
+    let reference_label = reference_arm(&table.arms, options.reference_arm.as_deref())?;
+    let reference = table.arms.iter().position(|a| *a == reference_label);
     let nv = table.n_visits();
     let (evals, flags) = evaluate_all(cohort, table, rule, &options.intercurrent_events);
     let groups = members(table);
@@ -320,7 +350,18 @@ pub fn responders_by_arm_and_visit(
         rule_definition: *rule,
         missing: options.missing,
         intercurrent: options.intercurrent,
-        reference_arm: options.reference_arm.clone(),
+        reference_arm: reference_label,
         cells,
     })
+}
+
+impl ResponderTable {
+    /// The cell of `arm` at `visit`.
+    ///
+    /// # Examples
+    ///
+    /// See [`responders_by_arm_and_visit`].
+    pub fn cell(&self, arm: &str, visit: &str) -> Option<&ResponderCell> {
+        self.cells.iter().find(|c| c.arm == arm && c.visit == visit)
+    }
 }

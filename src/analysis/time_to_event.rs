@@ -15,6 +15,7 @@
 
 use nalgebra::DMatrix;
 
+use super::arms::{Attrition, ExclusionReason, reference_arm};
 use crate::data::{Cohort, EventEndpoint, TimeEnd, TimeToEventData};
 use crate::error::{Error, Result};
 use crate::outcome::refuse;
@@ -267,11 +268,9 @@ pub struct CoxAnalysis {
     pub stratification: Stratification,
     /// Clustering of the robust variance.
     pub clustering: Clustering,
-    /// Patients analysed.
-    pub n_analysed: usize,
-    /// Patients left out for a missing covariate, stratum or cluster (complete cases, as R's
-    /// `na.omit`).
-    pub n_excluded: usize,
+    /// Patients analysed and left out for a missing covariate, stratum or cluster site
+    /// (complete cases, as R's `na.omit`), per arm.
+    pub attrition: Attrition,
     /// The fit.
     pub fit: Outcome<CoxFit>,
     /// Schoenfeld-residual test of proportional hazards (`cox.zph`, Kaplan–Meier transform;
@@ -286,8 +285,9 @@ pub struct TimeToEventAnalysis {
     pub endpoint: EventEndpoint,
     /// Reference arm of the contrasts.
     pub reference_arm: String,
-    /// Patients excluded because their follow-up ends on or before day 0.
-    pub excluded_no_follow_up: u64,
+    /// Patients analysed, and left out because their follow-up ends on or before day 0, per
+    /// arm.
+    pub attrition: Attrition,
     /// One summary per arm (the cohort's arm order).
     pub arms: Vec<ArmSurvival>,
     /// RMST horizon τ (`None` when no arm has a curve).
@@ -298,27 +298,11 @@ pub struct TimeToEventAnalysis {
     pub log_rank: Outcome<LogRank>,
     /// Stratified log-rank test (`None` without stratification).
     pub log_rank_stratified: Option<Outcome<LogRank>>,
-    /// Patients left out of the stratified log-rank test for a missing stratum.
-    pub n_excluded_stratum: usize,
+    /// Patients in and left out of the stratified log-rank test for a missing stratum
+    /// (`None` without stratification).
+    pub stratified_attrition: Option<Attrition>,
     /// Cox model and its proportional-hazards test.
     pub cox: CoxAnalysis,
-}
-
-/// The default reference arm: `usual_care`, else `placebo`, else the first arm.
-///
-/// # Examples
-///
-/// ```
-/// use pain_outcomes::stats::time_to_event::default_reference_arm;
-/// let arms = ["prp".to_string(), "placebo".to_string()];
-/// assert_eq!(default_reference_arm(&arms).as_deref(), Some("placebo"));
-/// ```
-pub fn default_reference_arm(arms: &[String]) -> Option<String> {
-    ["usual_care", "placebo"]
-        .iter()
-        .find(|r| arms.iter().any(|a| a == *r))
-        .map(|r| r.to_string())
-        .or_else(|| arms.first().cloned())
 }
 
 fn stratum_of(cohort: &Cohort, p: usize, s: Stratification) -> Option<String> {
@@ -419,16 +403,17 @@ pub fn analyse_time_to_event(
         ));
     }
     let arms = &data.arms;
-    let reference_arm = match &options.reference_arm {
-        Some(r) => r.clone(),
-        None => default_reference_arm(arms).unwrap_or_default(),
-    };
-    let Some(reference) = arms.iter().position(|a| *a == reference_arm) else {
-        return Err(Error::invalid_argument(
-            "reference_arm",
-            format!("no arm `{reference_arm}` (arms: {})", arms.join(", ")),
-        ));
-    };
+    let reference_arm = reference_arm(arms, options.reference_arm.as_deref())?;
+    let reference = arms.iter().position(|a| *a == reference_arm).unwrap_or(0);
+    let mut attrition = Attrition::new(arms);
+    for (a, &n_out) in data.excluded_no_follow_up.iter().enumerate() {
+        for _ in 0..n_out {
+            attrition.exclude(a, ExclusionReason::NoFollowUpTime);
+        }
+    }
+    for &a in &data.arm {
+        attrition.analysed(a as usize);
+    }
     let status: Vec<Status> = data
         .end
         .iter()
@@ -530,10 +515,17 @@ pub fn analyse_time_to_event(
         .iter()
         .map(|&p| stratum_of(cohort, p, options.stratification))
         .collect();
-    let (log_rank_strat, n_excluded_stratum) = match options.stratification {
-        Stratification::None => (None, 0),
+    let (log_rank_strat, stratified_attrition) = match options.stratification {
+        Stratification::None => (None, None),
         _ => {
             let keep: Vec<usize> = (0..n).filter(|&i| strata[i].is_some()).collect();
+            let mut kept = Attrition::new(arms);
+            for (i, s) in strata.iter().enumerate() {
+                match s {
+                    Some(_) => kept.analysed(data.arm[i] as usize),
+                    None => kept.exclude(data.arm[i] as usize, ExclusionReason::MissingStratum),
+                }
+            }
             let t: Vec<f64> = keep.iter().map(|&i| data.time[i]).collect();
             let s: Vec<Status> = keep.iter().map(|&i| status[i]).collect();
             let g: Vec<&str> = keep.iter().map(|&i| group[i]).collect();
@@ -541,7 +533,7 @@ pub fn analyse_time_to_event(
                 .iter()
                 .map(|&i| strata[i].as_deref().unwrap_or(""))
                 .collect();
-            (Some(log_rank_stratified(&t, &s, &g, &st)?), n - keep.len())
+            (Some(log_rank_stratified(&t, &s, &g, &st)?), Some(kept))
         }
     };
 
@@ -549,13 +541,13 @@ pub fn analyse_time_to_event(
     Ok(TimeToEventAnalysis {
         endpoint: data.endpoint,
         reference_arm,
-        excluded_no_follow_up: data.excluded_no_follow_up,
+        attrition,
         arms: arm_results,
         tau,
         rmst_differences,
         log_rank: log_rank_all,
         log_rank_stratified: log_rank_strat,
-        n_excluded_stratum,
+        stratified_attrition,
         cox,
     })
 }
@@ -573,18 +565,33 @@ fn cox_analysis(
     let patients = cohort.patients();
     let site = |p: usize| patients.get(p).and_then(|x| x.site.clone());
     // complete cases
-    let keep: Vec<usize> = (0..n)
-        .filter(|&i| {
-            let p = data.patients[i];
-            let pat = patients.get(p);
-            options
-                .covariates
-                .iter()
-                .all(|c| pat.and_then(|x| c.value(x)).is_some_and(f64::is_finite))
-                && strata.get(i).is_some_and(Option::is_some)
-                && (options.clustering == Clustering::None || site(p).is_some())
-        })
-        .collect();
+    let mut attrition = Attrition::new(arms);
+    let mut keep: Vec<usize> = Vec::with_capacity(n);
+    for i in 0..n {
+        let p = data.patients[i];
+        let pat = patients.get(p);
+        let arm = data.arm[i] as usize;
+        let missing: Vec<&CoxCovariate> = options
+            .covariates
+            .iter()
+            .filter(|c| !pat.and_then(|x| c.value(x)).is_some_and(f64::is_finite))
+            .collect();
+        for c in &missing {
+            attrition.missing_covariate(c.name());
+        }
+        let cluster_missing = options.clustering == Clustering::Site && site(p).is_none();
+        if cluster_missing {
+            attrition.missing_covariate("site");
+        }
+        if !missing.is_empty() || cluster_missing {
+            attrition.exclude(arm, ExclusionReason::MissingCovariate);
+        } else if !strata.get(i).is_some_and(Option::is_some) {
+            attrition.exclude(arm, ExclusionReason::MissingStratum);
+        } else {
+            attrition.analysed(arm);
+            keep.push(i);
+        }
+    }
     // arm columns: every non-reference arm with at least one analysed patient
     let arm_columns: Vec<usize> = (0..arms.len())
         .filter(|&a| a != reference && keep.iter().any(|&i| data.arm[i] as usize == a))
@@ -599,8 +606,7 @@ fn cox_analysis(
         covariates: options.covariates.clone(),
         stratification: options.stratification,
         clustering: options.clustering,
-        n_analysed: keep.len(),
-        n_excluded: n - keep.len(),
+        attrition,
         fit: refuse(RefusalReason::TooFewObservations, "no patients analysed"),
         proportional_hazards: None,
     };

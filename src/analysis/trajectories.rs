@@ -1,7 +1,7 @@
 //! Pain trajectories by arm and visit: descriptive statistics of the score, the change and the
 //! percent change from baseline, and the area under each patient's trajectory.
 
-use super::arms::members;
+use super::arms::{Attrition, ExclusionReason, members};
 use crate::Outcome;
 use crate::data::WideTable;
 use crate::error::Result;
@@ -87,11 +87,6 @@ pub fn describe_by_arm_and_visit(
 pub struct ArmArea {
     /// Arm label.
     pub arm: String,
-    /// Patients in the arm.
-    pub n_patients: usize,
-    /// Patients without an area (no baseline, fewer than two points, or — under
-    /// [`MissingVisitPolicy::RequireComplete`] — a missed visit).
-    pub n_without_area: usize,
     /// The time-averaged score (area / follow-up days) over patients with an area.
     pub time_averaged_score: Outcome<Describe>,
 }
@@ -118,7 +113,7 @@ pub struct ArmArea {
 ///            A,prp,0,nrs,8\nA,prp,90,nrs,4\nB,prp,0,nrs,6\nB,prp,90,nrs,6\n";
 /// let wide = read_csv_str(csv, "m.csv", &Default::default())?.cohort.wide("nrs")?;
 /// let areas = area_by_arm(&wide, MissingVisitPolicy::SkipMissing, &Default::default())?;
-/// let mean = areas[0].time_averaged_score.computed().unwrap().mean;
+/// let mean = areas.arms[0].time_averaged_score.computed().unwrap().mean;
 /// assert!((mean - 6.0).abs() < 1e-12); // A: (8+4)/2 = 6, B: 6
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
@@ -126,21 +121,21 @@ pub fn area_by_arm(
     table: &WideTable,
     policy: MissingVisitPolicy,
     options: &DescribeOptions,
-) -> Result<Vec<ArmArea>> {
+) -> Result<AreaByArm> {
     let nv = table.n_visits();
     let mut out = Vec::new();
+    let mut attrition = Attrition::new(&table.arms);
     for (a, rows) in members(table).iter().enumerate() {
         let mut values = Vec::with_capacity(rows.len());
-        let mut without = 0;
         for &r in rows {
             let Some(base) = table.baseline[r] else {
-                without += 1;
+                attrition.exclude(a, ExclusionReason::NoBaseline);
                 continue;
             };
             if policy == MissingVisitPolicy::RequireComplete
                 && (0..nv).any(|v| table.score(r, v).is_none())
             {
-                without += 1;
+                attrition.exclude(a, ExclusionReason::IncompleteTrajectory);
                 continue;
             }
             let mut days = vec![0.0];
@@ -152,16 +147,31 @@ pub fn area_by_arm(
                 }
             }
             match area_under_trajectory(&days, &scores, MissingVisitPolicy::SkipMissing)? {
-                Outcome::Computed(area) => values.push(Some(area.normalized_area)),
-                Outcome::Refused(_) => without += 1,
+                Outcome::Computed(area) => {
+                    attrition.analysed(a);
+                    values.push(Some(area.normalized_area));
+                }
+                Outcome::Refused(_) => attrition.exclude(a, ExclusionReason::IncompleteTrajectory),
             }
         }
         out.push(ArmArea {
             arm: table.arms.get(a).cloned().unwrap_or_default(),
-            n_patients: rows.len(),
-            n_without_area: without,
             time_averaged_score: describe(&values, options)?,
         });
     }
-    Ok(out)
+    Ok(AreaByArm {
+        arms: out,
+        attrition,
+    })
+}
+
+/// The time-averaged score per arm, and the patients without an area.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AreaByArm {
+    /// One summary per arm.
+    pub arms: Vec<ArmArea>,
+    /// Patients with an area (analysed) and without one (no baseline; an incomplete trajectory:
+    /// fewer than two points, or — under [`MissingVisitPolicy::RequireComplete`] — a missed
+    /// visit), per arm.
+    pub attrition: Attrition,
 }

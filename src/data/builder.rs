@@ -1,7 +1,7 @@
 //! Building a cohort from typed values.
 
 use super::columns::Column;
-use super::csv_io::{event_record, opt, patient_cells, read_csv_texts};
+use super::csv_io::{event_record, opt, patient_cells, patient_field_count, read_csv_texts};
 use super::ingest::{ASSESSMENT_COLUMNS, EVENT_COLUMNS, PATIENT_COLUMNS};
 use super::options::{LoadOptions, Loaded};
 use crate::domain::{Assessment, ClinicalEvent, Patient};
@@ -79,11 +79,12 @@ impl CohortBuilder {
             String::from_utf8(bytes).map_err(|e| Error::invalid_argument("builder", e.to_string()))
         };
         let mut pw = csv::Writer::from_writer(Vec::new());
-        pw.write_record(PATIENT_COLUMNS.map(Column::name))
+        let fields = patient_field_count(&self.patients);
+        pw.write_record(PATIENT_COLUMNS[..=fields].iter().map(|c| c.name()))
             .map_err(boxed)?;
         for p in &self.patients {
             let mut rec = vec![p.id.to_string()];
-            rec.extend(patient_cells(p));
+            rec.extend(patient_cells(p).into_iter().take(fields));
             pw.write_record(&rec).map_err(boxed)?;
         }
         let therapy_of: std::collections::HashMap<_, _> = self

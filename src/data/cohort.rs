@@ -6,25 +6,82 @@ use crate::domain::{
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// How patients are grouped into arms for comparisons.
+/// How patients are grouped into arms for comparisons — the arm policy of every analysis.
+///
+/// The default, [`ArmBy::Arm`], takes the recorded `arm` column (the randomised or assigned
+/// group) when the data has one and the therapy otherwise. Splitting stem-cell arms by cell
+/// source is an explicit choice ([`ArmBy::TherapyAndCellSource`]): in a trial that randomised
+/// "stem cells" as one arm it cuts the randomised arm in two.
+///
+/// Parsed from `arm`, `therapy` and `therapy+cell_source` (as the examples' `--arms` flag).
 ///
 /// # Examples
 ///
 /// ```
 /// use pain_outcomes::data::ArmBy;
-/// assert_eq!(ArmBy::default(), ArmBy::TherapyAndCellSource);
+/// assert_eq!(ArmBy::default(), ArmBy::Arm);
+/// assert_eq!("therapy+cell_source".parse::<ArmBy>()?, ArmBy::TherapyAndCellSource);
+/// assert_eq!(ArmBy::Therapy.to_string(), "therapy");
+/// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ArmBy {
+    /// The recorded `arm` column; a patient without one (or data without the column) is
+    /// labelled by therapy.
+    #[default]
+    Arm,
     /// One arm per therapy (`stem_cell`, `stem_cell+prp`, …).
     Therapy,
     /// One arm per therapy, stem-cell therapies split by cell source
     /// (`stem_cell[adipose]`, `stem_cell[bone_marrow]+prp`, …). Therapies without cells, and
     /// stem-cell patients with no recorded source, are labelled by therapy alone.
-    #[default]
     TherapyAndCellSource,
+}
+
+impl ArmBy {
+    /// Every arm definition, in the order of the command-line codes.
+    pub const ALL: [ArmBy; 3] = [ArmBy::Arm, ArmBy::Therapy, ArmBy::TherapyAndCellSource];
+
+    /// The command-line code (`arm`, `therapy`, `therapy+cell_source`).
+    pub fn code(self) -> &'static str {
+        match self {
+            ArmBy::Arm => "arm",
+            ArmBy::Therapy => "therapy",
+            ArmBy::TherapyAndCellSource => "therapy+cell_source",
+        }
+    }
+
+    /// The definition actually used for `patients`: [`ArmBy::Arm`] becomes [`ArmBy::Therapy`]
+    /// when no patient records an arm.
+    pub(crate) fn resolve(self, patients: &[Patient]) -> ArmBy {
+        match self {
+            ArmBy::Arm if patients.iter().all(|p| p.arm.is_none()) => ArmBy::Therapy,
+            other => other,
+        }
+    }
+
+    /// A phrase for reports (`the recorded arm column`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(pain_outcomes::data::ArmBy::Therapy.describe(), "therapy");
+    /// ```
+    pub fn describe(self) -> &'static str {
+        match self {
+            ArmBy::Arm => "the recorded arm column",
+            ArmBy::Therapy => "therapy",
+            ArmBy::TherapyAndCellSource => "therapy and cell source",
+        }
+    }
+}
+
+impl std::fmt::Display for ArmBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
 }
 
 impl ArmBy {
@@ -41,6 +98,9 @@ impl ArmBy {
     /// assert_eq!(ArmBy::Therapy.label(&p), "stem_cell+prp");
     /// ```
     pub fn label(self, patient: &Patient) -> String {
+        if let (ArmBy::Arm, Some(arm)) = (self, &patient.arm) {
+            return arm.clone();
+        }
         let therapy = patient.therapy.to_string();
         match (self, patient.cells.and_then(|c| c.source)) {
             (ArmBy::TherapyAndCellSource, Some(source)) if patient.therapy.has_cells() => {
@@ -120,7 +180,8 @@ impl Cohort {
         &self.arm_labels
     }
 
-    /// How arms were defined.
+    /// How arms were defined: [`ArmBy::Arm`] only when some patient records an arm (a request
+    /// for the arm column on data without one resolves to [`ArmBy::Therapy`]).
     pub fn arm_by(&self) -> ArmBy {
         self.arm_by
     }
@@ -291,6 +352,7 @@ impl Cohort {
 
     /// Regroups patients into arms by `arm_by`.
     pub fn with_arm_by(mut self, arm_by: ArmBy) -> Self {
+        let arm_by = arm_by.resolve(&self.patients);
         let (labels, of) = assign_arms(&self.patients, arm_by);
         self.arm_by = arm_by;
         self.arm_labels = labels;

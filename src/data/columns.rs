@@ -45,6 +45,8 @@ pub enum Column {
     Severity,
     /// `site`.
     Site,
+    /// `arm`: the randomised or assigned group label; defines the arms when present.
+    Arm,
     /// `event` (events file).
     Event,
     /// `detail` (events file).
@@ -55,7 +57,7 @@ pub enum Column {
 
 impl Column {
     /// Every contract column.
-    pub const ALL: [Column; 19] = [
+    pub const ALL: [Column; 20] = [
         Column::PatientId,
         Column::Therapy,
         Column::Day,
@@ -72,13 +74,14 @@ impl Column {
         Column::Bmi,
         Column::Severity,
         Column::Site,
+        Column::Arm,
         Column::Event,
         Column::Detail,
         Column::Grade,
     ];
 
     /// Patient-level columns (may repeat on every row, or live in a patients file).
-    pub const PATIENT_LEVEL: [Column; 11] = [
+    pub const PATIENT_LEVEL: [Column; 12] = [
         Column::Therapy,
         Column::Condition,
         Column::CellSource,
@@ -90,6 +93,7 @@ impl Column {
         Column::Bmi,
         Column::Severity,
         Column::Site,
+        Column::Arm,
     ];
 
     /// The canonical column name.
@@ -111,6 +115,7 @@ impl Column {
             Column::Bmi => "bmi",
             Column::Severity => "severity",
             Column::Site => "site",
+            Column::Arm => "arm",
             Column::Event => "event",
             Column::Detail => "detail",
             Column::Grade => "grade",
@@ -157,7 +162,7 @@ impl ColumnMap {
 
     /// The map for CDISC ADaM BDS datasets: `USUBJID`→`patient_id`, `TRT01A`→`therapy`,
     /// `ADY`→`day`, `AVISIT`→`visit`, `PARAMCD`→`instrument`, `AVAL`→`score`, `AGE`, `SEX`,
-    /// `SITEID`→`site`, `BMIBL`→`bmi`.
+    /// `SITEID`→`site`, `BMIBL`→`bmi`, `TRT01P`→`arm` (the planned, randomised arm).
     ///
     /// ADaM analysis days have no day 0 (day 1 is the first treatment day); the crate reads `ADY`
     /// as given, so baseline is `ADY <= 0` only when the sponsor derived it that way — check the
@@ -175,6 +180,7 @@ impl ColumnMap {
             .with(Column::Sex, "SEX")
             .with(Column::Site, "SITEID")
             .with(Column::Bmi, "BMIBL")
+            .with(Column::Arm, "TRT01P")
     }
 
     /// The file column name read for `column`.
@@ -189,7 +195,7 @@ impl ColumnMap {
 /// Which header cell holds each contract column, and which header cells are ignored.
 #[derive(Debug, Clone)]
 pub(crate) struct HeaderLayout {
-    pub positions: [Option<usize>; 19],
+    pub positions: [Option<usize>; 20],
     pub names: Vec<String>,
     pub ignored: Vec<String>,
 }
@@ -217,7 +223,7 @@ impl HeaderLayout {
         required: &[Column],
     ) -> crate::Result<Self> {
         let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
-        let mut positions = [None; 19];
+        let mut positions = [None; 20];
         let mut ignored = Vec::new();
         for (i, name) in names.iter().enumerate() {
             let hit = accepted

@@ -610,15 +610,27 @@ fn read_table(
 }
 
 /// Column order of written assessments files.
-const WRITE_COLUMNS: [Column; 16] = ASSESSMENT_COLUMNS;
+const WRITE_COLUMNS: [Column; 17] = ASSESSMENT_COLUMNS;
 
 /// A missing value as an empty field, a present one in its display form.
 pub(crate) fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+/// How many of the patient-level fields of [`patient_cells`] to write: all of them when a
+/// patient records an arm, else all but the `arm` column (the last), so that files of cohorts
+/// without recorded arms keep the layout they were read with.
+pub(crate) fn patient_field_count(patients: &[crate::domain::Patient]) -> usize {
+    let all = PATIENT_COLUMNS.len() - 1;
+    if patients.iter().any(|p| p.arm.is_some()) {
+        all
+    } else {
+        all - 1
+    }
+}
+
 /// The patient-level fields of a patient, in [`PATIENT_COLUMNS`] order after `patient_id`.
-pub(crate) fn patient_cells(p: &crate::domain::Patient) -> [String; 11] {
+pub(crate) fn patient_cells(p: &crate::domain::Patient) -> [String; 12] {
     let cells = p.cells.unwrap_or_default();
     [
         p.therapy.to_string(),
@@ -632,6 +644,7 @@ pub(crate) fn patient_cells(p: &crate::domain::Patient) -> [String; 11] {
         opt(p.bmi),
         opt(p.severity),
         p.site.clone().unwrap_or_default(),
+        p.arm.clone().unwrap_or_default(),
     ]
 }
 
@@ -673,9 +686,11 @@ impl Cohort {
     pub fn write_csv(&self, writer: impl Write) -> Result<()> {
         let mut w = csv::WriterBuilder::new().from_writer(writer);
         let boxed = |e: csv::Error| Error::CsvWrite(Box::new(e));
-        w.write_record(WRITE_COLUMNS.iter().map(|c| c.name()))
+        let fields = patient_field_count(&self.patients);
+        let columns = &WRITE_COLUMNS[..WRITE_COLUMNS.len() - (PATIENT_COLUMNS.len() - 1 - fields)];
+        w.write_record(columns.iter().map(|c| c.name()))
             .map_err(boxed)?;
-        let mut rec: Vec<String> = vec![String::new(); WRITE_COLUMNS.len()];
+        let mut rec: Vec<String> = vec![String::new(); columns.len()];
         for (p, patient) in self.patients.iter().enumerate() {
             let pc = patient_cells(patient);
             for r in self.patient_rows(p) {
@@ -690,7 +705,7 @@ impl Cohort {
                     .map(|i| i.code.clone())
                     .unwrap_or_default();
                 rec[5] = opt(self.scores.get(r).copied().flatten());
-                for k in 1..11 {
+                for k in 1..fields {
                     rec[5 + k].clone_from(&pc[k]);
                 }
                 w.write_record(&rec).map_err(boxed)?;
@@ -719,11 +734,12 @@ impl Cohort {
     pub fn write_patients_csv(&self, writer: impl Write) -> Result<()> {
         let mut w = csv::WriterBuilder::new().from_writer(writer);
         let boxed = |e: csv::Error| Error::CsvWrite(Box::new(e));
-        w.write_record(PATIENT_COLUMNS.iter().map(|c| c.name()))
+        let fields = patient_field_count(&self.patients);
+        w.write_record(PATIENT_COLUMNS[..=fields].iter().map(|c| c.name()))
             .map_err(boxed)?;
         for patient in &self.patients {
             let mut rec = vec![patient.id.to_string()];
-            rec.extend(patient_cells(patient));
+            rec.extend(patient_cells(patient).into_iter().take(fields));
             w.write_record(&rec).map_err(boxed)?;
         }
         w.flush().map_err(|e| Error::CsvWrite(Box::new(e.into())))?;

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 ///
 /// Surgery and rescue medication are read from the events file with
 /// [`Cohort::time_to_event`]. Loss of response needs a responder rule and an instrument, and is
-/// derived from the assessments by `pain_outcomes::stats::time_to_event::time_to_loss_of_response`.
+/// derived from the assessments by `pain_outcomes::analysis::time_to_loss_of_response`.
 ///
 /// # Examples
 ///
@@ -157,8 +157,9 @@ pub struct TimeToEventData {
     pub time: Vec<f64>,
     /// How each time ends.
     pub end: Vec<TimeEnd>,
-    /// Patients excluded because their follow-up ends on or before day 0.
-    pub excluded_no_follow_up: u64,
+    /// Patients excluded because their follow-up ends on or before day 0, per arm (indexed
+    /// like [`arms`](Self::arms)).
+    pub excluded_no_follow_up: Vec<u64>,
 }
 
 impl TimeToEventData {
@@ -175,7 +176,7 @@ impl Cohort {
     ///
     /// [`Error::InvalidArgument`] when the cohort has no patients, or for
     /// [`EventEndpoint::LossOfResponse`] (it needs a responder rule: use
-    /// `pain_outcomes::stats::time_to_event::time_to_loss_of_response`).
+    /// `pain_outcomes::analysis::time_to_loss_of_response`).
     pub fn time_to_event(&self, endpoint: EventEndpoint) -> Result<TimeToEventData> {
         if self.n_patients() == 0 {
             return Err(Error::invalid_argument(
@@ -187,7 +188,7 @@ impl Cohort {
             return Err(Error::invalid_argument(
                 "endpoint",
                 "loss of response needs an instrument and a responder rule: use \
-                 stats::time_to_event::time_to_loss_of_response",
+                 analysis::time_to_loss_of_response",
             ));
         };
         let mut out = TimeToEventData {
@@ -197,7 +198,7 @@ impl Cohort {
             arm: Vec::new(),
             time: Vec::new(),
             end: Vec::new(),
-            excluded_no_follow_up: 0,
+            excluded_no_follow_up: vec![0; self.arm_labels.len()],
         };
         for p in 0..self.n_patients() {
             let events = self.patient_events(p);
@@ -232,7 +233,10 @@ impl Cohort {
                 },
             };
             if day <= 0 && !(end.is_event() && day == 0) {
-                out.excluded_no_follow_up += 1;
+                let arm = self.arm_of.get(p).copied().unwrap_or(0) as usize;
+                if let Some(n) = out.excluded_no_follow_up.get_mut(arm) {
+                    *n += 1;
+                }
                 continue;
             }
             out.patients.push(p);

@@ -131,6 +131,7 @@ impl Cohort {
         let mut bmi = Vec::with_capacity(n);
         let mut severity = Vec::with_capacity(n);
         let mut site = Vec::with_capacity(n);
+        let mut arm = Vec::with_capacity(n);
         for (p, patient) in self.patients.iter().enumerate() {
             let cells = patient.cells.unwrap_or_default();
             for r in self.patient_rows(p) {
@@ -154,11 +155,12 @@ impl Cohort {
                 bmi.push(patient.bmi);
                 severity.push(patient.severity.map(i64::from));
                 site.push(patient.site.clone());
+                arm.push(patient.arm.clone());
             }
         }
         let day: Vec<i64> = self.days.iter().map(|&d| i64::from(d)).collect();
         let name = |c: Column| c.name().into();
-        let columns = vec![
+        let mut columns = vec![
             PlColumn::new(name(Column::PatientId), pid),
             PlColumn::new(name(Column::Therapy), therapy),
             PlColumn::new(name(Column::Day), day),
@@ -176,6 +178,10 @@ impl Cohort {
             PlColumn::new(name(Column::Severity), severity),
             PlColumn::new(name(Column::Site), site),
         ];
+        // the arm column only when recorded, as the CSV writers do
+        if self.patients.iter().any(|p| p.arm.is_some()) {
+            columns.push(PlColumn::new(name(Column::Arm), arm));
+        }
         Ok(DataFrame::new(n, columns)?)
     }
 }

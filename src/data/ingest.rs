@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 /// Columns an assessments source may carry.
-pub(crate) const ASSESSMENT_COLUMNS: [Column; 16] = [
+pub(crate) const ASSESSMENT_COLUMNS: [Column; 17] = [
     Column::PatientId,
     Column::Therapy,
     Column::Day,
@@ -32,6 +32,7 @@ pub(crate) const ASSESSMENT_COLUMNS: [Column; 16] = [
     Column::Bmi,
     Column::Severity,
     Column::Site,
+    Column::Arm,
 ];
 pub(crate) const ASSESSMENT_REQUIRED: [Column; 5] = [
     Column::PatientId,
@@ -40,7 +41,7 @@ pub(crate) const ASSESSMENT_REQUIRED: [Column; 5] = [
     Column::Instrument,
     Column::Score,
 ];
-pub(crate) const PATIENT_COLUMNS: [Column; 12] = [
+pub(crate) const PATIENT_COLUMNS: [Column; 13] = [
     Column::PatientId,
     Column::Therapy,
     Column::Condition,
@@ -53,6 +54,7 @@ pub(crate) const PATIENT_COLUMNS: [Column; 12] = [
     Column::Bmi,
     Column::Severity,
     Column::Site,
+    Column::Arm,
 ];
 pub(crate) const EVENT_COLUMNS: [Column; 5] = [
     Column::PatientId,
@@ -323,6 +325,7 @@ struct PatientFields {
     bmi: Option<f64>,
     severity: Option<u8>,
     site: Option<String>,
+    arm: Option<String>,
 }
 
 fn read_patient_fields(f: &Fields<'_, '_>) -> Result<PatientFields> {
@@ -347,6 +350,17 @@ fn read_patient_fields(f: &Fields<'_, '_>) -> Result<PatientFields> {
             )?
             .and_then(|v| u8::try_from(v).ok()),
         site: f.value(Column::Site)?.map(str::to_string),
+        arm: match f.get(Column::Arm)? {
+            None => None,
+            Some(_) => Some(
+                f.value(Column::Arm)?
+                    .ok_or_else(|| Error::EmptyValue {
+                        at: f.at(Column::Arm),
+                        expected: "the patient's randomised or assigned arm".to_string(),
+                    })?
+                    .to_string(),
+            ),
+        },
     };
     if let Some(d) = f.number(
         Column::CellDoseMillion,
@@ -384,7 +398,7 @@ fn new_patient(id: PatientId, therapy: Therapy) -> Patient {
 /// patient-level value was first set (indexed like [`Column::PATIENT_LEVEL`]).
 fn merge_patient(
     patient: &mut Patient,
-    lines: &mut [u64; 11],
+    lines: &mut [u64; 12],
     row: PatientFields,
     f: &Fields<'_, '_>,
 ) -> Result<()> {
@@ -478,6 +492,8 @@ fn merge_patient(
     );
     merge!(patient.site, row.site, 10, Column::Site, |v: &String| v
         .clone());
+    merge!(patient.arm, row.arm, 11, Column::Arm, |v: &String| v
+        .clone());
     Ok(())
 }
 
@@ -488,7 +504,7 @@ pub(crate) struct Ingest<'o> {
     // patients
     index: HashMap<Box<[u8]>, u32>,
     patients: Vec<Patient>,
-    field_lines: Vec<[u64; 11]>,
+    field_lines: Vec<[u64; 12]>,
     has_rows: Vec<bool>,
     // assessment rows
     pidx: Vec<u32>,
@@ -731,7 +747,7 @@ impl<'o> Ingest<'o> {
         self.index
             .insert(id.as_str().as_bytes().to_vec().into_boxed_slice(), p);
         self.patients.push(new_patient(id, therapy));
-        self.field_lines.push([line; 11]);
+        self.field_lines.push([line; 12]);
         self.has_rows.push(false);
         Ok(p)
     }
@@ -997,10 +1013,11 @@ impl<'o> Ingest<'o> {
         }
         let events: Vec<ClinicalEvent> = self.events.into_iter().map(|(_, e)| e).collect();
 
-        let (arm_labels, arm_of) = assign_arms(&self.patients, self.opts.arm_by);
+        let arm_by = self.opts.arm_by.resolve(&self.patients);
+        let (arm_labels, arm_of) = assign_arms(&self.patients, arm_by);
         let cohort = Cohort {
             patients: self.patients,
-            arm_by: self.opts.arm_by,
+            arm_by,
             arm_labels,
             arm_of,
             offsets,
@@ -1018,6 +1035,7 @@ impl<'o> Ingest<'o> {
         report.patients = cohort.n_patients() as u64;
         report.patients_without_assessments = self.has_rows.iter().filter(|h| !**h).count() as u64;
         report.rows_without_visit = rows_without_visit;
+        report.arms_by = cohort.arm_by();
         report.patients_per_arm = cohort
             .patients_per_arm()
             .into_iter()

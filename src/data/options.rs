@@ -103,6 +103,9 @@ pub struct LoadReport {
     pub patients: u64,
     /// Patients known only from the patients file (no assessment rows).
     pub patients_without_assessments: u64,
+    /// How the arms were defined (after resolution: the arm column only when the data has
+    /// one).
+    pub arms_by: ArmBy,
     /// Patients per arm.
     pub patients_per_arm: Vec<(String, u64)>,
     /// Rows per instrument.
@@ -133,7 +136,12 @@ impl fmt::Display for LoadReport {
             .iter()
             .map(|(a, n)| format!("{a} {n}"))
             .collect();
-        writeln!(f, "  patients per arm: {}", arms.join(", "))?;
+        writeln!(
+            f,
+            "  arms by {}: {}",
+            self.arms_by.describe(),
+            arms.join(", ")
+        )?;
         if self.patients_without_assessments > 0 {
             writeln!(
                 f,

@@ -96,6 +96,8 @@ pub struct Patient {
     pub bmi: Option<f64>,
     /// Clinic, centre or region.
     pub site: Option<String>,
+    /// The randomised or assigned group label (free text, e.g. ADaM `TRT01P`), when recorded.
+    pub arm: Option<String>,
 }
 
 impl Patient {
@@ -119,6 +121,7 @@ impl Patient {
             sex: None,
             bmi: None,
             site: None,
+            arm: None,
         }
     }
 
@@ -167,6 +170,12 @@ impl Patient {
     /// Sets the BMI.
     pub fn with_bmi(mut self, bmi: f64) -> Self {
         self.bmi = Some(bmi);
+        self
+    }
+
+    /// Sets the recorded arm (the randomised or assigned group label).
+    pub fn with_arm(mut self, arm: impl Into<String>) -> Self {
+        self.arm = Some(arm.into());
         self
     }
 }

@@ -4,7 +4,8 @@ use std::fmt;
 
 use crate::Outcome;
 use crate::analysis::{
-    Clustering, CohortMmrm, LossOfResponseData, Response, Stratification, TimeToEventAnalysis,
+    Attrition, Clustering, CohortMmrm, ExclusionReason, LossOfResponseData, Response,
+    Stratification, TimeToEventAnalysis,
 };
 use crate::stats::ArmDifference;
 use crate::stats::mmrm::MmrmFit;
@@ -17,17 +18,33 @@ impl fmt::Display for LossOfResponseData {
             self.instrument,
             self.data.time.len()
         )?;
-        writeln!(
-            f,
-            "{:<28} {:>12} {:>16}",
-            "excluded", "no baseline", "never responded"
-        )?;
-        for e in &self.excluded {
-            writeln!(
-                f,
-                "{:<28} {:>12} {:>16}",
-                e.arm, e.no_baseline, e.never_responded
-            )?;
+        write!(f, "{}", self.attrition)
+    }
+}
+
+/// Who was analysed and who was left out, by arm: one column per reason that occurs.
+impl fmt::Display for Attrition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut reasons: Vec<ExclusionReason> = Vec::new();
+        for e in self.arms.iter().flat_map(|a| &a.excluded) {
+            if !reasons.contains(&e.reason) {
+                reasons.push(e.reason);
+            }
+        }
+        write!(f, "{:<28} {:>9}", "arm", "analysed")?;
+        for r in &reasons {
+            write!(f, " {:>w$}", r.code(), w = r.code().len().max(6))?;
+        }
+        writeln!(f)?;
+        for a in &self.arms {
+            write!(f, "{:<28} {:>9}", a.arm, a.analysed)?;
+            for r in &reasons {
+                write!(f, " {:>w$}", a.excluded_for(*r), w = r.code().len().max(6))?;
+            }
+            writeln!(f)?;
+        }
+        for c in &self.missing_by_covariate {
+            writeln!(f, "  missing {}: {}", c.covariate, c.patients)?;
         }
         Ok(())
     }
@@ -43,12 +60,9 @@ impl fmt::Display for TimeToEventAnalysis {
             "time to {} (days from first treatment); reference arm: {}",
             self.endpoint, self.reference_arm
         )?;
-        if self.excluded_no_follow_up > 0 {
-            writeln!(
-                f,
-                "excluded (no follow-up after day 0): {}",
-                self.excluded_no_follow_up
-            )?;
+        let out = self.attrition.excluded_for(ExclusionReason::NoFollowUpTime);
+        if out > 0 {
+            writeln!(f, "excluded (no follow-up after day 0): {out}")?;
         }
         writeln!(
             f,
@@ -200,8 +214,8 @@ impl fmt::Display for TimeToEventAnalysis {
                 Clustering::None => String::new(),
                 Clustering::Site => ", robust SE clustered by site".to_string(),
             },
-            c.n_analysed,
-            c.n_excluded
+            c.attrition.total_analysed(),
+            c.attrition.total_excluded()
         )?;
         match &c.fit {
             Outcome::Computed(fit) => writeln!(f, "{fit}")?,
@@ -237,18 +251,20 @@ impl fmt::Display for CohortMmrm {
             f,
             "{} patients used ({}), reference arm {}",
             self.fit.n_subjects,
-            self.patients_per_arm
+            self.patients_per_arm()
                 .iter()
                 .map(|(a, n)| format!("{a} {n}"))
                 .collect::<Vec<_>>()
                 .join(", "),
             self.reference_arm
         )?;
-        let e = &self.exclusions;
+        let e = &self.attrition;
         writeln!(
             f,
             "excluded: {} without baseline, {} missing a covariate, {} without follow-up",
-            e.no_baseline, e.missing_covariate, e.no_follow_up
+            e.excluded_for(ExclusionReason::NoBaseline),
+            e.excluded_for(ExclusionReason::MissingCovariate),
+            e.excluded_for(ExclusionReason::NoFollowUp)
         )?;
         let c = &self.fit.certificate;
         writeln!(

@@ -550,7 +550,8 @@ impl Context<'_> {
             .with_age(age)
             .with_sex(sex)
             .with_bmi(bmi)
-            .with_site(site.name.clone());
+            .with_site(site.name.clone())
+            .with_arm(arm.label());
         if let Some(g) = guidance {
             patient = patient.with_guidance(g);
         }

@@ -1,0 +1,124 @@
+//! Option enums parsed from their short codes, as the examples' flags and configuration files
+//! spell them: case-insensitive, `-` and `_` alike (`treatment-policy` = `treatment_policy`).
+
+use crate::analysis::{Clustering, Covariate, CoxCovariate, Response, Stratification};
+use crate::data::{ArmBy, EventEndpoint};
+use crate::stats::describe::MissingVisitPolicy;
+use crate::stats::mmrm::LsMeanWeights;
+use crate::stats::responders::{IntercurrentStrategy, MissingPolicy};
+use crate::stats::survival::{ConfidenceType, Ties};
+
+/// The lookup key of a code: trimmed, lower case, `-` as `_`.
+pub(crate) fn code_key(s: &str) -> String {
+    s.trim().to_ascii_lowercase().replace('-', "_")
+}
+
+/// Implements `FromStr` for an option enum from its codes (the first code of each variant is
+/// the one listed in error messages).
+macro_rules! parse_by_code {
+    ($ty:ty, $what:literal, { $($variant:expr => [$($code:literal),+]),+ $(,)? }) => {
+        impl std::str::FromStr for $ty {
+            type Err = crate::Error;
+
+            fn from_str(s: &str) -> crate::Result<Self> {
+                let key = code_key(s);
+                $(
+                    if [$($code),+].contains(&key.as_str()) {
+                        return Ok($variant);
+                    }
+                )+
+                let codes: Vec<&str> = vec![$([$($code),+][0]),+];
+                Err(crate::Error::invalid_argument(
+                    $what,
+                    format!("`{s}` is not one of {}", codes.join(", ")),
+                ))
+            }
+        }
+    };
+}
+
+parse_by_code!(ArmBy, "arms", {
+    ArmBy::Arm => ["arm"],
+    ArmBy::Therapy => ["therapy"],
+    ArmBy::TherapyAndCellSource => ["therapy+cell_source"],
+});
+parse_by_code!(MissingPolicy, "missing", {
+    MissingPolicy::NonResponderImputation => ["nri", "non_responder_imputation"],
+    MissingPolicy::ObservedCases => ["observed", "observed_cases"],
+});
+parse_by_code!(IntercurrentStrategy, "intercurrent", {
+    IntercurrentStrategy::NonResponse => ["non_response", "composite"],
+    IntercurrentStrategy::TreatmentPolicy => ["treatment_policy"],
+});
+parse_by_code!(Stratification, "stratification", {
+    Stratification::None => ["none"],
+    Stratification::Site => ["site"],
+    Stratification::Condition => ["condition"],
+});
+parse_by_code!(Clustering, "clustering", {
+    Clustering::None => ["none"],
+    Clustering::Site => ["site"],
+});
+parse_by_code!(CoxCovariate, "covariate", {
+    CoxCovariate::Age => ["age"],
+    CoxCovariate::Severity => ["severity"],
+});
+parse_by_code!(Ties, "ties", {
+    Ties::Efron => ["efron"],
+    Ties::Breslow => ["breslow"],
+});
+parse_by_code!(ConfidenceType, "confidence_type", {
+    ConfidenceType::LogLog => ["log_log"],
+    ConfidenceType::Log => ["log"],
+    ConfidenceType::Plain => ["plain"],
+});
+parse_by_code!(LsMeanWeights, "weights", {
+    LsMeanWeights::Equal => ["equal"],
+    LsMeanWeights::Proportional => ["proportional"],
+});
+parse_by_code!(MissingVisitPolicy, "missing_visits", {
+    MissingVisitPolicy::SkipMissing => ["skip_missing"],
+    MissingVisitPolicy::RequireComplete => ["require_complete"],
+});
+parse_by_code!(Response, "response", {
+    Response::ChangeFromBaseline => ["change", "change_from_baseline"],
+    Response::Score => ["score"],
+});
+parse_by_code!(Covariate, "covariate", {
+    Covariate::Age => ["age"],
+    Covariate::Bmi => ["bmi"],
+    Covariate::Severity => ["severity"],
+    Covariate::Sex => ["sex"],
+    Covariate::Site => ["site"],
+});
+parse_by_code!(EventEndpoint, "endpoint", {
+    EventEndpoint::Surgery => ["surgery"],
+    EventEndpoint::RescueMedication => ["rescue_medication"],
+    EventEndpoint::LossOfResponse => ["loss_of_response"],
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_parse_case_and_dash_insensitively() {
+        assert_eq!(
+            "Treatment-Policy".parse::<IntercurrentStrategy>().unwrap(),
+            IntercurrentStrategy::TreatmentPolicy
+        );
+        assert_eq!(
+            "nri".parse::<MissingPolicy>().unwrap(),
+            MissingPolicy::NonResponderImputation
+        );
+        assert_eq!(
+            "log-log".parse::<ConfidenceType>().unwrap(),
+            ConfidenceType::LogLog
+        );
+        let e = "sometimes"
+            .parse::<Stratification>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("none, site, condition"), "{e}");
+    }
+}
