@@ -9,6 +9,7 @@
 
 mod ancova;
 mod arms;
+mod comparison;
 mod loss_of_response;
 mod mmrm;
 mod responders;
@@ -20,6 +21,7 @@ pub use arms::{
     ArmAttrition, Attrition, CovariateMissing, ExclusionCount, ExclusionReason,
     default_reference_arm, reference_arm,
 };
+pub use comparison::{Comparison, ComparisonOptions, compare_therapies};
 pub use loss_of_response::{LossOfResponseData, LossOfResponseOptions, time_to_loss_of_response};
 pub use mmrm::{CohortMmrm, Covariate, MmrmBuilder, Response};
 pub use responders::{
@@ -31,5 +33,5 @@ pub use time_to_event::{
     TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event,
 };
 pub use trajectories::{
-    AreaByArm, ArmArea, ArmVisitSummary, area_by_arm, describe_by_arm_and_visit,
+    AreaByArm, ArmArea, ArmVisitSummary, Trajectories, area_by_arm, describe_by_arm_and_visit,
 };

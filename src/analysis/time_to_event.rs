@@ -20,9 +20,9 @@ use crate::data::{Cohort, EventEndpoint, TimeEnd, TimeToEventData};
 use crate::error::{Error, Result};
 use crate::outcome::refuse;
 use crate::stats::survival::{
-    ConfidenceType, CoxData, CoxFit, CoxOptions, CoxZph, KaplanMeier, KaplanMeierOptions, LogRank,
-    Rmst, RmstDifference, Status, SurvivalAt, Ties, ZphOptions, cox_ph, cox_zph, kaplan_meier,
-    log_rank, log_rank_stratified, rmst_difference,
+    ConfidenceType, CoxCoefficient, CoxData, CoxFit, CoxOptions, CoxZph, KaplanMeier,
+    KaplanMeierOptions, LogRank, Rmst, RmstDifference, Status, SurvivalAt, Ties, ZphOptions,
+    cox_ph, cox_zph, kaplan_meier, log_rank, log_rank_stratified, rmst_difference,
 };
 use crate::{Outcome, RefusalReason};
 /// A patient-level variable that stratifies the log-rank test and the Cox model.
@@ -305,6 +305,29 @@ pub struct TimeToEventAnalysis {
     pub cox: CoxAnalysis,
 }
 
+impl TimeToEventAnalysis {
+    /// The Cox hazard ratio of `arm` versus the reference arm (`None` for the reference arm,
+    /// an arm without analysed patients, or a refused fit).
+    ///
+    /// # Examples
+    ///
+    /// See [`analyse_time_to_event`].
+    pub fn hazard_ratio(&self, arm: &str) -> Option<&CoxCoefficient> {
+        let term = format!("arm{arm}");
+        self.cox
+            .fit
+            .computed()?
+            .coefficients
+            .iter()
+            .find(|c| c.name == term)
+    }
+
+    /// The survival summary of `arm`.
+    pub fn arm(&self, arm: &str) -> Option<&ArmSurvival> {
+        self.arms.iter().find(|a| a.arm == arm)
+    }
+}
+
 fn stratum_of(cohort: &Cohort, p: usize, s: Stratification) -> Option<String> {
     let patient = cohort.patients().get(p)?;
     match s {
@@ -360,6 +383,7 @@ fn stratum_of(cohort: &Cohort, p: usize, s: Stratification) -> Option<String> {
 /// assert_eq!(result.arms.len(), 2);
 /// let fit = result.cox.fit.computed().unwrap();
 /// assert_eq!(fit.coefficients[0].name, "armprp");
+/// assert!(result.hazard_ratio("prp").is_some());
 /// println!("{result}");
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```

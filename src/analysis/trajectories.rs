@@ -27,6 +27,22 @@ pub struct ArmVisitSummary {
     pub percent_change: Option<Outcome<Describe>>,
 }
 
+/// Descriptive statistics of one instrument per arm × visit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Trajectories {
+    /// Instrument code.
+    pub instrument: String,
+    /// One row per arm × visit: each arm's baseline row, then its post-baseline visits.
+    pub rows: Vec<ArmVisitSummary>,
+}
+
+impl Trajectories {
+    /// The row of `arm` at `visit` (`baseline` for the baseline row).
+    pub fn get(&self, arm: &str, visit: &str) -> Option<&ArmVisitSummary> {
+        self.rows.iter().find(|r| r.arm == arm && r.visit == visit)
+    }
+}
+
 /// Descriptive statistics per arm × visit: a baseline row, then each post-baseline visit with
 /// the score, the change and the percent change from baseline.
 ///
@@ -42,9 +58,8 @@ pub struct ArmVisitSummary {
 /// let csv = "patient_id,therapy,day,instrument,score\n\
 ///            A,prp,0,nrs,7\nA,prp,90,nrs,4\nB,prp,0,nrs,6\nB,prp,90,nrs,4\n";
 /// let wide = read_csv_str(csv, "m.csv", &Default::default())?.cohort.wide("nrs")?;
-/// let rows = describe_by_arm_and_visit(&wide, &Default::default())?;
-/// let m3 = &rows[1];
-/// assert_eq!(m3.visit, "month_3");
+/// let trajectories = describe_by_arm_and_visit(&wide, &Default::default())?;
+/// let m3 = trajectories.get("prp", "month_3").unwrap();
 /// let change = m3.change.as_ref().unwrap().computed().unwrap();
 /// assert!((change.mean + 2.5).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
@@ -52,7 +67,7 @@ pub struct ArmVisitSummary {
 pub fn describe_by_arm_and_visit(
     table: &WideTable,
     options: &DescribeOptions,
-) -> Result<Vec<ArmVisitSummary>> {
+) -> Result<Trajectories> {
     let mut out = Vec::new();
     for (a, rows) in members(table).iter().enumerate() {
         let arm = table.arms.get(a).cloned().unwrap_or_default();
@@ -79,7 +94,10 @@ pub fn describe_by_arm_and_visit(
             });
         }
     }
-    Ok(out)
+    Ok(Trajectories {
+        instrument: table.instrument.code.clone(),
+        rows: out,
+    })
 }
 
 /// Area under each patient's trajectory, summarized per arm.

@@ -4,11 +4,14 @@ use std::fmt;
 
 use crate::Outcome;
 use crate::analysis::{
-    Attrition, Clustering, CohortMmrm, ExclusionReason, LossOfResponseData, Response,
-    Stratification, TimeToEventAnalysis,
+    AncovaAtVisit, AreaByArm, Attrition, Clustering, CohortMmrm, Comparison, ExclusionReason,
+    LossOfResponseData, ResponderTable, Response, Stratification, TimeToEventAnalysis,
+    Trajectories,
 };
 use crate::stats::ArmDifference;
+use crate::stats::describe::Describe;
 use crate::stats::mmrm::MmrmFit;
+use crate::stats::responders::{IntercurrentStrategy, MissingPolicy};
 
 impl fmt::Display for LossOfResponseData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -370,6 +373,256 @@ impl fmt::Display for MmrmFit {
         writeln!(f, "\nCovariance parameters:")?;
         for c in &self.covariance_parameters {
             writeln!(f, "{:<12} {:<10} {:>12.4}", c.name, c.group, c.estimate)?;
+        }
+        Ok(())
+    }
+}
+
+/// `n mean SD [CI]` of a descriptive summary, or the refusal code.
+fn describe_cell(o: &Outcome<Describe>) -> String {
+    match o {
+        Outcome::Computed(d) => format!(
+            "{:>4} {:>6.2} {:>5.2} [{:>6.2}, {:>6.2}]",
+            d.n, d.mean, d.std_dev, d.confidence_interval.lower, d.confidence_interval.upper
+        ),
+        Outcome::Refused(r) => format!("{:>4} {}", "-", r.reason.code()),
+    }
+}
+
+/// Score and change from baseline by arm and visit.
+impl fmt::Display for Trajectories {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} by arm and visit: n, mean, SD, 95% CI (t); change = visit - baseline",
+            self.instrument
+        )?;
+        writeln!(
+            f,
+            "{:<28} {:<10} {:>37}   {:>37}",
+            "arm", "visit", "score: n mean SD [95% CI]", "change: n mean SD [95% CI]"
+        )?;
+        for row in &self.rows {
+            let change = row.change.as_ref().map(describe_cell).unwrap_or_default();
+            writeln!(
+                f,
+                "{:<28} {:<10} {:>37}   {:>37}",
+                row.arm,
+                row.visit,
+                describe_cell(&row.score),
+                change
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Responder rates with Wilson intervals and risk differences against the reference arm.
+impl fmt::Display for ResponderTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "responders: {} on {} ({} for missing follow-ups; surgery or rescue: {}); vs {}",
+            self.rule,
+            self.instrument,
+            match self.missing {
+                MissingPolicy::NonResponderImputation => "non-responder imputation",
+                _ => "observed cases",
+            },
+            match self.intercurrent {
+                IntercurrentStrategy::NonResponse => "non-response",
+                _ => "treatment policy (ignored)",
+            },
+            self.reference_arm
+        )?;
+        writeln!(
+            f,
+            "{:<28} {:<10} {:>9} {:>17}   {:>28} {:>10}",
+            "arm", "visit", "resp/n", "rate [Wilson]", "risk difference [Newcombe]", "Fisher p"
+        )?;
+        for cell in &self.cells {
+            let rate = match &cell.rate {
+                Outcome::Computed(r) => format!(
+                    "{:.2} [{:.2}, {:.2}]",
+                    r.rate, r.confidence_interval.lower, r.confidence_interval.upper
+                ),
+                Outcome::Refused(r) => r.reason.code().to_string(),
+            };
+            let (rd, p) = match &cell.versus_reference {
+                Some(Outcome::Computed(v)) => (
+                    format!(
+                        "{:+.2} [{:+.2}, {:+.2}]",
+                        v.risk_difference,
+                        v.risk_difference_interval.lower,
+                        v.risk_difference_interval.upper
+                    ),
+                    format!("{:.2e}", v.fisher_p_value),
+                ),
+                Some(Outcome::Refused(r)) => (r.reason.code().to_string(), String::new()),
+                None => ("reference".to_string(), String::new()),
+            };
+            writeln!(
+                f,
+                "{:<28} {:<10} {:>9} {:>17}   {:>28} {:>10}",
+                cell.arm,
+                cell.visit,
+                format!("{}/{}", cell.counts.responders, cell.counts.analysed),
+                rate,
+                rd,
+                p
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The ANCOVA at one visit with its complete-case attrition.
+impl fmt::Display for AncovaAtVisit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = &self.attrition;
+        writeln!(
+            f,
+            "ANCOVA at {}: score ~ arm + baseline, vs {} (complete cases: {} analysed, {} without baseline, {} without a score at the visit)",
+            self.visit,
+            self.reference_arm,
+            a.total_analysed(),
+            a.excluded_for(ExclusionReason::NoBaseline),
+            a.excluded_for(ExclusionReason::NoFollowUp)
+        )?;
+        match &self.ancova {
+            Outcome::Computed(fit) => writeln!(f, "{fit}"),
+            Outcome::Refused(r) => writeln!(f, "  {r}"),
+        }
+    }
+}
+
+/// The time-averaged score per arm.
+impl fmt::Display for AreaByArm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "time-averaged score (area under the trajectory / follow-up days): n mean SD [95% CI]"
+        )?;
+        for a in &self.arms {
+            writeln!(f, "{:<28} {}", a.arm, describe_cell(&a.time_averaged_score))?;
+        }
+        write!(f, "{}", self.attrition)
+    }
+}
+
+/// The MMRM differences from the reference arm, one line per arm and visit.
+fn mmrm_summary(f: &mut fmt::Formatter<'_>, m: &Outcome<CohortMmrm>) -> fmt::Result {
+    let m = match m {
+        Outcome::Computed(m) => m,
+        Outcome::Refused(r) => return writeln!(f, "MMRM: {r}"),
+    };
+    let fit = &m.fit;
+    writeln!(
+        f,
+        "MMRM ({} covariance, {:?}, {:?} df): change ~ {} ({} patients, {} excluded)",
+        fit.covariance.code(),
+        fit.method,
+        fit.df_method,
+        m.formula,
+        fit.n_subjects,
+        m.attrition.total_excluded()
+    )?;
+    let c = &fit.certificate;
+    writeln!(
+        f,
+        "  fit certificate: attempt {}, {} iterations, gradient norm {:.2e}, Newton decrement {:.2e}, Hessian positive definite: {}",
+        c.attempt, c.iterations, c.gradient_norm, c.newton_decrement, c.hessian_positive_definite
+    )?;
+    writeln!(f, "{}", ArmDifference::table_header())?;
+    for d in &m.differences {
+        match d {
+            Outcome::Computed(d) => writeln!(f, "{d}")?,
+            Outcome::Refused(r) => writeln!(f, "  {r}")?,
+        }
+    }
+    writeln!(
+        f,
+        "  (differences are arm minus {}; negative = more pain relief on a lower-is-better scale)",
+        m.reference_arm
+    )
+}
+
+/// Median time to the event and the Cox hazard ratio per arm, and the log-rank test.
+fn time_to_event_summary(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis) -> fmt::Result {
+    // a limit that survival never crosses is "NR" (not reached), as in journal tables
+    let nr = |x: Option<f64>| x.map_or_else(|| "NR".to_string(), |v| format!("{v:.0}"));
+    writeln!(
+        f,
+        "time to {} (days; censored at withdrawal, last contact or last assessment; NR = not reached); vs {}",
+        t.endpoint, t.reference_arm
+    )?;
+    writeln!(
+        f,
+        "{:<28} {:>9} {:>26}   {:>26} {:>10}",
+        "arm", "events/n", "KM median [95% CI]", "Cox HR [95% CI]", "p"
+    )?;
+    for a in &t.arms {
+        let median = match &a.kaplan_meier {
+            Outcome::Computed(k) => format!(
+                "{} [{}, {}]",
+                nr(k.median.estimate),
+                nr(k.median.lower),
+                nr(k.median.upper)
+            ),
+            Outcome::Refused(r) => r.reason.code().to_string(),
+        };
+        let (hr, p) = match (a.arm == t.reference_arm, t.hazard_ratio(&a.arm), &t.cox.fit) {
+            (true, _, _) => ("reference".to_string(), String::new()),
+            (false, Some(c), _) => (
+                format!(
+                    "{:.2} [{:.2}, {:.2}]",
+                    c.hazard_ratio, c.confidence_interval.0, c.confidence_interval.1
+                ),
+                format!("{:.2e}", c.p_value),
+            ),
+            (false, None, Outcome::Refused(r)) => (r.reason.code().to_string(), String::new()),
+            (false, None, Outcome::Computed(_)) => ("-".to_string(), String::new()),
+        };
+        writeln!(
+            f,
+            "{:<28} {:>9} {:>26}   {:>26} {:>10}",
+            a.arm,
+            format!("{}/{}", a.follow_up.total_events(), a.n),
+            median,
+            hr,
+            p
+        )?;
+    }
+    writeln!(f, "log-rank test: {}", t.log_rank)
+}
+
+/// The whole comparison, table after table.
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "arms by {}: {}; reference arm {}",
+            self.arms_by.describe(),
+            self.patients_per_arm
+                .iter()
+                .map(|(a, n)| format!("{a} ({n})"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.reference_arm
+        )?;
+        writeln!(f)?;
+        write!(f, "{}", self.trajectories)?;
+        for table in &self.responders {
+            writeln!(f)?;
+            write!(f, "{table}")?;
+        }
+        writeln!(f)?;
+        write!(f, "{}", self.ancova_last_visit)?;
+        writeln!(f)?;
+        mmrm_summary(f, &self.mmrm)?;
+        if let Some(t) = &self.time_to_surgery {
+            writeln!(f)?;
+            time_to_event_summary(f, t)?;
         }
         Ok(())
     }

@@ -1,0 +1,171 @@
+//! The complete comparison of therapies on one instrument: trajectories, responders, ANCOVA at
+//! the last visit, the MMRM and time to surgery, all against one reference arm.
+
+use super::ancova::{AncovaAtVisit, ancova_at_visit};
+use super::arms::reference_arm;
+use super::mmrm::{CohortMmrm, MmrmBuilder};
+use super::responders::{
+    ResponderAnalysisOptions, ResponderTable, RuleChoice, responders_by_arm_and_visit,
+};
+use super::time_to_event::{TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event};
+use super::trajectories::{Trajectories, describe_by_arm_and_visit};
+use crate::Outcome;
+use crate::data::{ArmBy, Cohort, EventEndpoint};
+use crate::domain::EventKind;
+use crate::error::Result;
+use crate::stats::ancova::AncovaOptions;
+use crate::stats::describe::DescribeOptions;
+
+/// Options of [`compare_therapies`].
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{ComparisonOptions, RuleChoice};
+/// let o = ComparisonOptions::new("vas").with_reference_arm("corticosteroid")
+///     .with_rules(vec![RuleChoice::Immpact50]);
+/// assert_eq!(o.instrument, "vas");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ComparisonOptions {
+    /// Instrument code (default `nrs`).
+    pub instrument: String,
+    /// Reference arm (`None`: the default rule of [`reference_arm`]).
+    pub reference_arm: Option<String>,
+    /// Responder rules (default IMMPACT 30 %, IMMPACT 50 %, the instrument's MCID; a rule the
+    /// instrument has no published value for is skipped).
+    pub rules: Vec<RuleChoice>,
+}
+
+impl Default for ComparisonOptions {
+    fn default() -> Self {
+        ComparisonOptions::new("nrs")
+    }
+}
+
+impl ComparisonOptions {
+    /// The defaults on `instrument`.
+    pub fn new(instrument: impl Into<String>) -> Self {
+        ComparisonOptions {
+            instrument: instrument.into(),
+            reference_arm: None,
+            rules: vec![
+                RuleChoice::Immpact30,
+                RuleChoice::Immpact50,
+                RuleChoice::Mcid,
+            ],
+        }
+    }
+
+    /// Sets the reference arm.
+    pub fn with_reference_arm(mut self, arm: impl Into<String>) -> Self {
+        self.reference_arm = Some(arm.into());
+        self
+    }
+
+    /// Sets the responder rules.
+    pub fn with_rules(mut self, rules: Vec<RuleChoice>) -> Self {
+        self.rules = rules;
+        self
+    }
+}
+
+/// The comparison of the arms of a cohort on one instrument.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Comparison {
+    /// Instrument code.
+    pub instrument: String,
+    /// How the arms were defined.
+    pub arms_by: ArmBy,
+    /// Patients per arm.
+    pub patients_per_arm: Vec<(String, usize)>,
+    /// The reference arm of every comparison.
+    pub reference_arm: String,
+    /// Descriptive trajectories by arm and visit.
+    pub trajectories: Trajectories,
+    /// One responder table per rule the instrument supports.
+    pub responders: Vec<ResponderTable>,
+    /// ANCOVA of the score at the last visit on arm and baseline.
+    pub ancova_last_visit: AncovaAtVisit,
+    /// MMRM of the change from baseline (unstructured covariance, REML, Satterthwaite df).
+    pub mmrm: Outcome<CohortMmrm>,
+    /// Time to surgery (`None` when the cohort records no surgery).
+    pub time_to_surgery: Option<TimeToEventAnalysis>,
+}
+
+/// Compares every arm of `cohort` with the reference arm on one instrument: descriptive
+/// trajectories, responders under each rule, ANCOVA at the last visit, the MMRM over all
+/// visits and, when surgeries are recorded, time to surgery.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`](crate::Error) for an unknown instrument or reference arm.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{ComparisonOptions, compare_therapies};
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/");
+/// let files = pain_outcomes::data::CsvFiles::new(format!("{dir}knee_oa_trial.csv"))
+///     .with_events(format!("{dir}knee_oa_trial_events.csv"));
+/// let cohort = pain_outcomes::data::read_csv_files(&files, &Default::default())?.cohort;
+/// let c = compare_therapies(&cohort, &ComparisonOptions::default())?;
+/// assert_eq!(c.reference_arm, "placebo");
+/// assert!(c.time_to_surgery.is_some());
+/// println!("{c}");
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn compare_therapies(cohort: &Cohort, options: &ComparisonOptions) -> Result<Comparison> {
+    let wide = cohort.wide(&options.instrument)?;
+    let reference = reference_arm(&wide.arms, options.reference_arm.as_deref())?;
+    let trajectories = describe_by_arm_and_visit(&wide, &DescribeOptions::default())?;
+    // the condition decides which published MIC applies; mixed cohorts use the general one
+    let condition = cohort.common_condition();
+    let responder_options = ResponderAnalysisOptions::default().with_reference_arm(&reference);
+    let mut responders = Vec::new();
+    for choice in &options.rules {
+        let Ok(rule) = choice.rule(&wide.instrument, condition) else {
+            continue; // no published MIC for this instrument: the table is absent
+        };
+        responders.push(responders_by_arm_and_visit(
+            cohort,
+            &wide,
+            &rule,
+            &choice.label(),
+            &responder_options,
+        )?);
+    }
+    let last = wide.n_visits().saturating_sub(1);
+    let ancova_last_visit = ancova_at_visit(
+        &wide,
+        last,
+        &AncovaOptions::default().with_reference_arm(&reference),
+    )?;
+    let mmrm = MmrmBuilder::new(cohort)
+        .instrument(&wide.instrument.code)
+        .reference_arm(&reference)
+        .fit()?;
+    let has_surgery = cohort.events().iter().any(|e| e.kind == EventKind::Surgery);
+    let time_to_surgery = if has_surgery {
+        let data = cohort.time_to_event(EventEndpoint::Surgery)?;
+        Some(analyse_time_to_event(
+            cohort,
+            &data,
+            &TimeToEventOptions::default().with_reference_arm(&reference),
+        )?)
+    } else {
+        None
+    };
+    Ok(Comparison {
+        instrument: wide.instrument.code.clone(),
+        arms_by: cohort.arm_by(),
+        patients_per_arm: cohort.patients_per_arm(),
+        reference_arm: reference,
+        trajectories,
+        responders,
+        ancova_last_visit,
+        mmrm,
+        time_to_surgery,
+    })
+}
