@@ -34,7 +34,7 @@ pub struct AncovaAtVisit {
 /// ```
 /// use pain_outcomes::data::read_csv_str;
 /// use pain_outcomes::stats::ancova::AncovaOptions;
-/// use pain_outcomes::stats::arms::ancova_at_visit;
+/// use pain_outcomes::analysis::ancova_at_visit;
 /// let mut csv = String::from("patient_id,therapy,day,instrument,score\n");
 /// for (i, (arm, b, f)) in [("prp", 7, 3), ("prp", 6, 3), ("prp", 8, 5), ("placebo", 7, 6),
 ///     ("placebo", 6, 6), ("placebo", 8, 6)].iter().enumerate() {

@@ -1,6 +1,8 @@
 //! Time to loss of response: how long a patient who responded kept responding.
 
 use super::arms::{Attrition, ExclusionReason};
+use super::responders::RuleChoice;
+use super::time_to_event::{TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event};
 use crate::data::{Cohort, EventEndpoint, TimeEnd, TimeToEventData, WideTable};
 use crate::domain::EventKind;
 use crate::error::{Error, Result};
@@ -11,7 +13,7 @@ use crate::stats::responders::{Evaluation, ResponderRule};
 ///
 /// ```
 /// use pain_outcomes::domain::EventKind;
-/// use pain_outcomes::stats::time_to_event::LossOfResponseOptions;
+/// use pain_outcomes::analysis::LossOfResponseOptions;
 /// let o = LossOfResponseOptions::default().with_intercurrent_events(vec![EventKind::Surgery]);
 /// assert_eq!(o.intercurrent_events, vec![EventKind::Surgery]);
 /// ```
@@ -86,7 +88,7 @@ pub struct LossOfResponseData {
 /// ```
 /// use pain_outcomes::data::{TimeEnd, read_csv_texts};
 /// use pain_outcomes::stats::responders::ResponderRule;
-/// use pain_outcomes::stats::time_to_event::{time_to_loss_of_response, LossOfResponseOptions};
+/// use pain_outcomes::analysis::{time_to_loss_of_response, LossOfResponseOptions};
 /// let a = "patient_id,therapy,day,instrument,score\n\
 ///          P1,prp,0,nrs,8\nP1,prp,90,nrs,4\nP1,prp,180,nrs,7\n\
 ///          P2,prp,0,nrs,8\nP2,prp,90,nrs,3\nP2,prp,180,nrs,3\n\
@@ -208,5 +210,75 @@ pub fn time_to_loss_of_response(
         intercurrent_events: options.intercurrent_events.clone(),
         data,
         attrition,
+    })
+}
+
+/// A time-to-event analysis of any endpoint: surgery, rescue medication, or loss of response
+/// (which first derives who responded and when).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EndpointAnalysis {
+    /// The endpoint.
+    pub endpoint: EventEndpoint,
+    /// Loss of response only: the rule and instrument (`immpact_30 on nrs`).
+    pub responder_rule: Option<String>,
+    /// Loss of response only: who entered (responded) and who could not, per arm.
+    pub entry: Option<Attrition>,
+    /// Kaplan–Meier, RMST, log-rank and Cox across arms.
+    pub analysis: TimeToEventAnalysis,
+}
+
+/// Time to `endpoint` across the arms of `cohort`; for
+/// [`EventEndpoint::LossOfResponse`], on `instrument` under `rule` (ignored otherwise), with
+/// surgery and rescue medication after a response counting as loss.
+///
+/// # Errors
+///
+/// As [`Cohort::time_to_event`], [`time_to_loss_of_response`] and
+/// [`analyse_time_to_event`].
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{RuleChoice, TimeToEventOptions, analyse_endpoint};
+/// use pain_outcomes::data::{CsvFiles, EventEndpoint, read_csv_files};
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/");
+/// let files = CsvFiles::new(format!("{dir}disc_degeneration.csv"))
+///     .with_events(format!("{dir}disc_degeneration_events.csv"));
+/// let cohort = read_csv_files(&files, &Default::default())?.cohort;
+/// let r = analyse_endpoint(&cohort, EventEndpoint::LossOfResponse, "nrs", RuleChoice::Immpact30,
+///     &TimeToEventOptions::default())?;
+/// assert!(r.entry.is_some());
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn analyse_endpoint(
+    cohort: &Cohort,
+    endpoint: EventEndpoint,
+    instrument: &str,
+    rule: RuleChoice,
+    options: &TimeToEventOptions,
+) -> Result<EndpointAnalysis> {
+    let (data, responder_rule, entry) = match endpoint {
+        EventEndpoint::LossOfResponse => {
+            let wide = cohort.wide(instrument)?;
+            let oriented = rule.rule(&wide.instrument, cohort.common_condition())?;
+            let lor = time_to_loss_of_response(
+                cohort,
+                &wide,
+                &oriented,
+                &LossOfResponseOptions::default(),
+            )?;
+            (
+                lor.data,
+                Some(format!("{} on {}", rule.label(), lor.instrument)),
+                Some(lor.attrition),
+            )
+        }
+        endpoint => (cohort.time_to_event(endpoint)?, None, None),
+    };
+    Ok(EndpointAnalysis {
+        endpoint,
+        responder_rule,
+        entry,
+        analysis: analyse_time_to_event(cohort, &data, options)?,
     })
 }

@@ -52,7 +52,7 @@ impl Covariate {
     /// # Examples
     ///
     /// ```
-    /// use pain_outcomes::stats::mmrm::Covariate;
+    /// use pain_outcomes::analysis::Covariate;
     /// assert_eq!(Covariate::Bmi.name(), "bmi");
     /// ```
     pub fn name(self) -> &'static str {
@@ -146,7 +146,8 @@ impl CohortMmrm {
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::stats::mmrm::{CovarianceStructure, MmrmBuilder, Response};
+/// use pain_outcomes::analysis::{MmrmBuilder, Response};
+/// use pain_outcomes::stats::mmrm::CovarianceStructure;
 /// let mut csv = String::from("patient_id,therapy,day,visit,instrument,score\n");
 /// let scores = [
 ///     [7.0, 5.0, 4.0], [6.0, 5.0, 5.0], [8.0, 7.0, 5.0], [5.0, 4.0, 4.0], [7.0, 6.0, 6.0],

@@ -22,11 +22,14 @@ pub use arms::{
     default_reference_arm, reference_arm,
 };
 pub use comparison::{Comparison, ComparisonOptions, compare_therapies};
-pub use loss_of_response::{LossOfResponseData, LossOfResponseOptions, time_to_loss_of_response};
+pub use loss_of_response::{
+    EndpointAnalysis, LossOfResponseData, LossOfResponseOptions, analyse_endpoint,
+    time_to_loss_of_response,
+};
 pub use mmrm::{CohortMmrm, Covariate, MmrmBuilder, Response};
 pub use responders::{
-    ResponderAnalysisOptions, ResponderCell, ResponderTable, RuleChoice,
-    responders_by_arm_and_visit,
+    ArmOnset, ResponderAnalysis, ResponderAnalysisOptions, ResponderCell, ResponderTable,
+    RuleChoice, responder_analysis, responders_by_arm_and_visit,
 };
 pub use time_to_event::{
     ArmSurvival, Clustering, CoxAnalysis, CoxCovariate, FollowUpEnds, Stratification,

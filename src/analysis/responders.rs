@@ -6,6 +6,7 @@ use crate::Outcome;
 use crate::data::{Cohort, WideTable};
 use crate::domain::{Condition, EventKind, Instrument};
 use crate::error::{Error, Result};
+use crate::stats::onset::{OnsetDurability, onset_and_durability};
 use crate::stats::responders::{
     ComparisonOptions, Evaluation, IntercurrentStrategy, MissingPolicy, ResponderComparison,
     ResponderCounts, ResponderRate, ResponderRule, compare_responder_rates, count_responders,
@@ -18,7 +19,7 @@ use crate::stats::responders::{
 ///
 /// ```
 /// use pain_outcomes::domain::Instrument;
-/// use pain_outcomes::stats::arms::RuleChoice;
+/// use pain_outcomes::analysis::RuleChoice;
 /// let rule = RuleChoice::Mcid.rule(&Instrument::nrs(), None).unwrap();
 /// assert_eq!(rule.evaluate(Some(7.0), Some(5.0)).is_responder(), Some(true));
 /// assert!(RuleChoice::Mcid.rule(&Instrument::koos_pain(), None).is_err()); // no published default
@@ -138,7 +139,7 @@ impl RuleChoice {
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::stats::arms::ResponderAnalysisOptions;
+/// use pain_outcomes::analysis::ResponderAnalysisOptions;
 /// use pain_outcomes::stats::responders::MissingPolicy;
 /// let o = ResponderAnalysisOptions::default()
 ///     .with_missing(MissingPolicy::ObservedCases)
@@ -282,7 +283,7 @@ fn evaluate_all(
 ///
 /// ```
 /// use pain_outcomes::data::read_csv_str;
-/// use pain_outcomes::stats::arms::{RuleChoice, ResponderAnalysisOptions, responders_by_arm_and_visit};
+/// use pain_outcomes::analysis::{RuleChoice, ResponderAnalysisOptions, responders_by_arm_and_visit};
 /// let csv = "patient_id,therapy,day,instrument,score\n\
 ///            A,prp,0,nrs,8\nA,prp,90,nrs,4\nB,prp,0,nrs,6\nB,prp,90,nrs,5\n\
 ///            C,placebo,0,nrs,7\nC,placebo,90,nrs,6\nD,placebo,0,nrs,7\nD,placebo,90,nrs,7\n";
@@ -364,4 +365,72 @@ impl ResponderTable {
     pub fn cell(&self, arm: &str, visit: &str) -> Option<&ResponderCell> {
         self.cells.iter().find(|c| c.arm == arm && c.visit == visit)
     }
+}
+
+/// Onset and durability of response in one arm.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ArmOnset {
+    /// Arm label.
+    pub arm: String,
+    /// First response and durability over the arm's patients.
+    pub onset_and_durability: OnsetDurability,
+}
+
+/// A responder analysis of one rule with the onset and durability of response per arm.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ResponderAnalysis {
+    /// Rates and comparisons with the reference arm by arm × visit.
+    pub responders: ResponderTable,
+    /// The visits' mean days, rounded to whole days (the onset time scale).
+    pub visit_days: Vec<f64>,
+    /// Onset and durability per arm.
+    pub onset: Vec<ArmOnset>,
+}
+
+/// Responders under `choice` on `table` (from `cohort`), with each arm's onset and durability
+/// of response on the same evaluations.
+///
+/// # Errors
+///
+/// As [`RuleChoice::rule`] and [`responders_by_arm_and_visit`].
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{ResponderAnalysisOptions, RuleChoice, responder_analysis};
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/");
+/// let cohort = pain_outcomes::data::read_csv(format!("{dir}knee_oa_trial.csv"), &Default::default())?.cohort;
+/// let wide = cohort.wide("nrs")?;
+/// let a = responder_analysis(&cohort, &wide, RuleChoice::Immpact50, &ResponderAnalysisOptions::default())?;
+/// assert_eq!(a.responders.reference_arm, "placebo");
+/// assert_eq!(a.onset.len(), cohort.arms().len());
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn responder_analysis(
+    cohort: &Cohort,
+    table: &WideTable,
+    choice: RuleChoice,
+    options: &ResponderAnalysisOptions,
+) -> Result<ResponderAnalysis> {
+    let rule = choice.rule(&table.instrument, cohort.common_condition())?;
+    let responders = responders_by_arm_and_visit(cohort, table, &rule, &choice.label(), options)?;
+    let nv = table.n_visits();
+    let visit_days: Vec<f64> = table.visit_mean_day.iter().map(|d| d.round()).collect();
+    let mut onset = Vec::with_capacity(table.arms.len());
+    for (arm, rows) in table.arms.iter().zip(members(table)) {
+        let evaluations: Vec<Evaluation> = rows
+            .iter()
+            .flat_map(|&r| (0..nv).map(move |v| (r, v)))
+            .map(|(r, v)| rule.evaluate(table.baseline[r], table.score(r, v)))
+            .collect();
+        onset.push(ArmOnset {
+            arm: arm.clone(),
+            onset_and_durability: onset_and_durability(&visit_days, &evaluations, options.missing)?,
+        });
+    }
+    Ok(ResponderAnalysis {
+        responders,
+        visit_days,
+        onset,
+    })
 }

@@ -30,7 +30,7 @@ use crate::{Outcome, RefusalReason};
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::stats::time_to_event::Stratification;
+/// use pain_outcomes::analysis::Stratification;
 /// assert_eq!(Stratification::default(), Stratification::None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -51,7 +51,7 @@ pub enum Stratification {
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::stats::time_to_event::Clustering;
+/// use pain_outcomes::analysis::Clustering;
 /// assert_eq!(Clustering::default(), Clustering::None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -70,7 +70,7 @@ pub enum Clustering {
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::stats::time_to_event::CoxCovariate;
+/// use pain_outcomes::analysis::CoxCovariate;
 /// assert_eq!(CoxCovariate::Severity.name(), "severity");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -105,7 +105,7 @@ impl CoxCovariate {
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::stats::time_to_event::{Clustering, CoxCovariate, Stratification, TimeToEventOptions};
+/// use pain_outcomes::analysis::{Clustering, CoxCovariate, Stratification, TimeToEventOptions};
 /// let o = TimeToEventOptions::default()
 ///     .with_reference_arm("usual_care")
 ///     .with_tau(365.0)
@@ -366,7 +366,7 @@ fn stratum_of(cohort: &Cohort, p: usize, s: Stratification) -> Option<String> {
 ///
 /// ```
 /// use pain_outcomes::data::{EventEndpoint, read_csv_texts};
-/// use pain_outcomes::stats::time_to_event::{analyse_time_to_event, TimeToEventOptions};
+/// use pain_outcomes::analysis::{analyse_time_to_event, TimeToEventOptions};
 /// let mut a = String::from("patient_id,therapy,day,instrument,score\n");
 /// let mut e = String::from("patient_id,event,day,detail,grade\n");
 /// for i in 0..12 {

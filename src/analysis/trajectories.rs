@@ -54,7 +54,7 @@ impl Trajectories {
 ///
 /// ```
 /// use pain_outcomes::data::read_csv_str;
-/// use pain_outcomes::stats::arms::describe_by_arm_and_visit;
+/// use pain_outcomes::analysis::describe_by_arm_and_visit;
 /// let csv = "patient_id,therapy,day,instrument,score\n\
 ///            A,prp,0,nrs,7\nA,prp,90,nrs,4\nB,prp,0,nrs,6\nB,prp,90,nrs,4\n";
 /// let wide = read_csv_str(csv, "m.csv", &Default::default())?.cohort.wide("nrs")?;
@@ -125,7 +125,7 @@ pub struct ArmArea {
 ///
 /// ```
 /// use pain_outcomes::data::read_csv_str;
-/// use pain_outcomes::stats::arms::area_by_arm;
+/// use pain_outcomes::analysis::area_by_arm;
 /// use pain_outcomes::stats::describe::MissingVisitPolicy;
 /// let csv = "patient_id,therapy,day,instrument,score\n\
 ///            A,prp,0,nrs,8\nA,prp,90,nrs,4\nB,prp,0,nrs,6\nB,prp,90,nrs,6\n";

@@ -4,14 +4,14 @@ use std::fmt;
 
 use crate::Outcome;
 use crate::analysis::{
-    AncovaAtVisit, AreaByArm, Attrition, Clustering, CohortMmrm, Comparison, ExclusionReason,
-    LossOfResponseData, ResponderTable, Response, Stratification, TimeToEventAnalysis,
-    Trajectories,
+    AncovaAtVisit, AreaByArm, Attrition, Clustering, CohortMmrm, Comparison, EndpointAnalysis,
+    ExclusionReason, LossOfResponseData, ResponderAnalysis, ResponderTable, Response,
+    Stratification, TimeToEventAnalysis, Trajectories,
 };
 use crate::stats::ArmDifference;
 use crate::stats::describe::Describe;
 use crate::stats::mmrm::MmrmFit;
-use crate::stats::responders::{IntercurrentStrategy, MissingPolicy};
+use crate::stats::responders::{IntercurrentStrategy, MissingPolicy, RatioEstimate};
 
 impl fmt::Display for LossOfResponseData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -233,27 +233,32 @@ impl fmt::Display for TimeToEventAnalysis {
     }
 }
 
+/// The fit, its certificate, the covariance over visits, LS-means, differences from the
+/// reference arm and Type III tests.
 impl fmt::Display for CohortMmrm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fit = &self.fit;
         let response = match self.response {
             Response::ChangeFromBaseline => "change from baseline",
             Response::Score => "score",
         };
         writeln!(
             f,
-            "MMRM of {} {response}: {} ~ {}",
-            self.instrument,
-            if self.response == Response::Score {
-                "score"
-            } else {
-                "change"
-            },
-            self.formula
+            "MMRM: {} {response} ~ {}   ({} patients, {} observations)",
+            self.instrument, self.formula, fit.n_subjects, fit.n_observations
+        )?;
+        let e = &self.attrition;
+        writeln!(
+            f,
+            "excluded patients: {} without baseline, {} missing a covariate, {} without follow-up (total {})",
+            e.excluded_for(ExclusionReason::NoBaseline),
+            e.excluded_for(ExclusionReason::MissingCovariate),
+            e.excluded_for(ExclusionReason::NoFollowUp),
+            e.total_excluded()
         )?;
         writeln!(
             f,
-            "{} patients used ({}), reference arm {}",
-            self.fit.n_subjects,
+            "patients per arm: {}; reference arm {}",
             self.patients_per_arm()
                 .iter()
                 .map(|(a, n)| format!("{a} {n}"))
@@ -261,72 +266,126 @@ impl fmt::Display for CohortMmrm {
                 .join(", "),
             self.reference_arm
         )?;
-        let e = &self.attrition;
+        let c = &fit.certificate;
         writeln!(
             f,
-            "excluded: {} without baseline, {} missing a covariate, {} without follow-up",
-            e.excluded_for(ExclusionReason::NoBaseline),
-            e.excluded_for(ExclusionReason::MissingCovariate),
-            e.excluded_for(ExclusionReason::NoFollowUp)
-        )?;
-        let c = &self.fit.certificate;
-        writeln!(
-            f,
-            "fit: {:?}, covariance {}, df {:?}; attempt {}, {} iterations, gradient norm {:.2e}, Hessian {}",
-            self.fit.method,
-            self.fit.covariance.code(),
-            self.fit.df_method,
+            "\nfit certificate: {:?}, covariance {}, df {:?}; attempt {}, {} iterations, {} evaluations, \
+gradient norm {:.2e}, Newton decrement {:.2e}, Hessian {} (min scaled eigenvalue {:.3e})",
+            fit.method,
+            fit.covariance.code(),
+            fit.df_method,
             c.attempt,
             c.iterations,
+            c.evaluations,
             c.gradient_norm,
+            c.newton_decrement,
             if c.hessian_positive_definite {
                 "positive definite"
             } else {
                 "NOT positive definite"
-            }
+            },
+            c.hessian_min_scaled_eigenvalue
         )?;
-        let s = &self.fit.fit_statistics;
+        let s = &fit.fit_statistics;
         writeln!(
             f,
-            "logLik {:.4}  AIC {:.4}  BIC {:.4}",
-            s.log_likelihood, s.aic, s.bic
+            "logLik {:.4}   -2logLik {:.4}   AIC {:.4}   AICc {:.4}   BIC {:.4}   ({} parameters)",
+            s.log_likelihood, s.minus_two_log_likelihood, s.aic, s.aicc, s.bic, s.n_parameters
         )?;
-        writeln!(f, "\nLS-means:")?;
+        covariance_over_visits(f, fit, &self.visits)?;
+        writeln!(f, "\nLS-means ({response}):")?;
+        writeln!(
+            f,
+            "{:<26} {:<10} {:>8} {:>7} {:>7} {:>18}",
+            "arm", "visit", "LS-mean", "SE", "df", "CI"
+        )?;
         for l in &self.lsmeans {
-            let cell = l
-                .cell
-                .iter()
-                .map(|(_, v)| v.as_str())
-                .collect::<Vec<_>>()
-                .join(" @ ");
+            let get = |k: &str| {
+                l.cell
+                    .iter()
+                    .find(|(factor, _)| factor == k)
+                    .map_or("", |(_, v)| v.as_str())
+            };
             match &l.estimate {
                 Outcome::Computed(e) => writeln!(
                     f,
-                    "  {cell:<36} {:>8.3} (SE {:.3}, df {:.1})",
+                    "{:<26} {:<10} {:>8.3} {:>7.3} {:>7.1} [{:>7.3}, {:>7.3}]",
+                    get("arm"),
+                    get("visit"),
                     e.estimate,
                     e.std_error,
-                    e.df.unwrap_or(f64::NAN)
+                    e.df.unwrap_or(f64::NAN),
+                    e.confidence_interval.lower,
+                    e.confidence_interval.upper
                 )?,
-                Outcome::Refused(r) => writeln!(f, "  {cell:<36} refused: {}", r.detail)?,
+                Outcome::Refused(x) => writeln!(
+                    f,
+                    "{:<26} {:<10} refused: {}",
+                    get("arm"),
+                    get("visit"),
+                    x.detail
+                )?,
             }
         }
-        writeln!(f, "\nDifferences vs {}:", self.reference_arm)?;
-        writeln!(f, "  {}", ArmDifference::table_header())?;
+        writeln!(f, "\ndifferences vs {} by visit:", self.reference_arm)?;
+        writeln!(f, "{}", ArmDifference::table_header())?;
         for d in &self.differences {
             match d {
-                Outcome::Computed(d) => writeln!(f, "  {d}")?,
-                Outcome::Refused(r) => writeln!(f, "  refused: {}", r.detail)?,
+                Outcome::Computed(d) => writeln!(f, "{d}")?,
+                Outcome::Refused(x) => writeln!(f, "refused: {}", x.detail)?,
             }
         }
         writeln!(f, "\nType III tests:")?;
+        writeln!(
+            f,
+            "{:<24} {:>6} {:>9} {:>10} {:>10}",
+            "term", "num df", "den df", "F", "p"
+        )?;
         for t in &self.type3 {
             match t {
-                Outcome::Computed(t) => writeln!(f, "  {t}")?,
-                Outcome::Refused(r) => writeln!(f, "  refused: {}", r.detail)?,
+                Outcome::Computed(t) => writeln!(
+                    f,
+                    "{:<24} {:>6} {:>9.2} {:>10.4} {:>10.4}",
+                    t.label, t.df_numerator, t.df_denominator, t.statistic, t.p_value
+                )?,
+                Outcome::Refused(x) => writeln!(f, "refused: {}", x.detail)?,
             }
         }
         Ok(())
     }
+}
+
+/// The estimated covariance matrix over the visits (first group) and its correlations.
+fn covariance_over_visits(
+    f: &mut fmt::Formatter<'_>,
+    fit: &MmrmFit,
+    visits: &[String],
+) -> fmt::Result {
+    let Some(m) = fit.covariance_matrices.first() else {
+        return Ok(());
+    };
+    writeln!(f, "\ncovariance over visits ({}):", fit.covariance.code())?;
+    write!(f, "{:<12}", "")?;
+    for v in visits {
+        write!(f, "{v:>10}")?;
+    }
+    writeln!(f)?;
+    for (v, row) in visits.iter().zip(m) {
+        write!(f, "{v:<12}")?;
+        for x in row {
+            write!(f, "{x:>10.4}")?;
+        }
+        writeln!(f)?;
+    }
+    writeln!(f, "correlations:")?;
+    for (i, (v, row)) in visits.iter().zip(m).enumerate() {
+        write!(f, "{v:<12}")?;
+        for (j, x) in row.iter().enumerate() {
+            write!(f, "{:>10.3}", x / (m[i][i] * m[j][j]).sqrt())?;
+        }
+        writeln!(f)?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for MmrmFit {
@@ -417,7 +476,19 @@ impl fmt::Display for Trajectories {
     }
 }
 
-/// Responder rates with Wilson intervals and risk differences against the reference arm.
+/// A ratio estimate with its interval, or the refusal code.
+fn ratio_cell(o: &Outcome<RatioEstimate>) -> String {
+    match o {
+        Outcome::Computed(r) => format!(
+            "{:.2} [{:.2}, {:.2}]",
+            r.estimate, r.confidence_interval.lower, r.confidence_interval.upper
+        ),
+        Outcome::Refused(r) => r.reason.code().into(),
+    }
+}
+
+/// Responder rates with Wilson intervals and, against the reference arm, the risk difference
+/// (Newcombe), relative risk, odds ratio, NNT and Fisher's exact p.
 impl fmt::Display for ResponderTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -437,42 +508,123 @@ impl fmt::Display for ResponderTable {
         )?;
         writeln!(
             f,
-            "{:<28} {:<10} {:>9} {:>17}   {:>28} {:>10}",
-            "arm", "visit", "resp/n", "rate [Wilson]", "risk difference [Newcombe]", "Fisher p"
+            "{:<28} {:<9} {:>7} {:>18} {:>24} {:>16} {:>16} {:>9} {:>9}",
+            "arm",
+            "visit",
+            "resp/n",
+            "rate [Wilson]",
+            "RD [Newcombe]",
+            "RR [log CI]",
+            "OR [Woolf]",
+            "NNT",
+            "Fisher p"
         )?;
-        for cell in &self.cells {
-            let rate = match &cell.rate {
+        for c in &self.cells {
+            let rate = match &c.rate {
                 Outcome::Computed(r) => format!(
                     "{:.2} [{:.2}, {:.2}]",
                     r.rate, r.confidence_interval.lower, r.confidence_interval.upper
                 ),
-                Outcome::Refused(r) => r.reason.code().to_string(),
+                Outcome::Refused(r) => r.reason.code().into(),
             };
-            let (rd, p) = match &cell.versus_reference {
-                Some(Outcome::Computed(v)) => (
+            let [rd, rr, or, nnt, p] = match &c.versus_reference {
+                Some(Outcome::Computed(v)) => [
                     format!(
                         "{:+.2} [{:+.2}, {:+.2}]",
                         v.risk_difference,
                         v.risk_difference_interval.lower,
                         v.risk_difference_interval.upper
                     ),
+                    ratio_cell(&v.relative_risk),
+                    ratio_cell(&v.odds_ratio),
+                    match &v.number_needed_to_treat {
+                        Outcome::Computed(n) => format!("{:.1}", n.nnt),
+                        Outcome::Refused(r) => r.reason.code().into(),
+                    },
                     format!("{:.2e}", v.fisher_p_value),
-                ),
-                Some(Outcome::Refused(r)) => (r.reason.code().to_string(), String::new()),
-                None => ("reference".to_string(), String::new()),
+                ],
+                Some(Outcome::Refused(r)) => [
+                    r.reason.code().into(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
+                None => [
+                    "reference".into(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
             };
             writeln!(
                 f,
-                "{:<28} {:<10} {:>9} {:>17}   {:>28} {:>10}",
-                cell.arm,
-                cell.visit,
-                format!("{}/{}", cell.counts.responders, cell.counts.analysed),
+                "{:<28} {:<9} {:>7} {:>18} {:>24} {:>16} {:>16} {:>9} {:>9}",
+                c.arm,
+                c.visit,
+                format!("{}/{}", c.counts.responders, c.counts.analysed),
                 rate,
                 rd,
+                rr,
+                or,
+                nnt,
                 p
             )?;
         }
         Ok(())
+    }
+}
+
+/// The responder table, then onset and durability per arm.
+impl fmt::Display for ResponderAnalysis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.responders)?;
+        writeln!(
+            f,
+            "onset and durability (first visit meeting the rule; share of earlier responders still responding)"
+        )?;
+        for o in &self.onset {
+            writeln!(f, "  {:<28} {}", o.arm, o.onset_and_durability)?;
+        }
+        Ok(())
+    }
+}
+
+/// Who entered a loss-of-response analysis, the time-to-event tables, and the hazard ratios.
+impl fmt::Display for EndpointAnalysis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let (Some(rule), Some(entry)) = (&self.responder_rule, &self.entry) {
+            writeln!(
+                f,
+                "loss of response: rule {rule}; time from first treatment; only patients who responded \
+                 enter (surgery or rescue medication after a response = loss; withdrawal censors)"
+            )?;
+            writeln!(f, "{entry}")?;
+        }
+        writeln!(f, "{}", self.analysis)?;
+        let a = &self.analysis;
+        writeln!(f)?;
+        writeln!(f, "hazard ratios versus {} (Cox):", a.reference_arm)?;
+        match &a.cox.fit {
+            Outcome::Computed(_) => {
+                for arm in a.arms.iter().filter(|x| x.arm != a.reference_arm) {
+                    if let Some(c) = a.hazard_ratio(&arm.arm) {
+                        writeln!(
+                            f,
+                            "  {:<28} HR {:.2} [{:.2}, {:.2}], p = {:.3e}",
+                            arm.arm,
+                            c.hazard_ratio,
+                            c.confidence_interval.0,
+                            c.confidence_interval.1,
+                            c.p_value
+                        )?;
+                    }
+                }
+                Ok(())
+            }
+            Outcome::Refused(e) => writeln!(f, "  {e}"),
+        }
     }
 }
 
