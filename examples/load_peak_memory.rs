@@ -8,6 +8,7 @@
 //! cargo run --example load_peak_memory    # no path: a generated 10^4-patient file
 //! ```
 
+use clap::Parser;
 use pain_outcomes::data::{LoadOptions, read_csv};
 use pain_outcomes::polars::prelude::{CsvReadOptions, SerReader};
 use std::process::ExitCode;
@@ -16,13 +17,24 @@ use std::time::Instant;
 #[path = "../benches/support/contract_csv.rs"]
 mod contract_csv;
 
+/// Load one CSV once, with this crate's reader or polars' (for `/usr/bin/time -v`).
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// The CSV to load [default: a generated file of 10^4 patients]
+    path: Option<String>,
+    /// Write a contract CSV of N patients (in the system's temporary folder), print its path and
+    /// exit
+    #[arg(long, value_name = "N")]
+    generate: Option<usize>,
+    /// Read with polars' CSV reader instead of this crate's validating reader
+    #[arg(long)]
+    polars: bool,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(i) = args.iter().position(|a| a == "--generate") {
-        let n = args
-            .get(i + 1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(100_000);
+    let args = Args::parse();
+    if let Some(n) = args.generate {
         return match contract_csv::ensure(n) {
             Ok(p) => {
                 println!("{}", p.display());
@@ -36,7 +48,7 @@ fn main() -> ExitCode {
     }
     // with no path: a small generated file (10^4 patients), so the example runs as it is
     let generated;
-    let path = match args.iter().find(|a| !a.starts_with("--")) {
+    let path = match &args.path {
         Some(p) => p,
         None => match contract_csv::ensure(10_000) {
             Ok(p) => {
@@ -50,7 +62,7 @@ fn main() -> ExitCode {
         },
     };
     let start = Instant::now();
-    if args.iter().any(|a| a == "--polars") {
+    if args.polars {
         let df = CsvReadOptions::default()
             .with_has_header(true)
             .try_into_reader_with_file_path(Some(path.into()))

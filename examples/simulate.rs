@@ -4,61 +4,53 @@
 //! cargo run --release --example simulate -- --preset knee_oa_trial --seed 20261128 --out datasets/
 //! ```
 //!
-//! Flags: `--preset NAME` (`knee_oa_trial`, `tendinopathy_registry`, `disc_degeneration`),
-//! `--seed N`, `--patients N`, `--out DIR` (default `.`), `--threads N`, `--no-truth` (skip the
-//! JSON), `--print-truth` (print the true-effect table as Markdown).
+//! `--help` lists every flag with its default.
 
+use clap::Parser;
 use pain_outcomes::simulate::{SimulationConfig, TrueParameters, simulate_to_csv_with_events};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-fn run() -> Result<(), String> {
-    let mut args = std::env::args().skip(1);
-    let mut preset = "knee_oa_trial".to_string();
-    let mut seed = None;
-    let mut patients = None;
-    let mut threads = None;
-    let mut out = PathBuf::from(".");
-    let mut write_truth = true;
-    let mut print_truth = false;
-    while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match a.as_str() {
-            "--preset" => preset = value("--preset")?,
-            "--seed" => {
-                seed = Some(
-                    value("--seed")?
-                        .parse::<u64>()
-                        .map_err(|e| format!("--seed: {e}"))?,
-                )
-            }
-            "--patients" => {
-                patients = Some(
-                    value("--patients")?
-                        .parse::<usize>()
-                        .map_err(|e| format!("--patients: {e}"))?,
-                )
-            }
-            "--threads" => {
-                threads = Some(
-                    value("--threads")?
-                        .parse::<usize>()
-                        .map_err(|e| format!("--threads: {e}"))?,
-                )
-            }
-            "--out" => out = PathBuf::from(value("--out")?),
-            "--no-truth" => write_truth = false,
-            "--print-truth" => print_truth = true,
-            "-h" | "--help" => {
-                println!(
-                    "usage: simulate [--preset {}] [--seed N] [--patients N] [--threads N] [--out DIR] [--no-truth] [--print-truth]",
-                    SimulationConfig::PRESETS.join("|")
-                );
-                return Ok(());
-            }
-            other => return Err(format!("unknown argument `{other}` (try --help)")),
-        }
-    }
+/// Write a simulated cohort of a preset: <name>.csv (assessments, with the arm column of the
+/// simulated randomisation), <name>_events.csv and <name>_truth.json (the true effects).
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Preset: knee_oa_trial, tendinopathy_registry or disc_degeneration
+    #[arg(long, value_name = "NAME", default_value = "knee_oa_trial")]
+    preset: String,
+    /// Random seed (the output is the same for a seed whatever the thread count) [default: the
+    /// preset's seed]
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Number of patients [default: the preset's]
+    #[arg(long, value_name = "N")]
+    patients: Option<usize>,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Output folder
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    out: PathBuf,
+    /// Do not write the <name>_truth.json file
+    #[arg(long)]
+    no_truth: bool,
+    /// Print the true-effect table as Markdown
+    #[arg(long)]
+    print_truth: bool,
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let Args {
+        preset,
+        seed,
+        patients,
+        threads,
+        out,
+        no_truth,
+        print_truth,
+    } = args;
+    let write_truth = !no_truth;
     let mut config = SimulationConfig::preset(&preset).ok_or(format!(
         "unknown preset `{preset}`; expected one of {}",
         SimulationConfig::PRESETS.join(", ")
@@ -103,7 +95,7 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -93,7 +93,7 @@ parse_by_code!(Covariate, "covariate", {
 });
 parse_by_code!(EventEndpoint, "endpoint", {
     EventEndpoint::Surgery => ["surgery"],
-    EventEndpoint::RescueMedication => ["rescue_medication"],
+    EventEndpoint::RescueMedication => ["rescue_medication", "rescue"],
     EventEndpoint::LossOfResponse => ["loss_of_response"],
 });
 

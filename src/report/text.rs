@@ -745,7 +745,10 @@ fn time_to_event_summary(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis) ->
             p
         )?;
     }
-    writeln!(f, "log-rank test: {}", t.log_rank)
+    match &t.log_rank {
+        Outcome::Computed(l) => writeln!(f, "log-rank test: {}", l.test),
+        Outcome::Refused(r) => writeln!(f, "log-rank test: {r}"),
+    }
 }
 
 /// The whole comparison, table after table.

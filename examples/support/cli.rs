@@ -1,0 +1,103 @@
+//! What every analysis example shares: where the data come from, how patients form arms, the
+//! reference arm, and how the result is printed (tables, or JSON with `--json`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pain_outcomes::Error;
+use pain_outcomes::data::{ArmBy, CsvFiles, LoadOptions, Loaded, read_csv_files};
+
+/// Data, arms and output options of an analysis example.
+#[derive(clap::Args, Debug)]
+pub struct StudyArgs {
+    /// Assessments CSV in the data contract (long format, one row per patient × assessment;
+    /// see datasets/README.md) [default: the example's bundled dataset]
+    #[arg(long, value_name = "PATH")]
+    pub input: Option<PathBuf>,
+    /// Events CSV (surgery, adverse events, rescue medication, withdrawal, last contact)
+    /// [default: the bundled events file when --input is not given, else none]
+    #[arg(long, value_name = "PATH")]
+    pub events: Option<PathBuf>,
+    /// Patients CSV with patient-level columns, joined on patient_id [default: none]
+    #[arg(long, value_name = "PATH")]
+    pub patients: Option<PathBuf>,
+    /// How patients form arms: `arm` = the recorded arm column (the randomised group) when the
+    /// data has one, else the therapy; `therapy` = one arm per therapy; `therapy+cell_source`
+    /// = stem-cell therapies split by cell source
+    #[arg(long, value_name = "DEFINITION", default_value = "arm")]
+    pub arms: ArmBy,
+    /// Reference arm of every comparison [default: placebo, else usual_care, else the first
+    /// arm in sort order]
+    #[arg(long, value_name = "ARM")]
+    pub reference_arm: Option<String>,
+    /// Print the full result as JSON instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl StudyArgs {
+    /// Reads the user's files, or the bundled `datasets/<bundled>.csv` and its events.
+    pub fn load(&self, bundled: &str) -> Result<Loaded, Error> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/");
+        let mut files = match &self.input {
+            Some(input) => CsvFiles::new(input),
+            None => CsvFiles::new(format!("{dir}{bundled}.csv"))
+                .with_events(format!("{dir}{bundled}_events.csv")),
+        };
+        if let Some(e) = &self.events {
+            files = files.with_events(e);
+        }
+        if let Some(p) = &self.patients {
+            files = files.with_patients(p);
+        }
+        read_csv_files(&files, &LoadOptions::default().with_arm_by(self.arms))
+    }
+}
+
+/// Prints `result` as JSON or as its text tables under the load report; a typed error goes to
+/// stderr with its code and exit status 1.
+pub fn finish<T: std::fmt::Display + serde::Serialize>(
+    json: bool,
+    loaded: Option<&Loaded>,
+    result: Result<T, Error>,
+) -> ExitCode {
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error [{}]: {e}", e.code());
+            return ExitCode::from(1);
+        }
+    };
+    if json {
+        return match pain_outcomes::report::to_json(&result) {
+            Ok(s) => {
+                println!("{s}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error [{}]: {e}", e.code());
+                ExitCode::from(1)
+            }
+        };
+    }
+    if let Some(l) = loaded {
+        println!("{}", l.report);
+    }
+    println!("{result}");
+    ExitCode::SUCCESS
+}
+
+/// Loads the data of `args` (bundled `bundled` by default) and runs `analysis` on it.
+pub fn run<T: std::fmt::Display + serde::Serialize>(
+    args: &StudyArgs,
+    bundled: &str,
+    analysis: impl FnOnce(&Loaded) -> Result<T, Error>,
+) -> ExitCode {
+    match args.load(bundled) {
+        Ok(loaded) => {
+            let result = analysis(&loaded);
+            finish(args.json, Some(&loaded), result)
+        }
+        Err(e) => finish::<String>(args.json, None, Err(e)),
+    }
+}
