@@ -88,7 +88,7 @@ pub struct LossOfResponseData {
 /// ```
 /// use pain_outcomes::data::{TimeEnd, read_csv_texts};
 /// use pain_outcomes::stats::responders::ResponderRule;
-/// use pain_outcomes::analysis::{time_to_loss_of_response, LossOfResponseOptions};
+/// use pain_outcomes::analysis::{time_to_loss_of_response, ExclusionReason, LossOfResponseOptions};
 /// let a = "patient_id,therapy,day,instrument,score\n\
 ///          P1,prp,0,nrs,8\nP1,prp,90,nrs,4\nP1,prp,180,nrs,7\n\
 ///          P2,prp,0,nrs,8\nP2,prp,90,nrs,3\nP2,prp,180,nrs,3\n\
@@ -100,8 +100,8 @@ pub struct LossOfResponseData {
 /// let lor = time_to_loss_of_response(&cohort, &wide, &rule, &LossOfResponseOptions::default())?;
 /// assert_eq!(lor.data.time, vec![180.0, 200.0]);
 /// assert_eq!(lor.data.end, vec![TimeEnd::Event, TimeEnd::IntercurrentEvent]);
-/// let placebo = lor.excluded.iter().find(|e| e.arm == "placebo").unwrap();
-/// assert_eq!(placebo.never_responded, 1);
+/// let placebo = lor.attrition.arm("placebo").unwrap();
+/// assert_eq!(placebo.excluded_for(ExclusionReason::NeverResponded), 1);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 ///

@@ -247,7 +247,7 @@ impl MmrmFit {
     /// let d = fit.arm_differences("arm", LsMeanWeights::Equal).unwrap();
     /// assert_eq!(d.len(), 2);
     /// let v2 = d[1].computed().unwrap();
-    /// assert!((v2.estimate.estimate - (3.9 + 3.1 + 3.3 - 2.1 - 2.0 - 2.6) / 3.0).abs() < 1e-8);
+    /// assert!((v2.difference.estimate - (3.9 + 3.1 + 3.3 - 2.1 - 2.0 - 2.6) / 3.0).abs() < 1e-8);
     /// ```
     ///
     /// # Formula

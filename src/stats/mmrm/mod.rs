@@ -993,7 +993,7 @@ impl MmrmFit {
     /// let opts = MmrmOptions::default().with_covariance(CovarianceStructure::CompoundSymmetry);
     /// let fit = mmrm_design(&input, &opts).unwrap().into_result().unwrap();
     /// let f = fit.f_test(&[vec![0.0, 1.0]], "visit").unwrap().into_result().unwrap();
-    /// assert_eq!(f.num_df, 1.0);
+    /// assert_eq!(f.df_numerator, 1.0);
     /// ```
     ///
     /// # Formula

@@ -133,7 +133,7 @@ impl KaplanMeier {
 /// let arm = ["a", "a", "a", "a", "b", "b", "b", "b"];
 /// let d = rmst_difference(&time, &[Status::Event; 8], &arm, &"a", 4.0, 0.95)?.into_result().unwrap();
 /// assert_eq!(d.arm, "b");
-/// assert!((d.difference - 1.0).abs() < 1e-12);
+/// assert!((d.difference.estimate - 1.0).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
