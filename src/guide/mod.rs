@@ -8,3 +8,9 @@ pub mod loading_data {}
 
 #[doc = include_str!("refusals.md")]
 pub mod refusals {}
+
+#[doc = include_str!("analysis.md")]
+pub mod analysis {}
+
+#[doc = include_str!("results_in_polars.md")]
+pub mod results_in_polars {}
