@@ -150,7 +150,7 @@ fn analysis(c: &Cohort) -> f64 {
     )
     .expect("ancova");
     if let Some(f) = fit.computed() {
-        acc += f.arm_test.statistic + f.differences[0].estimate;
+        acc += f.arm_test.statistic + f.differences[0].difference.estimate;
     }
     acc
 }

@@ -10,7 +10,7 @@
 //! ```
 
 use clap::Parser;
-use pain_outcomes::analysis::{ComparisonOptions, compare_therapies};
+use pain_outcomes::analysis::{TherapyComparisonOptions, compare_therapies};
 use std::process::ExitCode;
 
 #[path = "support/cli.rs"]
@@ -32,7 +32,7 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     cli::run(&args.study, "knee_oa_trial", |loaded| {
-        let mut options = ComparisonOptions::new(&args.instrument);
+        let mut options = TherapyComparisonOptions::new(&args.instrument);
         if let Some(r) = &args.study.reference_arm {
             options = options.with_reference_arm(r);
         }

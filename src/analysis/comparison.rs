@@ -21,14 +21,14 @@ use crate::stats::describe::DescribeOptions;
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::analysis::{ComparisonOptions, RuleChoice};
-/// let o = ComparisonOptions::new("vas").with_reference_arm("corticosteroid")
+/// use pain_outcomes::analysis::{TherapyComparisonOptions, RuleChoice};
+/// let o = TherapyComparisonOptions::new("vas").with_reference_arm("corticosteroid")
 ///     .with_rules(vec![RuleChoice::Immpact50]);
 /// assert_eq!(o.instrument, "vas");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct ComparisonOptions {
+pub struct TherapyComparisonOptions {
     /// Instrument code (default `nrs`).
     pub instrument: String,
     /// Reference arm (`None`: the default rule of [`reference_arm`]).
@@ -38,16 +38,16 @@ pub struct ComparisonOptions {
     pub rules: Vec<RuleChoice>,
 }
 
-impl Default for ComparisonOptions {
+impl Default for TherapyComparisonOptions {
     fn default() -> Self {
-        ComparisonOptions::new("nrs")
+        TherapyComparisonOptions::new("nrs")
     }
 }
 
-impl ComparisonOptions {
+impl TherapyComparisonOptions {
     /// The defaults on `instrument`.
     pub fn new(instrument: impl Into<String>) -> Self {
-        ComparisonOptions {
+        TherapyComparisonOptions {
             instrument: instrument.into(),
             reference_arm: None,
             rules: vec![
@@ -73,7 +73,7 @@ impl ComparisonOptions {
 
 /// The comparison of the arms of a cohort on one instrument.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Comparison {
+pub struct TherapyComparison {
     /// Instrument code.
     pub instrument: String,
     /// How the arms were defined.
@@ -105,18 +105,21 @@ pub struct Comparison {
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::analysis::{ComparisonOptions, compare_therapies};
+/// use pain_outcomes::analysis::{TherapyComparisonOptions, compare_therapies};
 /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/");
 /// let files = pain_outcomes::data::CsvFiles::new(format!("{dir}knee_oa_trial.csv"))
 ///     .with_events(format!("{dir}knee_oa_trial_events.csv"));
 /// let cohort = pain_outcomes::data::read_csv_files(&files, &Default::default())?.cohort;
-/// let c = compare_therapies(&cohort, &ComparisonOptions::default())?;
+/// let c = compare_therapies(&cohort, &TherapyComparisonOptions::default())?;
 /// assert_eq!(c.reference_arm, "placebo");
 /// assert!(c.time_to_surgery.is_some());
 /// println!("{c}");
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-pub fn compare_therapies(cohort: &Cohort, options: &ComparisonOptions) -> Result<Comparison> {
+pub fn compare_therapies(
+    cohort: &Cohort,
+    options: &TherapyComparisonOptions,
+) -> Result<TherapyComparison> {
     let wide = cohort.wide(&options.instrument)?;
     let reference = reference_arm(&wide.arms, options.reference_arm.as_deref())?;
     let trajectories = describe_by_arm_and_visit(&wide, &DescribeOptions::default())?;
@@ -157,7 +160,7 @@ pub fn compare_therapies(cohort: &Cohort, options: &ComparisonOptions) -> Result
     } else {
         None
     };
-    Ok(Comparison {
+    Ok(TherapyComparison {
         instrument: wide.instrument.code.clone(),
         arms_by: cohort.arm_by(),
         patients_per_arm: cohort.patients_per_arm(),

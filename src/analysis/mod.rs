@@ -21,7 +21,7 @@ pub use arms::{
     ArmAttrition, Attrition, CovariateMissing, ExclusionCount, ExclusionReason,
     default_reference_arm, reference_arm,
 };
-pub use comparison::{Comparison, ComparisonOptions, compare_therapies};
+pub use comparison::{TherapyComparison, TherapyComparisonOptions, compare_therapies};
 pub use loss_of_response::{
     EndpointAnalysis, LossOfResponseData, LossOfResponseOptions, analyse_endpoint,
     time_to_loss_of_response,

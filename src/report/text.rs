@@ -4,9 +4,9 @@ use std::fmt;
 
 use crate::Outcome;
 use crate::analysis::{
-    AncovaAtVisit, AreaByArm, Attrition, Clustering, CohortMmrm, Comparison, EndpointAnalysis,
-    ExclusionReason, LossOfResponseData, ResponderAnalysis, ResponderTable, Response,
-    Stratification, TimeToEventAnalysis, Trajectories,
+    AncovaAtVisit, AreaByArm, Attrition, Clustering, CohortMmrm, EndpointAnalysis, ExclusionReason,
+    LossOfResponseData, ResponderAnalysis, ResponderTable, Response, Stratification,
+    TherapyComparison, TimeToEventAnalysis, Trajectories,
 };
 use crate::stats::ArmDifference;
 use crate::stats::describe::Describe;
@@ -752,7 +752,7 @@ fn time_to_event_summary(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis) ->
 }
 
 /// The whole comparison, table after table.
-impl fmt::Display for Comparison {
+impl fmt::Display for TherapyComparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
