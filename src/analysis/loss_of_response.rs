@@ -147,17 +147,8 @@ pub fn time_to_loss_of_response(
     let nv = table.n_visits();
     for (row, &p) in table.patients.iter().enumerate() {
         let arm = table.arm.get(row).copied().unwrap_or(0);
-        let events = cohort.patient_events(p);
-        let intercurrent = events
-            .iter()
-            .filter(|e| options.intercurrent_events.contains(&e.kind) && e.day >= 0)
-            .map(|e| e.day)
-            .min();
-        let withdrawal = events
-            .iter()
-            .filter(|e| e.kind == EventKind::Withdrawal)
-            .map(|e| e.day)
-            .min();
+        let intercurrent = cohort.first_event_day(p, &options.intercurrent_events, 0);
+        let withdrawal = cohort.first_event_day(p, &[EventKind::Withdrawal], i32::MIN);
         let baseline = table.baseline.get(row).copied().flatten();
         if baseline.is_none() {
             attrition.exclude(arm as usize, ExclusionReason::NoBaseline);

@@ -248,12 +248,7 @@ fn evaluate_all(
     let mut evals = Vec::with_capacity(table.n_patients() * nv);
     let mut flags = Vec::with_capacity(table.n_patients() * nv);
     for (row, &p) in table.patients.iter().enumerate() {
-        let first_event = cohort
-            .patient_events(p)
-            .iter()
-            .filter(|e| events.contains(&e.kind))
-            .map(|e| e.day)
-            .min();
+        let first_event = cohort.first_event_day(p, events, i32::MIN);
         for v in 0..nv {
             evals.push(rule.evaluate(table.baseline[row], table.score(row, v)));
             let day = table

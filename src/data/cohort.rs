@@ -1,7 +1,7 @@
 //! The validated, columnar cohort.
 
 use crate::domain::{
-    Assessment, ClinicalEvent, Condition, Instrument, Patient, Therapy, VisitSchedule,
+    Assessment, ClinicalEvent, Condition, EventKind, Instrument, Patient, Therapy, VisitSchedule,
 };
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -274,6 +274,34 @@ impl Cohort {
 
     /// The clinical events of patient `patient`.
     pub fn patient_events(&self, patient: usize) -> &[ClinicalEvent] {
+        self.events_of(patient)
+    }
+
+    /// The day of the first event of patient `patient` whose kind is one of `kinds`, on or
+    /// after day `from` (`i32::MIN` for any day; events before the first treatment have
+    /// negative days).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::domain::EventKind;
+    /// let a = "patient_id,therapy,day,instrument,score\nP1,prp,0,nrs,7\n";
+    /// let e = "patient_id,event,day,detail,grade\nP1,rescue_medication,-3,,\nP1,surgery,120,,\n";
+    /// let c = pain_outcomes::data::read_csv_texts(a, None, Some(e), &Default::default())?.cohort;
+    /// let kinds = [EventKind::Surgery, EventKind::RescueMedication];
+    /// assert_eq!(c.first_event_day(0, &kinds, i32::MIN), Some(-3));
+    /// assert_eq!(c.first_event_day(0, &kinds, 0), Some(120));
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn first_event_day(&self, patient: usize, kinds: &[EventKind], from: i32) -> Option<i32> {
+        self.events_of(patient)
+            .iter()
+            .filter(|e| kinds.contains(&e.kind) && e.day >= from)
+            .map(|e| e.day)
+            .min()
+    }
+
+    fn events_of(&self, patient: usize) -> &[ClinicalEvent] {
         match (
             self.event_offsets.get(patient),
             self.event_offsets.get(patient + 1),

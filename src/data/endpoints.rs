@@ -202,16 +202,8 @@ impl Cohort {
         };
         for p in 0..self.n_patients() {
             let events = self.patient_events(p);
-            let event_day = events
-                .iter()
-                .filter(|e| e.kind == kind && e.day >= 0)
-                .map(|e| e.day)
-                .min();
-            let withdrawal = events
-                .iter()
-                .filter(|e| e.kind == EventKind::Withdrawal)
-                .map(|e| e.day)
-                .min();
+            let event_day = self.first_event_day(p, &[kind], 0);
+            let withdrawal = self.first_event_day(p, &[EventKind::Withdrawal], i32::MIN);
             let last_contact = events
                 .iter()
                 .filter(|e| e.kind == EventKind::LastContact)

@@ -253,6 +253,26 @@ fn exact_p(counts: &[f64], statistic: f64, alternative: Alternative) -> f64 {
     }
 }
 
+/// The rank test from the centred statistic `z0` and its variance `sigma2` by the normal
+/// approximation with continuity correction, as R's `wilcox.test(exact = FALSE)`.
+fn normal_approximation(
+    method: &'static str,
+    statistic: f64,
+    z0: f64,
+    sigma2: f64,
+    options: &RankTestOptions,
+) -> Outcome<RankTest> {
+    let z =
+        (z0 - correction(options.alternative, z0, options.continuity_correction)) / sigma2.sqrt();
+    Outcome::Computed(RankTest {
+        method,
+        statistic,
+        p_value: p_from_z(z, options.alternative),
+        p_value_method: RankPValue::NormalApproximation,
+        alternative: options.alternative,
+    })
+}
+
 fn correction(alternative: Alternative, z: f64, cc: ContinuityCorrection) -> f64 {
     if cc == ContinuityCorrection::None {
         return 0.0;
@@ -331,16 +351,13 @@ pub fn mann_whitney_u_test(
     if sigma2 <= 0.0 {
         return Ok(refuse(RefusalReason::ZeroVariance, "all values are tied"));
     }
-    let z0 = w - fx * fy / 2.0;
-    let z =
-        (z0 - correction(options.alternative, z0, options.continuity_correction)) / sigma2.sqrt();
-    Ok(Outcome::Computed(RankTest {
-        method: "Wilcoxon rank sum test with continuity correction",
-        statistic: w,
-        p_value: p_from_z(z, options.alternative),
-        p_value_method: RankPValue::NormalApproximation,
-        alternative: options.alternative,
-    }))
+    Ok(normal_approximation(
+        "Wilcoxon rank sum test with continuity correction",
+        w,
+        w - fx * fy / 2.0,
+        sigma2,
+        options,
+    ))
 }
 
 /// Wilcoxon signed-rank test of `x − y − μ₀` (paired) as R's `wilcox.test(x, y, paired =
@@ -413,16 +430,13 @@ pub fn wilcoxon_signed_rank_test(
             "all differences are tied",
         ));
     }
-    let z0 = v - fnn * (fnn + 1.0) / 4.0;
-    let z =
-        (z0 - correction(options.alternative, z0, options.continuity_correction)) / sigma2.sqrt();
-    Ok(Outcome::Computed(RankTest {
-        method: "Wilcoxon signed rank test with continuity correction",
-        statistic: v,
-        p_value: p_from_z(z, options.alternative),
-        p_value_method: RankPValue::NormalApproximation,
-        alternative: options.alternative,
-    }))
+    Ok(normal_approximation(
+        "Wilcoxon signed rank test with continuity correction",
+        v,
+        v - fnn * (fnn + 1.0) / 4.0,
+        sigma2,
+        options,
+    ))
 }
 
 /// Kruskal–Wallis rank-sum test, as R's `kruskal.test`.
