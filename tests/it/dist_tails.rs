@@ -4,9 +4,7 @@
 //! Reference: `tests/golden/compare_dist_tails.json`, made by
 //! `tests/reference/compare_dist_tails.R`.
 
-mod common;
-
-use common::tol;
+use crate::common::tol;
 use pain_outcomes::stats::dist;
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 //! Model `FEV1 ~ FEV1_BL*visit + ARMCD*visit + RACE + SEX`, every structure gls can express
 //! (US, CS, CSH, AR(1), ARH(1), TOEP, TOEPH, spatial exponential on `VISITN, VISITN2`), REML
 //! and ML, plus a complete-data subset (ante-dependence has no gls equivalent and is checked
-//! against SAS in tests/mmrm_sas.rs). Where the references use approximations:
+//! against SAS in tests/it/mmrm_sas.rs). Where the references use approximations:
 //! - nlme's log-likelihood (3.1-162) is on SAS's scale (REML without a `log|X'X|` term).
 //! - gls's optimizers stop before the exact optimum on flat likelihoods. The reference script
 //!   (tests/reference/mmrm_gls_polish.R) restarts gls from its own estimates and then takes
@@ -13,11 +13,11 @@
 //!   `ITERATIVE` (1e-6 relative; the worst case is about 2e-7), covariance within 1e-4.
 //!   This crate's log-likelihood is also asserted to be at least gls's in every case.
 //! - ML: nlme's `vcov` for ML fits is larger than SAS PROC MIXED's `(X'Σ̂⁻¹X)⁻¹` by one common
-//!   factor (1.0143 here, `sqrt(N/(N−p))`); our ML SEs match SAS (tests/mmrm_sas.rs), so
+//!   factor (1.0143 here, `sqrt(N/(N−p))`); our ML SEs match SAS (tests/it/mmrm_sas.rs), so
 //!   against gls the test checks that the ratio of SEs is the same for every coefficient.
 //! - df: emmeans gives residual df for these fits (`mode = "df.error"`); Satterthwaite and
-//!   Kenward–Roger df are checked against SAS (tests/mmrm_sas.rs) and against an independent
-//!   numerical derivation (tests/mmrm_knee_oa.rs).
+//!   Kenward–Roger df are checked against SAS (tests/it/mmrm_sas.rs) and against an independent
+//!   numerical derivation (tests/it/mmrm_knee_oa.rs).
 //! - Proportional LS-mean weights: this crate weights the averaged factor combinations by
 //!   their row counts (emmeans' documented rule, SAS `OM`). emmeans 1.8.4.1 computes its
 //!   `.wgt.` for gls models from the fit's variance weights, so with `varIdent` (US, CSH,
@@ -25,10 +25,10 @@
 //!   the golden therefore also holds emmeans with the row counts passed explicitly
 //!   (`lsmeans_count_weights`), compared for every structure, and emmeans' own
 //!   "proportional" is compared where the two rules coincide (no `varIdent`).
-mod common;
-mod mmrm_support;
+use crate::common;
+use crate::mmrm_support;
 
-use common::tol::{COVARIANCE_PARAMETER, ITERATIVE};
+use crate::common::tol::{COVARIANCE_PARAMETER, ITERATIVE};
 use pain_outcomes::stats::mmrm::*;
 use serde_json::Value;
 

@@ -4,7 +4,7 @@
 //! SAS stops its Newton–Raphson iteration when `g'H⁻¹g / |f − c| < 1e-8`, slightly before the
 //! optimum (its final `-2 Res Log Like` is up to ~1e-5 above the optimum here), and its printed
 //! results are those of that final iterate. The default fit of this crate goes to the optimum
-//! (tests/mmrm_sas.rs compares it with SAS at printed precision and at 5e-4 for the KR tables);
+//! (tests/it/mmrm_sas.rs compares it with SAS at printed precision and at 5e-4 for the KR tables);
 //! this file shows that the remaining differences are SAS's stopping point:
 //! - for structures linear in their parameters (UN, CS) SAS's start (MIVQUE0) and steps (with
 //!   the residual variance profiled out where SAS profiles it) are reproduced: every printed
@@ -14,11 +14,10 @@
 //!   reconstructed independently (tests/reference/mmrm_sas_iterates.R: inside the printed
 //!   rounding of SAS's estimates, reproducing SAS's final `-2 Res Log Like`) gives SAS's KR
 //!   estimate, SE and df to rounding when the covariance parameters are held there.
-mod common;
-mod mmrm_support;
+use crate::mmrm_support;
 
-use common::tol::{ITERATIVE, assert_close};
-use mmrm_support::sas;
+use crate::common::tol::{ITERATIVE, assert_close};
+use crate::mmrm_support::sas;
 use pain_outcomes::stats::mmrm::*;
 use pain_outcomes::{Error, RefusalReason};
 use serde_json::Value;

@@ -1,11 +1,9 @@
 //! Survival kernels against R `survival` (goldens in tests/golden/survival_*.json, made by
 //! tests/reference/survival_*.R on tests/data/survival_*.csv).
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
+use crate::common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
 use nalgebra::DMatrix;
 use pain_outcomes::RefusalReason;
 use pain_outcomes::stats::survival::*;

@@ -1,10 +1,9 @@
 //! BCVA data (1000 subjects, 10 visits, heavy dropout): the unstructured model on which lme4
 //! and glmmTMB are reported to fail fits here with a clean certificate, and matches `nlme::gls`
 //! (tests/reference/mmrm_bcva_gls.R).
-mod common;
-mod mmrm_support;
+use crate::mmrm_support;
 
-use common::tol::{ITERATIVE, assert_close};
+use crate::common::tol::{ITERATIVE, assert_close};
 use pain_outcomes::stats::mmrm::*;
 use serde_json::Value;
 

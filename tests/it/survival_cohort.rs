@@ -2,11 +2,9 @@
 //! tests/golden/survival_cohort.json, made by tests/reference/survival_cohort.R, which derives
 //! the times independently from the documented rules).
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
+use crate::common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
 use pain_outcomes::data::{CsvFiles, EventEndpoint, LoadOptions, TimeToEventData, read_csv_files};
 use pain_outcomes::stats::arms::RuleChoice;
 use pain_outcomes::stats::time_to_event::{

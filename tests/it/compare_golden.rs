@@ -5,9 +5,7 @@
 //! Each golden file is written by `tests/reference/compare_golden.R` from the CSV named in its
 //! provenance; `tests/reference/run_compare.sh` regenerates all of them.
 
-mod common;
-
-use common::tol::{self, R_PRINTED};
+use crate::common::tol::{self, R_PRINTED};
 use pain_outcomes::stats::adjust::{AdjustMethod, adjust_p_values};
 use pain_outcomes::stats::ancova::{AncovaOptions, ancova};
 use pain_outcomes::stats::describe::{

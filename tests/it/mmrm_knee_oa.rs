@@ -16,10 +16,10 @@
 //!   MIXED definition this crate implements.
 //! - Type III: the F ratios of emmeans `joint_tests` (reference grid, covariates at their
 //!   means) are compared to the 3 decimals emmeans reports; their df are not.
-mod common;
-mod mmrm_support;
+use crate::common;
+use crate::mmrm_support;
 
-use common::tol::{COVARIANCE_PARAMETER, ITERATIVE, SATTERTHWAITE_DF};
+use crate::common::tol::{COVARIANCE_PARAMETER, ITERATIVE, SATTERTHWAITE_DF};
 use pain_outcomes::data::{LoadOptions, read_csv, read_csv_str};
 use pain_outcomes::stats::mmrm::{CovarianceStructure, Covariate, MmrmBuilder, Response};
 use pain_outcomes::{Outcome, RefusalReason};

@@ -3,11 +3,10 @@
 //! tests/golden/mmrm_kr_multi.json): FEV data, `FEV1 ~ FEV1_BL*visit + ARMCD*visit + RACE +
 //! SEX`, REML, CS, AR(1), US and CSH in SAS's parametrization, observed information. The
 //! script checks its own algebra (one-row identity with the Satterthwaite form, analytic
-//! derivatives against numDeriv); the 1-row SAS comparison is in tests/mmrm_sas.rs.
-mod common;
-mod mmrm_support;
+//! derivatives against numDeriv); the 1-row SAS comparison is in tests/it/mmrm_sas.rs.
+use crate::mmrm_support;
 
-use common::tol::{ITERATIVE, SATTERTHWAITE_DF, assert_close};
+use crate::common::tol::{ITERATIVE, SATTERTHWAITE_DF, assert_close};
 use pain_outcomes::stats::mmrm::*;
 use serde_json::Value;
 
