@@ -82,7 +82,10 @@ fn load(golden_path: &str) -> Data {
     let golden: Value =
         serde_json::from_str(&std::fs::read_to_string(golden_path).expect("golden file"))
             .expect("valid JSON");
-    let data_path = golden["provenance"]["data"].as_str().expect("data path");
+    let data_path = match golden["provenance"]["data"].as_array().map(Vec::as_slice) {
+        Some([path]) => path.as_str().expect("data path"),
+        _ => panic!("{golden_path}: expected one data file in the provenance"),
+    };
     let mut rdr = csv::Reader::from_path(data_path).expect("data file");
     let headers = rdr.headers().expect("header").clone();
     let col = |name: &str| headers.iter().position(|h| h == name).expect("column");

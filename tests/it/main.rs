@@ -14,6 +14,7 @@ mod architecture;
 mod compare_golden;
 mod compare_refusals;
 mod dist_tails;
+mod golden_provenance;
 mod malformed;
 mod mmrm_bcva;
 mod mmrm_gls;
