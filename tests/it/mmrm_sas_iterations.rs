@@ -16,13 +16,41 @@
 //!   estimate, SE and df to rounding when the covariance parameters are held there.
 use crate::mmrm_support;
 
+use crate::common::golden;
 use crate::common::tol::{ITERATIVE, assert_close};
 use crate::mmrm_support::sas;
 use pain_outcomes::stats::mmrm::*;
 use pain_outcomes::{Error, RefusalReason};
-use serde_json::Value;
+use serde::Deserialize;
 
 const DIR: &str = "tests/data/sas-mmrm";
+
+/// `tests/golden/mmrm_sas_iterates.json`: SAS's final iterate per covariance structure.
+#[derive(Deserialize)]
+struct SasIterates {
+    us: Iterate,
+    csh: Iterate,
+    adh: Iterate,
+    arh1: Iterate,
+}
+
+#[derive(Deserialize)]
+struct Iterate {
+    /// Covariance parameters in SAS's parametrization and order.
+    theta: Vec<f64>,
+}
+
+impl SasIterates {
+    fn at(&self, code: &str) -> &Iterate {
+        match code {
+            "us" => &self.us,
+            "csh" => &self.csh,
+            "adh" => &self.adh,
+            "arh1" => &self.arh1,
+            other => panic!("no iterate for {other}"),
+        }
+    }
+}
 
 fn fit(data: &MmrmData<'_>, spec: &str, opts: &MmrmOptions) -> MmrmFit {
     mmrm(data, &ModelSpec::parse(spec).unwrap(), opts)
@@ -215,10 +243,7 @@ fn sas_iterations_reproduce_sas_kenward_roger_tables_for_un_and_cs() {
 
 #[test]
 fn kenward_roger_at_sas_final_iterate_matches_sas_for_nonlinear_structures() {
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string("tests/golden/mmrm_sas_iterates.json").unwrap(),
-    )
-    .unwrap();
+    let golden: SasIterates = golden::load("mmrm_sas_iterates");
     let f = mmrm_support::fev(None);
     let data = f.mmrm_data();
     for (code, structure) in [
@@ -227,12 +252,7 @@ fn kenward_roger_at_sas_final_iterate_matches_sas_for_nonlinear_structures() {
         ("adh", CovarianceStructure::AnteDependence),
         ("arh1", CovarianceStructure::HeterogeneousAr1),
     ] {
-        let theta: Vec<f64> = golden[code]["theta"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
+        let theta: Vec<f64> = golden.at(code).theta.clone();
         let fit_of = |df| {
             let opts = MmrmOptions::default()
                 .with_covariance(structure)
@@ -263,12 +283,7 @@ fn kenward_roger_at_sas_final_iterate_matches_sas_for_nonlinear_structures() {
         check_kr("fixed at SAS's final iterate", &fit_of, code, ITERATIVE);
     }
     // UN: the reproduced iterate of the R script equals the one SasIterations reaches.
-    let theta: Vec<f64> = golden["us"]["theta"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
+    let theta: Vec<f64> = golden.us.theta.clone();
     let sas_fit = fit(
         &data,
         "ARMCD",
