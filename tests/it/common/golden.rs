@@ -61,3 +61,33 @@ pub struct Provenance {
     /// Golden-specific metadata (the script's own cross-checks, run time); never compared.
     pub details: Option<BTreeMap<String, serde_json::Value>>,
 }
+
+/// One `survfit` curve as the survival goldens record it (`km_record` in
+/// `tests/reference/survival_common.R`). Optional numbers: JSON null = R `NA`/`Inf`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KmRecord {
+    pub time: Vec<f64>,
+    pub n_risk: Vec<f64>,
+    pub n_event: Vec<f64>,
+    pub n_censor: Vec<f64>,
+    pub surv: Vec<f64>,
+    /// Standard error of the log survival.
+    pub std_err: Vec<Option<f64>>,
+    pub lower: Vec<Option<f64>>,
+    pub upper: Vec<Option<f64>>,
+    pub median: Option<f64>,
+    pub median_lower: Option<f64>,
+    pub median_upper: Option<f64>,
+    pub at: KmAt,
+}
+
+/// `summary(fit, times = times)`: R drops the times beyond the last observation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KmAt {
+    pub times: Vec<f64>,
+    pub n_risk: Vec<f64>,
+    pub surv: Vec<Option<f64>>,
+    pub std_err: Vec<Option<f64>>,
+    pub lower: Vec<Option<f64>>,
+    pub upper: Vec<Option<f64>>,
+}
