@@ -4,6 +4,7 @@
 # Run from the crate root: Rscript tests/reference/compare_dist_tails.R
 # Writes tests/golden/compare_dist_tails.json.
 library(jsonlite)
+source("tests/reference/provenance.R")
 
 keep <- function(p) is.finite(p) && p > 1e-300
 
@@ -58,13 +59,9 @@ for (df1 in c(1, 2, 5)) for (df2 in c(1, 3, 10, 100)) for (p in c(1e-6, 0.05, 0.
 }
 
 out <- list(
-  provenance = list(
-    tool = "R", r_version = R.version.string,
-    packages = list(stats = as.character(packageVersion("stats")),
-                    jsonlite = as.character(packageVersion("jsonlite"))),
-    date = as.character(Sys.Date()),
-    script = "tests/reference/compare_dist_tails.R",
-    data = "none (arguments generated in the script)"
+  provenance = golden_provenance(
+    "third_party", "tests/reference/compare_dist_tails.R", c("stats", "jsonlite"),
+    notes = "No input data: the arguments are generated in the script."
   ),
   pt_upper = pt_cases, pf = pf_cases, pchisq_upper = pchisq_cases, pnorm_upper = pnorm_cases,
   qt = qt_cases, qnorm = qnorm_cases, qchisq = qchisq_cases, qf = qf_cases

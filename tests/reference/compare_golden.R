@@ -3,6 +3,7 @@
 # Run from the crate root: Rscript tests/reference/compare_golden.R [data.csv] [out.json]
 # (defaults: tests/data/compare_small.csv -> tests/golden/compare_small.json).
 suppressPackageStartupMessages({ library(jsonlite); library(emmeans); library(metafor) })
+source("tests/reference/provenance.R")
 args <- commandArgs(trailingOnly = TRUE)
 data_path <- if (length(args) >= 1) args[1] else "tests/data/compare_small.csv"
 out_path <- if (length(args) >= 2) args[2] else "tests/golden/compare_small.json"
@@ -247,13 +248,8 @@ anc <- function(w, with_age) {
 ancova <- list(nrs = anc(nrs, FALSE), nrs_age = anc(nrs, TRUE), second = anc(vas, FALSE))
 
 out <- list(
-  provenance = list(
-    tool = "R", r_version = R.version.string,
-    packages = list(stats = as.character(packageVersion("stats")),
-                    emmeans = as.character(packageVersion("emmeans")),
-                    metafor = as.character(packageVersion("metafor")),
-                    jsonlite = as.character(packageVersion("jsonlite"))),
-    date = as.character(Sys.Date()), script = "tests/reference/compare_golden.R", data = data_path),
+  provenance = golden_provenance("third_party", "tests/reference/compare_golden.R",
+                                 c("stats", "emmeans", "metafor", "jsonlite"), data = data_path),
   arms = arms, second_instrument = second, reference = reference_arm, treatment = treat, other = other, visits = visits,
   describe = desc, change_describe = change_desc, auc = auc, t_tests = ttests, wilcox = wilcox,
   anova = anova_golden, responders = responders, onset = onset, adjust = adjust,

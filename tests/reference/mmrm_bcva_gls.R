@@ -6,6 +6,7 @@ suppressPackageStartupMessages({
   library(nlme)
   library(jsonlite)
 })
+source("tests/reference/provenance.R")
 data_path <- "tests/data/sas-mmrm/bcva_data.csv"
 out_path <- "tests/golden/mmrm_bcva_gls.json"
 d <- read.csv(data_path, stringsAsFactors = FALSE)
@@ -22,16 +23,12 @@ fit <- gls(BCVA_CHG ~ BCVA_BL + ARMCD * visit + RACE, data = d, method = "REML",
                                 maxIter = 1000, msMaxIter = 1000))
 elapsed <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
 out <- list(
-  provenance = list(
-    tool = "R nlme::gls",
-    r_version = R.version.string,
-    nlme_version = as.character(packageVersion("nlme")),
-    jsonlite_version = as.character(packageVersion("jsonlite")),
-    date = format(Sys.time(), "%Y-%m-%d"),
-    script = "tests/reference/mmrm_bcva_gls.R",
+  provenance = golden_provenance(
+    "third_party", "tests/reference/mmrm_bcva_gls.R", c("nlme", "jsonlite"),
     data = data_path,
+    method = "nlme::gls",
     model = "BCVA_CHG ~ BCVA_BL + ARMCD*visit + RACE, corSymm + varIdent, REML, optim BFGS",
-    elapsed_seconds = elapsed
+    details = list(elapsed_seconds = elapsed)
   ),
   n_obs = nrow(d),
   log_likelihood = as.numeric(logLik(fit)),

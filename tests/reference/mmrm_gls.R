@@ -32,6 +32,7 @@ fev <- fev[!is.na(fev$FEV1), ]
 complete_ids <- names(which(table(fev$USUBJID) == 4))
 
 source("tests/reference/mmrm_gls_polish.R")
+source("tests/reference/provenance.R")
 structures <- list(
   us = list(cor = with_value(corSymm, form = ~ VISITN | USUBJID), het = TRUE),
   cs = list(cor = with_value(corCompSymm, form = ~ VISITN | USUBJID), het = FALSE),
@@ -128,16 +129,10 @@ for (name in c("us", "cs", "ar1")) {
 }
 
 out <- list(
-  provenance = list(
-    tool = "R nlme::gls + emmeans",
-    r_version = R.version.string,
-    nlme_version = as.character(packageVersion("nlme")),
-    emmeans_version = as.character(packageVersion("emmeans")),
-    numderiv_version = as.character(packageVersion("numDeriv")),
-    jsonlite_version = as.character(packageVersion("jsonlite")),
-    date = format(Sys.time(), "%Y-%m-%d"),
-    script = "tests/reference/mmrm_gls.R",
+  provenance = golden_provenance(
+    "third_party", "tests/reference/mmrm_gls.R", c("nlme", "emmeans", "numDeriv", "jsonlite"),
     data = data_path,
+    method = "nlme::gls + emmeans",
     model = "FEV1 ~ FEV1_BL*visit + ARMCD*visit + RACE + SEX",
     notes = paste(
       "logLik is on the SAS scale (REML without a log|X'X| term); log_det_xtx_half is 0.5*log|X'X| for reference.",

@@ -58,6 +58,7 @@ post <- post[order(post$patient_id, post$vnum), ]
 complete_ids <- names(which(table(post$patient_id) == length(visits)))
 
 source("tests/reference/mmrm_gls_polish.R")
+source("tests/reference/provenance.R")
 structures <- list(
   us = list(cor = with_value(corSymm, form = ~ vnum | id), het = TRUE),
   cs = list(cor = with_value(corCompSymm, form = ~ vnum | id), het = FALSE),
@@ -191,25 +192,18 @@ for (subset_label in c("all", "complete")) {
 }
 
 out <- list(
-  provenance = list(
-    tool = "R nlme::gls + emmeans (+ numDeriv for Satterthwaite df)",
-    r_version = R.version.string,
-    nlme_version = as.character(packageVersion("nlme")),
-    emmeans_version = as.character(packageVersion("emmeans")),
-    numDeriv_version = as.character(packageVersion("numDeriv")),
-    jsonlite_version = as.character(packageVersion("jsonlite")),
-    date = format(Sys.time(), "%Y-%m-%d"),
-    script = "tests/reference/mmrm_knee_oa.R",
+  provenance = golden_provenance(
+    "third_party", "tests/reference/mmrm_knee_oa.R", c("nlme", "emmeans", "numDeriv", "jsonlite"),
     data = data_path,
-    instrument = "nrs",
-    visits = visits,
+    method = "nlme::gls + emmeans (+ numDeriv for Satterthwaite df)",
     model = "change ~ arm*visit + baseline*visit, REML, reference arm placebo",
     notes = paste(
       "logLik is on the SAS scale (REML without a log|X'X| term); log_likelihood_script",
       "re-evaluates it with the script's own REML criterion at gls's estimates.",
       "df are Satterthwaite df from numDeriv derivatives of the script's REML criterion at",
       "gls's estimates; emmeans is run with mode df.error (its df are not used)."
-    )
+    ),
+    details = list(instrument = "nrs", visits = visits)
   ),
   cases = cases
 )

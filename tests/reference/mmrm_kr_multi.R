@@ -31,6 +31,7 @@ suppressPackageStartupMessages({
   library(numDeriv)
   library(jsonlite)
 })
+source("tests/reference/provenance.R")
 
 data_path <- "tests/data/sas-mmrm/fev_data.csv"
 out_path <- "tests/golden/mmrm_kr_multi.json"
@@ -378,7 +379,7 @@ hypotheses <- list(
 # ---------------------------------------------------------------------------------------------
 # Gradient and Hessian of -2 l_REML: analytic (kr_blocks). They are cross-checked against
 # numDeriv::grad / numDeriv::hessian of -2 l_REML and numDeriv::jacobian of the analytic
-# gradient (provenance$checks); numDeriv::hessian alone is only good to ~1e-6 relative here.
+# gradient (provenance$details$checks); numDeriv::hessian alone is only good to ~1e-6 relative here.
 reml_grad <- function(st, th) kr_blocks(st, th, full = FALSE)$grad_an
 reml_hess <- function(st, th) kr_blocks(st, th, full = TRUE)$hess_an
 
@@ -505,15 +506,10 @@ for (sname in names(structures)) {
 
 runtime <- as.numeric(difftime(Sys.time(), t_start, units = "secs"))
 out <- list(
-  provenance = list(
-    tool = "R (direct implementation of Kenward & Roger 1997; nlme::gls only for start values)",
-    r_version = R.version.string,
-    nlme_version = as.character(packageVersion("nlme")),
-    numDeriv_version = as.character(packageVersion("numDeriv")),
-    jsonlite_version = as.character(packageVersion("jsonlite")),
-    date = format(Sys.Date()),
-    script = "tests/reference/mmrm_kr_multi.R",
+  provenance = golden_provenance(
+    "independent_script", "tests/reference/mmrm_kr_multi.R", c("nlme", "numDeriv", "jsonlite"),
     data = "tests/data/sas-mmrm/fev_data.csv",
+    method = "direct implementation of Kenward & Roger 1997; nlme::gls only for start values",
     model = paste("FEV1 ~ FEV1_BL*visit + ARMCD*visit + RACE + SEX, treatment coding",
                   "(reference VIS1, PBO, Asian, Male), rows with missing FEV1 dropped",
                   "(537 rows, 197 subjects with data), independent subjects, REML"),
@@ -522,7 +518,7 @@ out <- list(
       "us lower-triangle covariances row-wise (1,1),(2,1),(2,2),...,(4,4); csh (V1..V4, rho).",
       "REML optimum by Newton steps until g'H^-1g < 1e-12 (and >= 3 steps), with the analytic",
       "gradient g and analytic observed Hessian H of -2 l_REML.",
-      "W = 2 * solve(H) at the optimum (observed information). Cross-checks in provenance.checks:",
+      "W = 2 * solve(H) at the optimum (observed information). Cross-checks in provenance.details.checks:",
       "numDeriv::grad/hessian of -2 l_REML and numDeriv::jacobian of the analytic gradient;",
       "W from numDeriv::hessian changes f_value/den_df by the kr_max_rel_diff_* amounts.",
       "P, Q, R from analytic first and second derivatives of Sigma.",
@@ -530,8 +526,7 @@ out <- list(
       "Theta = L'(L Phi L')^-1 L uses the unadjusted Phi; F uses Phi_A.",
       "f_unscaled = (L b)'(L Phi_A L')^-1 (L b)/c, f_value = lambda * f_unscaled.",
       "Label 'TRT-PBO at VIS4' is the 1-row contrast ARMCDTRT + visitVIS4:ARMCDTRT."),
-    checks = checks,
-    runtime_seconds = runtime
+    details = list(checks = checks, runtime_seconds = runtime)
   ),
   cases = cases
 )

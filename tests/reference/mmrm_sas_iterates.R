@@ -19,6 +19,7 @@
 ##    denominator), evaluated at the current iterate; stop when < 1e-8.
 
 suppressMessages(library(numDeriv))
+source("tests/reference/provenance.R")
 options(digits = 17)
 ## ---- data ----
 DATA_DIR <- "tests/data/sas-mmrm"
@@ -331,14 +332,10 @@ entry <- function(th, covf, how) {
   list(theta = unname(th), m2_res_log_like = fit$f, sas_criterion = sas_crit(fit), how = how)
 }
 out <- list(
-  provenance = list(
-    tool = "R (base, numDeriv): REML, Newton-Raphson and Kenward-Roger written from the formulas",
-    r_version = R.version.string,
-    numDeriv_version = as.character(packageVersion("numDeriv")),
-    jsonlite_version = as.character(packageVersion("jsonlite")),
-    date = format(Sys.time(), "%Y-%m-%d"),
-    script = "tests/reference/mmrm_sas_iterates.R",
+  provenance = golden_provenance(
+    "independent_script", "tests/reference/mmrm_sas_iterates.R", c("numDeriv", "jsonlite"),
     data = "tests/data/sas-mmrm/fev_data.csv",
+    method = "REML, Newton-Raphson and Kenward-Roger written from the formulas (base R, numDeriv)",
     model = "FEV1 = ARMCD, REPEATED AVISIT / SUBJECT=USUBJID TYPE=<cov>, REML",
     notes = paste(
       "theta = covariance parameters at SAS's final iterate, SAS parametrization and order.",

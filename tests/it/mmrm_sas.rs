@@ -8,10 +8,10 @@
 //! the last printed place plus `SAS_REL` relative (SAS's early stop moves some printed digits
 //! by a few units). With `CovarianceFit::SasIterations` (SAS's start, steps and stopping rule,
 //! reproduced for UN) the UN fits are compared strictly: half a printed unit, no slack.
-mod common;
-mod mmrm_support;
+use crate::common;
+use crate::mmrm_support;
 
-use mmrm_support::sas::{self, Printed};
+use crate::mmrm_support::sas::{self, Printed};
 use pain_outcomes::stats::mmrm::*;
 
 /// Relative slack for SAS's stopping rule (see the file header).
@@ -447,7 +447,7 @@ fn mmrm_per_arm_covariance_fits_match_sas_group_option() {
 /// `-2 Res Log Like` is up to 1.3e-5 above it): at the optimum US, CSH and ANTE(1) differ from
 /// SAS by 2.7e-4 to 4e-4 in df (the others by 9e-5 or less), hence `KR_REL`. At SAS's own final
 /// iterate (reproduced with `CovarianceFit::SasIterations` for UN and CS, held fixed for the
-/// other structures) the same quantities agree to ~1e-14: tests/mmrm_sas_iterations.rs.
+/// other structures) the same quantities agree to ~1e-14: tests/it/mmrm_sas_iterations.rs.
 const KR_REL: f64 = 5e-4;
 
 #[test]

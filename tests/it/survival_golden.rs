@@ -1,15 +1,147 @@
 //! Survival kernels against R `survival` (goldens in tests/golden/survival_*.json, made by
 //! tests/reference/survival_*.R on tests/data/survival_*.csv).
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
+use crate::common::golden::{self, KmRecord};
+use crate::common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
 use nalgebra::DMatrix;
 use pain_outcomes::RefusalReason;
 use pain_outcomes::stats::survival::*;
-use serde_json::Value;
+use serde::Deserialize;
+
+/// A value of a grouping column as R wrote it: a number or a label.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Level {
+    Number(f64),
+    Label(String),
+}
+
+/// `tests/golden/survival_km.json`.
+#[derive(Deserialize)]
+struct KmGolden {
+    km: Vec<KmCase>,
+    rmst_difference: Vec<RmstDifferenceCase>,
+}
+
+/// One `survfit` curve: the whole data set, or the rows where `group` equals `value`.
+#[derive(Deserialize)]
+struct KmCase {
+    data: String,
+    group: Option<String>,
+    value: Option<Level>,
+    conf_type: String,
+    #[serde(flatten)]
+    curve: KmRecord,
+    rmst: Rmst,
+}
+
+#[derive(Deserialize)]
+struct Rmst {
+    tau: f64,
+    estimate: f64,
+    std_err: f64,
+}
+
+/// RMST of `arm` minus that of `reference` (rows where `group` equals each) up to `tau`.
+#[derive(Deserialize)]
+struct RmstDifferenceCase {
+    data: String,
+    group: String,
+    reference: Level,
+    arm: Level,
+    tau: f64,
+    arm_rmst: f64,
+    reference_rmst: f64,
+    difference: f64,
+    std_err: f64,
+    lower: f64,
+    upper: f64,
+    p_value: f64,
+}
+
+/// `tests/golden/survival_logrank.json`.
+#[derive(Deserialize)]
+struct LogRankGolden {
+    logrank: Vec<LogRankCase>,
+}
+
+#[derive(Deserialize)]
+struct LogRankCase {
+    data: String,
+    group: String,
+    strata: Option<String>,
+    levels: Vec<String>,
+    observed: Vec<f64>,
+    expected: Vec<f64>,
+    variance: Vec<Vec<f64>>,
+    chisq: f64,
+    df: f64,
+    p_value: f64,
+}
+
+/// `tests/golden/survival_cox.json`.
+#[derive(Deserialize)]
+struct CoxGolden {
+    cox: Vec<CoxCase>,
+    monotone: Monotone,
+}
+
+/// One `coxph` fit with its `cox.zph` tests; vectors are per covariate.
+#[derive(Deserialize)]
+struct CoxCase {
+    name: String,
+    data: String,
+    covariates: Vec<String>,
+    /// `efron` or `breslow`.
+    ties: String,
+    strata: Option<String>,
+    cluster: Option<String>,
+    coef: Vec<f64>,
+    se: Vec<f64>,
+    /// With `cluster`: the model-based SEs beside the robust ones.
+    naive_se: Option<Vec<f64>>,
+    z: Vec<f64>,
+    p: Vec<f64>,
+    hr_lower: Vec<f64>,
+    hr_upper: Vec<f64>,
+    var: Vec<Vec<f64>>,
+    /// Null model, fitted model.
+    loglik: Vec<f64>,
+    lr: f64,
+    lr_p: f64,
+    wald: f64,
+    wald_p: f64,
+    score: f64,
+    score_p: f64,
+    robust_score: Option<f64>,
+    iter: f64,
+    nevent: f64,
+    zph: Zph,
+}
+
+/// `cox.zph` with each transform.
+#[derive(Deserialize)]
+struct Zph {
+    km: ZphTests,
+    identity: ZphTests,
+    rank: ZphTests,
+    log: ZphTests,
+}
+
+/// Per covariate, then GLOBAL last.
+#[derive(Deserialize)]
+struct ZphTests {
+    chisq: Vec<f64>,
+    p: Vec<f64>,
+}
+
+/// The monotone-likelihood case and the warning R gives for it.
+#[derive(Deserialize)]
+struct Monotone {
+    r_warning: String,
+}
 
 /// A CSV file as named string columns.
 struct Table {
@@ -55,37 +187,18 @@ impl Table {
             .map(|&s| Status::from_indicator(s as u8).unwrap())
             .collect()
     }
-    /// Rows whose column `c` equals the JSON value `v` (number or string).
-    fn rows_where(&self, c: &str, v: &Value) -> Vec<usize> {
+    /// Rows whose column `c` equals `v` (number or label).
+    fn rows_where(&self, c: &str, v: &Level) -> Vec<usize> {
         (0..self.n)
             .filter(|&i| {
                 let cell = &self.cols[c][i];
                 match v {
-                    Value::Number(x) => cell.parse::<f64>().unwrap() == x.as_f64().unwrap(),
-                    Value::String(s) => cell == s,
-                    _ => panic!("unexpected group value"),
+                    Level::Number(x) => cell.parse::<f64>().unwrap() == *x,
+                    Level::Label(s) => cell == s,
                 }
             })
             .collect()
     }
-}
-
-fn golden(name: &str) -> Value {
-    let path = format!("{}/tests/golden/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap()
-}
-
-fn fvec(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(f).collect()
-}
-
-/// Optional numbers: JSON null = R `NA`/`Inf`.
-fn ovec(v: &Value) -> Vec<Option<f64>> {
-    v.as_array().unwrap().iter().map(Value::as_f64).collect()
 }
 
 fn conf_type(s: &str) -> ConfidenceType {
@@ -99,48 +212,47 @@ fn conf_type(s: &str) -> ConfidenceType {
 
 #[test]
 fn kaplan_meier_matches_r_survfit_on_lung_veteran_and_simulated() {
-    let g = golden("survival_km");
+    let g: KmGolden = golden::load("survival_km");
     let mut checked = 0;
-    for case in g["km"].as_array().unwrap() {
-        let t = Table::read(case["data"].as_str().unwrap());
-        let rows: Vec<usize> = match case["group"].as_str() {
-            Some(col) => t.rows_where(col, &case["value"]),
+    for case in &g.km {
+        let t = Table::read(&case.data);
+        let rows: Vec<usize> = match &case.group {
+            Some(col) => t.rows_where(col, case.value.as_ref().expect("group value")),
             None => (0..t.n).collect(),
         };
         let time: Vec<f64> = rows.iter().map(|&i| t.time()[i]).collect();
         let status: Vec<Status> = rows.iter().map(|&i| t.status()[i]).collect();
-        let ct = case["conf_type"].as_str().unwrap();
-        let label = format!("{} {} {} {ct}", case["data"], case["group"], case["value"]);
+        let ct = case.conf_type.as_str();
+        let label = format!("{} {:?} {:?} {ct}", case.data, case.group, case.value);
         let opts = KaplanMeierOptions::default().with_confidence_type(conf_type(ct));
         let km = kaplan_meier(&time, &status, &opts)
             .unwrap()
             .into_result()
             .unwrap();
-        let rt = fvec(&case["time"]);
+        let rt = &case.curve.time;
         assert_eq!(km.time.len(), rt.len(), "{label}: number of times");
-        for k in 0..rt.len() {
+        for (k, &r_time) in rt.iter().enumerate() {
             let w = format!("{label} row {k}");
-            assert_close(&format!("{w} time"), km.time[k], rt[k], R_PRINTED);
-            assert_eq!(km.n_risk[k] as f64, f(&case["n_risk"][k]), "{w} n.risk");
-            assert_eq!(km.n_event[k] as f64, f(&case["n_event"][k]), "{w} n.event");
+            assert_close(&format!("{w} time"), km.time[k], r_time, R_PRINTED);
+            assert_eq!(km.n_risk[k] as f64, case.curve.n_risk[k], "{w} n.risk");
+            assert_eq!(km.n_event[k] as f64, case.curve.n_event[k], "{w} n.event");
             assert_eq!(
-                km.n_censor[k] as f64,
-                f(&case["n_censor"][k]),
+                km.n_censor[k] as f64, case.curve.n_censor[k],
                 "{w} n.censor"
             );
             assert_close(
                 &format!("{w} surv"),
                 km.survival[k],
-                f(&case["surv"][k]),
+                case.curve.surv[k],
                 R_PRINTED,
             );
             assert_all_opt(
                 &w,
                 R_PRINTED,
                 &[
-                    ("std.err", km.std_err_log[k], case["std_err"][k].as_f64()),
-                    ("lower", km.lower[k], case["lower"][k].as_f64()),
-                    ("upper", km.upper[k], case["upper"][k].as_f64()),
+                    ("std.err", km.std_err_log[k], case.curve.std_err[k]),
+                    ("lower", km.lower[k], case.curve.lower[k]),
+                    ("upper", km.upper[k], case.curve.upper[k]),
                 ],
             );
         }
@@ -148,42 +260,42 @@ fn kaplan_meier_matches_r_survfit_on_lung_veteran_and_simulated() {
             &label,
             R_PRINTED,
             &[
-                ("median", km.median.estimate, case["median"].as_f64()),
-                ("median LCL", km.median.lower, case["median_lower"].as_f64()),
-                ("median UCL", km.median.upper, case["median_upper"].as_f64()),
+                ("median", km.median.estimate, case.curve.median),
+                ("median LCL", km.median.lower, case.curve.median_lower),
+                ("median UCL", km.median.upper, case.curve.median_upper),
             ],
         );
         // survival at chosen times
-        let at = &case["at"];
-        let times = fvec(&at["times"]);
-        let got = km.survival_at(&times).unwrap();
+        let at = &case.curve.at;
+        let times = &at.times;
+        let got = km.survival_at(times).unwrap();
         for (k, row) in got.iter().enumerate() {
             let w = format!("{label} at t={}", times[k]);
-            assert_eq!(row.n_risk as f64, f(&at["n_risk"][k]), "{w} n.risk");
+            assert_eq!(row.n_risk as f64, at.n_risk[k], "{w} n.risk");
             assert_all_opt(
                 &w,
                 R_PRINTED,
                 &[
-                    ("surv", row.survival, at["surv"][k].as_f64()),
-                    ("std.err", row.std_err, ovec(&at["std_err"])[k]),
-                    ("lower", row.lower, ovec(&at["lower"])[k]),
-                    ("upper", row.upper, ovec(&at["upper"])[k]),
+                    ("surv", row.survival, at.surv[k]),
+                    ("std.err", row.std_err, at.std_err[k]),
+                    ("lower", row.lower, at.lower[k]),
+                    ("upper", row.upper, at.upper[k]),
                 ],
             );
         }
         // RMST
-        let rm = &case["rmst"];
-        let r = km.rmst(f(&rm["tau"])).unwrap().into_result().unwrap();
+        let rm = &case.rmst;
+        let r = km.rmst(rm.tau).unwrap().into_result().unwrap();
         assert_close(
             &format!("{label} rmean"),
             r.estimate,
-            f(&rm["estimate"]),
+            rm.estimate,
             R_PRINTED,
         );
         assert_close(
             &format!("{label} se(rmean)"),
             r.std_err,
-            f(&rm["std_err"]),
+            rm.std_err,
             R_PRINTED,
         );
         checked += 1;
@@ -193,19 +305,19 @@ fn kaplan_meier_matches_r_survfit_on_lung_veteran_and_simulated() {
 
 #[test]
 fn rmst_difference_matches_r_independent_arms() {
-    let g = golden("survival_km");
-    for case in g["rmst_difference"].as_array().unwrap() {
-        let t = Table::read(case["data"].as_str().unwrap());
-        let col = case["group"].as_str().unwrap();
-        let label = format!("{} {col}", case["data"]);
+    let g: KmGolden = golden::load("survival_km");
+    for case in &g.rmst_difference {
+        let t = Table::read(&case.data);
+        let col = case.group.as_str();
+        let label = format!("{} {col}", case.data);
         // The two compared arms only (the simulated data have three).
-        let mut rows = t.rows_where(col, &case["reference"]);
+        let mut rows = t.rows_where(col, &case.reference);
         let reference = t.str(col)[rows[0]].clone();
-        rows.extend(t.rows_where(col, &case["arm"]));
+        rows.extend(t.rows_where(col, &case.arm));
         let group: Vec<String> = rows.iter().map(|&i| t.str(col)[i].clone()).collect();
         let time: Vec<f64> = rows.iter().map(|&i| t.time()[i]).collect();
         let status: Vec<Status> = rows.iter().map(|&i| t.status()[i]).collect();
-        let d = rmst_difference(&time, &status, &group, &reference, f(&case["tau"]), 0.95)
+        let d = rmst_difference(&time, &status, &group, &reference, case.tau, 0.95)
             .unwrap()
             .into_result()
             .unwrap();
@@ -213,17 +325,13 @@ fn rmst_difference_matches_r_independent_arms() {
             &label,
             R_PRINTED,
             &[
-                ("arm rmst", d.arm_rmst.estimate, f(&case["arm_rmst"])),
-                (
-                    "ref rmst",
-                    d.reference_rmst.estimate,
-                    f(&case["reference_rmst"]),
-                ),
-                ("diff", d.difference, f(&case["difference"])),
-                ("se", d.std_err, f(&case["std_err"])),
-                ("lower", d.confidence_interval.0, f(&case["lower"])),
-                ("upper", d.confidence_interval.1, f(&case["upper"])),
-                ("p", d.p_value, f(&case["p_value"])),
+                ("arm rmst", d.arm_rmst.estimate, case.arm_rmst),
+                ("ref rmst", d.reference_rmst.estimate, case.reference_rmst),
+                ("diff", d.difference, case.difference),
+                ("se", d.std_err, case.std_err),
+                ("lower", d.confidence_interval.0, case.lower),
+                ("upper", d.confidence_interval.1, case.upper),
+                ("p", d.p_value, case.p_value),
             ],
         );
     }
@@ -231,10 +339,10 @@ fn rmst_difference_matches_r_independent_arms() {
 
 #[test]
 fn log_rank_matches_r_survdiff_plain_and_stratified() {
-    let g = golden("survival_logrank");
-    for case in g["logrank"].as_array().unwrap() {
-        let t = Table::read(case["data"].as_str().unwrap());
-        let col = case["group"].as_str().unwrap();
+    let g: LogRankGolden = golden::load("survival_logrank");
+    for case in &g.logrank {
+        let t = Table::read(&case.data);
+        let col = case.group.as_str();
         // Numeric labels sort numerically in R's factor(); pad them so string order agrees.
         let group: Vec<String> = t
             .str(col)
@@ -244,8 +352,8 @@ fn log_rank_matches_r_survdiff_plain_and_stratified() {
                 Err(_) => v.clone(),
             })
             .collect();
-        let label = format!("{} {col} {:?}", case["data"], case["strata"]);
-        let lr = match case["strata"].as_str() {
+        let label = format!("{} {col} {:?}", case.data, case.strata);
+        let lr = match &case.strata {
             Some(s) => log_rank_stratified(&t.time(), &t.status(), &group, t.str(s)),
             None => log_rank(&t.time(), &t.status(), &group),
         }
@@ -253,29 +361,25 @@ fn log_rank_matches_r_survdiff_plain_and_stratified() {
         .into_result()
         .unwrap();
         let k = lr.groups.len();
-        assert_eq!(
-            k,
-            case["levels"].as_array().unwrap().len(),
-            "{label} levels"
-        );
+        assert_eq!(k, case.levels.len(), "{label} levels");
         for a in 0..k {
             assert_close(
                 &format!("{label} obs {a}"),
                 lr.observed[a],
-                f(&case["observed"][a]),
+                case.observed[a],
                 R_PRINTED,
             );
             assert_close(
                 &format!("{label} exp {a}"),
                 lr.expected[a],
-                f(&case["expected"][a]),
+                case.expected[a],
                 R_PRINTED,
             );
             for b in 0..k {
                 assert_close(
                     &format!("{label} var {a},{b}"),
                     lr.variance[a][b],
-                    f(&case["variance"][a][b]),
+                    case.variance[a][b],
                     R_PRINTED,
                 );
             }
@@ -283,27 +387,22 @@ fn log_rank_matches_r_survdiff_plain_and_stratified() {
         assert_close(
             &format!("{label} chisq"),
             lr.test.statistic,
-            f(&case["chisq"]),
+            case.chisq,
             R_PRINTED,
         );
-        assert_eq!(lr.test.df as f64, f(&case["df"]), "{label} df");
+        assert_eq!(lr.test.df as f64, case.df, "{label} df");
         assert_close(
             &format!("{label} p"),
             lr.test.p_value,
-            f(&case["p_value"]),
+            case.p_value,
             R_PRINTED,
         );
     }
 }
 
-fn cox_case(case: &Value) -> (Table, DMatrix<f64>) {
-    let t = Table::read(case["data"].as_str().unwrap());
-    let names: Vec<&str> = case["covariates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+fn cox_case(case: &CoxCase) -> (Table, DMatrix<f64>) {
+    let t = Table::read(&case.data);
+    let names = &case.covariates;
     let cols: Vec<Vec<f64>> = names.iter().map(|c| t.num(c)).collect();
     let x = DMatrix::from_fn(t.n, names.len(), |i, j| cols[j][i]);
     (t, x)
@@ -319,44 +418,34 @@ fn ties(s: &str) -> Ties {
 
 #[test]
 fn cox_ph_matches_r_coxph_estimates_se_and_tests() {
-    let g = golden("survival_cox");
-    for case in g["cox"].as_array().unwrap() {
-        let name = case["name"].as_str().unwrap();
+    let g: CoxGolden = golden::load("survival_cox");
+    for case in &g.cox {
+        let name = case.name.as_str();
         let (t, x) = cox_case(case);
         let time = t.time();
         let status = t.status();
-        let names: Vec<&str> = case["covariates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
+        let names: Vec<&str> = case.covariates.iter().map(String::as_str).collect();
         let mut data = CoxData::new(&time, &status, &x)
             .unwrap()
             .with_names(&names)
             .unwrap();
-        if let Some(s) = case["strata"].as_str() {
+        if let Some(s) = &case.strata {
             data = data.with_strata(t.str(s)).unwrap();
         }
-        if let Some(c) = case["cluster"].as_str() {
+        if let Some(c) = &case.cluster {
             data = data.with_cluster(t.str(c)).unwrap();
         }
-        let opts = CoxOptions::default().with_ties(ties(case["ties"].as_str().unwrap()));
+        let opts = CoxOptions::default().with_ties(ties(&case.ties));
         let fit = cox_ph(&data, &opts).unwrap().into_result().unwrap();
         for (j, c) in fit.coefficients.iter().enumerate() {
             let w = format!("{name} {}", c.name);
-            assert_close(
-                &format!("{w} coef"),
-                c.estimate,
-                f(&case["coef"][j]),
-                ITERATIVE,
-            );
-            assert_close(&format!("{w} se"), c.std_err, f(&case["se"][j]), ITERATIVE);
-            if let Some(ns) = case["naive_se"].as_array() {
+            assert_close(&format!("{w} coef"), c.estimate, case.coef[j], ITERATIVE);
+            assert_close(&format!("{w} se"), c.std_err, case.se[j], ITERATIVE);
+            if let Some(ns) = &case.naive_se {
                 assert_close(
                     &format!("{w} naive se"),
                     c.naive_std_err.unwrap(),
-                    f(&ns[j]),
+                    ns[j],
                     ITERATIVE,
                 );
             }
@@ -364,17 +453,17 @@ fn cox_ph_matches_r_coxph_estimates_se_and_tests() {
                 &w,
                 ITERATIVE,
                 &[
-                    ("z", c.z, f(&case["z"][j])),
-                    ("p", c.p_value, f(&case["p"][j])),
-                    ("HR lower", c.confidence_interval.0, f(&case["hr_lower"][j])),
-                    ("HR upper", c.confidence_interval.1, f(&case["hr_upper"][j])),
+                    ("z", c.z, case.z[j]),
+                    ("p", c.p_value, case.p[j]),
+                    ("HR lower", c.confidence_interval.0, case.hr_lower[j]),
+                    ("HR upper", c.confidence_interval.1, case.hr_upper[j]),
                 ],
             );
             for k in 0..fit.coefficients.len() {
                 assert_close(
                     &format!("{w} var {k}"),
                     fit.variance[j][k],
-                    f(&case["var"][j][k]),
+                    case.var[j][k],
                     ITERATIVE,
                 );
             }
@@ -383,17 +472,17 @@ fn cox_ph_matches_r_coxph_estimates_se_and_tests() {
             name,
             ITERATIVE,
             &[
-                ("loglik0", fit.log_likelihood_null, f(&case["loglik"][0])),
-                ("loglik", fit.log_likelihood, f(&case["loglik"][1])),
-                ("LR", fit.likelihood_ratio.statistic, f(&case["lr"])),
-                ("LR p", fit.likelihood_ratio.p_value, f(&case["lr_p"])),
-                ("Wald", fit.wald.statistic, f(&case["wald"])),
-                ("Wald p", fit.wald.p_value, f(&case["wald_p"])),
-                ("score", fit.score.statistic, f(&case["score"])),
-                ("score p", fit.score.p_value, f(&case["score_p"])),
+                ("loglik0", fit.log_likelihood_null, case.loglik[0]),
+                ("loglik", fit.log_likelihood, case.loglik[1]),
+                ("LR", fit.likelihood_ratio.statistic, case.lr),
+                ("LR p", fit.likelihood_ratio.p_value, case.lr_p),
+                ("Wald", fit.wald.statistic, case.wald),
+                ("Wald p", fit.wald.p_value, case.wald_p),
+                ("score", fit.score.statistic, case.score),
+                ("score p", fit.score.p_value, case.score_p),
             ],
         );
-        match case["robust_score"].as_f64() {
+        match case.robust_score {
             Some(r) => assert_close(
                 &format!("{name} robust score"),
                 fit.robust_score.as_ref().unwrap().statistic,
@@ -405,30 +494,31 @@ fn cox_ph_matches_r_coxph_estimates_se_and_tests() {
                 "{name}: unexpected robust score"
             ),
         }
-        assert_eq!(fit.iterations as f64, f(&case["iter"]), "{name} iterations");
-        assert_eq!(fit.n_events as f64, f(&case["nevent"]), "{name} events");
+        assert_eq!(fit.iterations as f64, case.iter, "{name} iterations");
+        assert_eq!(fit.n_events as f64, case.nevent, "{name} events");
     }
 }
 
 #[test]
 fn cox_zph_matches_r_survival3_for_all_transforms() {
-    let g = golden("survival_cox");
-    for case in g["cox"].as_array().unwrap() {
-        let name = case["name"].as_str().unwrap();
+    let g: CoxGolden = golden::load("survival_cox");
+    for case in &g.cox {
+        let name = case.name.as_str();
         let (t, x) = cox_case(case);
         let time = t.time();
         let status = t.status();
         let mut data = CoxData::new(&time, &status, &x).unwrap();
-        if let Some(s) = case["strata"].as_str() {
+        if let Some(s) = &case.strata {
             data = data.with_strata(t.str(s)).unwrap();
         }
-        let opts = CoxOptions::default().with_ties(ties(case["ties"].as_str().unwrap()));
+        let opts = CoxOptions::default().with_ties(ties(&case.ties));
         let fit = cox_ph(&data, &opts).unwrap().into_result().unwrap();
-        for (tr, transform) in [
-            ("km", ZphTransform::Km),
-            ("identity", ZphTransform::Identity),
-            ("rank", ZphTransform::Rank),
-            ("log", ZphTransform::Log),
+        let zph = &case.zph;
+        for (tr, transform, r) in [
+            ("km", ZphTransform::Km, &zph.km),
+            ("identity", ZphTransform::Identity, &zph.identity),
+            ("rank", ZphTransform::Rank, &zph.rank),
+            ("log", ZphTransform::Log, &zph.log),
         ] {
             let z = cox_zph(
                 &data,
@@ -438,33 +528,27 @@ fn cox_zph_matches_r_survival3_for_all_transforms() {
             .unwrap()
             .into_result()
             .unwrap();
-            let r = &case["zph"][tr];
             let p = z.terms.len();
             for (j, term) in z.terms.iter().enumerate() {
                 let w = format!("{name} {tr} {}", term.name);
                 assert_close(
                     &format!("{w} chisq"),
                     term.test.statistic,
-                    f(&r["chisq"][j]),
+                    r.chisq[j],
                     ITERATIVE,
                 );
-                assert_close(
-                    &format!("{w} p"),
-                    term.test.p_value,
-                    f(&r["p"][j]),
-                    ITERATIVE,
-                );
+                assert_close(&format!("{w} p"), term.test.p_value, r.p[j], ITERATIVE);
             }
             assert_close(
                 &format!("{name} {tr} GLOBAL"),
                 z.global.statistic,
-                f(&r["chisq"][p]),
+                r.chisq[p],
                 ITERATIVE,
             );
             assert_close(
                 &format!("{name} {tr} GLOBAL p"),
                 z.global.p_value,
-                f(&r["p"][p]),
+                r.p[p],
                 ITERATIVE,
             );
         }
@@ -473,9 +557,8 @@ fn cox_zph_matches_r_survival3_for_all_transforms() {
 
 #[test]
 fn cox_refuses_arm_without_events_where_r_warns_infinite_coefficient() {
-    let g = golden("survival_cox");
-    let m = &g["monotone"];
-    assert!(m["r_warning"].as_str().unwrap().contains("may be infinite"));
+    let g: CoxGolden = golden::load("survival_cox");
+    assert!(g.monotone.r_warning.contains("may be infinite"));
     let t = Table::read("lung");
     let time = t.time();
     let status = t.status();

@@ -1,9 +1,8 @@
 //! Spatial exponential covariance: identities and argument errors (its SAS and gls goldens are
-//! in tests/mmrm_sas.rs and tests/mmrm_gls.rs).
-mod common;
-mod mmrm_support;
+//! in tests/it/mmrm_sas.rs and tests/it/mmrm_gls.rs).
+use crate::mmrm_support;
 
-use common::tol::{ITERATIVE, assert_close};
+use crate::common::tol::{ITERATIVE, assert_close};
 use pain_outcomes::Error;
 use pain_outcomes::stats::mmrm::*;
 

@@ -4,7 +4,7 @@
 //! SAS stops its Newton–Raphson iteration when `g'H⁻¹g / |f − c| < 1e-8`, slightly before the
 //! optimum (its final `-2 Res Log Like` is up to ~1e-5 above the optimum here), and its printed
 //! results are those of that final iterate. The default fit of this crate goes to the optimum
-//! (tests/mmrm_sas.rs compares it with SAS at printed precision and at 5e-4 for the KR tables);
+//! (tests/it/mmrm_sas.rs compares it with SAS at printed precision and at 5e-4 for the KR tables);
 //! this file shows that the remaining differences are SAS's stopping point:
 //! - for structures linear in their parameters (UN, CS) SAS's start (MIVQUE0) and steps (with
 //!   the residual variance profiled out where SAS profiles it) are reproduced: every printed
@@ -14,16 +14,43 @@
 //!   reconstructed independently (tests/reference/mmrm_sas_iterates.R: inside the printed
 //!   rounding of SAS's estimates, reproducing SAS's final `-2 Res Log Like`) gives SAS's KR
 //!   estimate, SE and df to rounding when the covariance parameters are held there.
-mod common;
-mod mmrm_support;
+use crate::mmrm_support;
 
-use common::tol::{ITERATIVE, assert_close};
-use mmrm_support::sas;
+use crate::common::golden;
+use crate::common::tol::{ITERATIVE, assert_close};
+use crate::mmrm_support::sas;
 use pain_outcomes::stats::mmrm::*;
 use pain_outcomes::{Error, RefusalReason};
-use serde_json::Value;
+use serde::Deserialize;
 
 const DIR: &str = "tests/data/sas-mmrm";
+
+/// `tests/golden/mmrm_sas_iterates.json`: SAS's final iterate per covariance structure.
+#[derive(Deserialize)]
+struct SasIterates {
+    us: Iterate,
+    csh: Iterate,
+    adh: Iterate,
+    arh1: Iterate,
+}
+
+#[derive(Deserialize)]
+struct Iterate {
+    /// Covariance parameters in SAS's parametrization and order.
+    theta: Vec<f64>,
+}
+
+impl SasIterates {
+    fn at(&self, code: &str) -> &Iterate {
+        match code {
+            "us" => &self.us,
+            "csh" => &self.csh,
+            "adh" => &self.adh,
+            "arh1" => &self.arh1,
+            other => panic!("no iterate for {other}"),
+        }
+    }
+}
 
 fn fit(data: &MmrmData<'_>, spec: &str, opts: &MmrmOptions) -> MmrmFit {
     mmrm(data, &ModelSpec::parse(spec).unwrap(), opts)
@@ -216,10 +243,7 @@ fn sas_iterations_reproduce_sas_kenward_roger_tables_for_un_and_cs() {
 
 #[test]
 fn kenward_roger_at_sas_final_iterate_matches_sas_for_nonlinear_structures() {
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string("tests/golden/mmrm_sas_iterates.json").unwrap(),
-    )
-    .unwrap();
+    let golden: SasIterates = golden::load("mmrm_sas_iterates");
     let f = mmrm_support::fev(None);
     let data = f.mmrm_data();
     for (code, structure) in [
@@ -228,12 +252,7 @@ fn kenward_roger_at_sas_final_iterate_matches_sas_for_nonlinear_structures() {
         ("adh", CovarianceStructure::AnteDependence),
         ("arh1", CovarianceStructure::HeterogeneousAr1),
     ] {
-        let theta: Vec<f64> = golden[code]["theta"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
+        let theta: Vec<f64> = golden.at(code).theta.clone();
         let fit_of = |df| {
             let opts = MmrmOptions::default()
                 .with_covariance(structure)
@@ -264,12 +283,7 @@ fn kenward_roger_at_sas_final_iterate_matches_sas_for_nonlinear_structures() {
         check_kr("fixed at SAS's final iterate", &fit_of, code, ITERATIVE);
     }
     // UN: the reproduced iterate of the R script equals the one SasIterations reaches.
-    let theta: Vec<f64> = golden["us"]["theta"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
+    let theta: Vec<f64> = golden.us.theta.clone();
     let sas_fit = fit(
         &data,
         "ARMCD",

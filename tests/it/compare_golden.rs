@@ -5,9 +5,8 @@
 //! Each golden file is written by `tests/reference/compare_golden.R` from the CSV named in its
 //! provenance; `tests/reference/run_compare.sh` regenerates all of them.
 
-mod common;
-
-use common::tol::{self, R_PRINTED};
+use crate::common::golden::{self, Provenance};
+use crate::common::tol::{self, R_PRINTED};
 use pain_outcomes::stats::adjust::{AdjustMethod, adjust_p_values};
 use pain_outcomes::stats::ancova::{AncovaOptions, ancova};
 use pain_outcomes::stats::describe::{
@@ -25,7 +24,7 @@ use pain_outcomes::stats::tests::{
     one_sample_t_test, one_way_anova, paired_t_test, proportion_test, two_sample_t_test,
     wilcoxon_signed_rank_test,
 };
-use serde_json::Value;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// Iterative quantities (R's `uniroot` in `fisher.test`) are compared loosely, see the script.
@@ -41,26 +40,303 @@ impl Check {
         Self { count: 0 }
     }
     #[track_caller]
-    fn close(&mut self, what: &str, got: f64, reference: &Value, tol: f64) {
-        let r = reference
-            .as_f64()
-            .unwrap_or_else(|| panic!("{what}: reference is not a number: {reference}"));
-        tol::assert_close(what, got, r, tol);
+    fn close(&mut self, what: &str, got: f64, reference: f64, tol: f64) {
+        tol::assert_close(what, got, reference, tol);
         self.count += 1;
     }
     /// [`close`](Self::close) for each `(label, got, reference)` field of one result, each
     /// reported as `"{what} {label}"`.
     #[track_caller]
-    fn close_all(&mut self, what: &str, tol: f64, fields: &[(&str, f64, &Value)]) {
+    fn close_all(&mut self, what: &str, tol: f64, fields: &[(&str, f64, f64)]) {
         for &(label, got, reference) in fields {
             self.close(&format!("{what} {label}"), got, reference, tol);
         }
     }
     #[track_caller]
-    fn eq_u(&mut self, what: &str, got: u64, reference: &Value) {
-        assert_eq!(Some(got), reference.as_u64(), "{what}");
+    fn eq_u(&mut self, what: &str, got: u64, reference: u64) {
+        assert_eq!(got, reference, "{what}");
         self.count += 1;
     }
+}
+
+/// A golden file written by `tests/reference/compare_golden.R`.
+#[derive(Deserialize)]
+struct Golden {
+    provenance: Provenance,
+    arms: Vec<String>,
+    second_instrument: String,
+    reference: String,
+    treatment: String,
+    other: String,
+    /// Visit labels in time order; the first is the baseline.
+    visits: Vec<String>,
+    describe: Vec<DescribeRow>,
+    change_describe: Vec<ChangeDescribe>,
+    auc: Vec<Auc>,
+    t_tests: TTests,
+    wilcox: Wilcox,
+    anova: ByInstrument<Anova>,
+    responders: Responders,
+    onset: Vec<Onset>,
+    adjust: Adjust,
+    effect_size: EffectSize,
+    ancova: Ancovas,
+}
+
+/// `describe` of one arm at one visit (NRS).
+#[derive(Deserialize)]
+struct DescribeRow {
+    arm: String,
+    visit: String,
+    n: u64,
+    n_missing: u64,
+    mean: f64,
+    sd: f64,
+    se: f64,
+    ci_lower: f64,
+    ci_upper: f64,
+    median: f64,
+    q1: f64,
+    q3: f64,
+    min: f64,
+    max: f64,
+}
+
+/// `describe` of the change and percent change from baseline to the last visit, one arm.
+#[derive(Deserialize)]
+struct ChangeDescribe {
+    arm: String,
+    change: Summary,
+    percent_change: Summary,
+}
+
+#[derive(Deserialize)]
+struct Summary {
+    n: u64,
+    mean: f64,
+    sd: f64,
+    ci_lower: f64,
+    median: f64,
+    q3: f64,
+}
+
+#[derive(Deserialize)]
+struct Auc {
+    patient_id: String,
+    area: f64,
+    normalized: f64,
+}
+
+#[derive(Deserialize)]
+struct TTest {
+    statistic: f64,
+    df: f64,
+    p_value: f64,
+    estimate: f64,
+    ci_lower: f64,
+    ci_upper: f64,
+}
+
+#[derive(Deserialize)]
+struct OneSided {
+    p_value: f64,
+    bound: f64,
+}
+
+#[derive(Deserialize)]
+struct TTests {
+    welch: TTest,
+    student: TTest,
+    welch_less: OneSided,
+    paired: TTest,
+    one_sample: TTest,
+    welch_second: TTest,
+}
+
+/// A test statistic and its p-value.
+#[derive(Deserialize)]
+struct Stat {
+    statistic: f64,
+    p_value: f64,
+}
+
+/// A rank test on data given in the golden, with whether R used the exact distribution.
+#[derive(Deserialize)]
+struct ExactRank {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    exact: bool,
+    statistic: f64,
+    p_value: f64,
+}
+
+#[derive(Deserialize)]
+struct Wilcox {
+    rank_sum_ties: Stat,
+    rank_sum_ties_no_correction: Stat,
+    rank_sum_exact: ExactRank,
+    rank_sum_exact_greater: Stat,
+    signed_rank_exact: ExactRank,
+    signed_rank_ties: Stat,
+}
+
+/// One value for the NRS and one for the golden's second instrument.
+#[derive(Deserialize)]
+struct ByInstrument<T> {
+    nrs: T,
+    second: T,
+}
+
+#[derive(Deserialize)]
+struct Anova {
+    aov_f: f64,
+    aov_p: f64,
+    ss_between: f64,
+    ss_within: f64,
+    df_within: f64,
+    welch_f: f64,
+    welch_df2: f64,
+    welch_p: f64,
+    kruskal_h: f64,
+    kruskal_p: f64,
+}
+
+/// Responder counts of one arm: IMMPACT 30% with non-responder imputation, and the MCID
+/// (2-point) rule on observed cases, each with its Wilson interval.
+#[derive(Deserialize)]
+struct ResponderRow {
+    arm: String,
+    immpact30_nri: u64,
+    n_nri: u64,
+    wilson_lower: f64,
+    wilson_upper: f64,
+    mcid_oc: u64,
+    n_oc: u64,
+    mcid_wilson_lower: f64,
+    mcid_wilson_upper: f64,
+}
+
+/// `prop.test` of two proportions.
+#[derive(Deserialize)]
+struct PropTwo {
+    statistic: f64,
+    p_value: f64,
+    ci_lower: f64,
+    ci_upper: f64,
+}
+
+/// `fisher.test`, and the conditional MLE and interval solved tightly by the script.
+#[derive(Deserialize)]
+struct Fisher {
+    p_value: f64,
+    mle: f64,
+    lower: f64,
+    upper: f64,
+    estimate_uniroot: f64,
+    lower_uniroot: f64,
+    upper_uniroot: f64,
+}
+
+#[derive(Deserialize)]
+struct Responders {
+    rows: Vec<ResponderRow>,
+    chisq_k: Stat,
+    prop_k: Stat,
+    chisq_2x2_yates: Stat,
+    chisq_2x2: Stat,
+    prop_2_yates: PropTwo,
+    prop_2: PropTwo,
+    fisher: Fisher,
+    risk_difference: f64,
+    rd_lower: f64,
+    rd_upper: f64,
+    rr: f64,
+    rr_lower: f64,
+    rr_upper: f64,
+    or: f64,
+    or_lower: f64,
+    or_upper: f64,
+    nnt: f64,
+    rd_crosses_zero: bool,
+}
+
+#[derive(Deserialize)]
+struct Durability {
+    prior: u64,
+    still: u64,
+    missing: u64,
+}
+
+#[derive(Deserialize)]
+struct Onset {
+    arm: String,
+    /// Per patient: the number of the first responding follow-up visit (`null`: none).
+    first_day: Vec<Option<f64>>,
+    n_ever: u64,
+    median_first: Option<f64>,
+    durability: Vec<Durability>,
+}
+
+/// `p.adjust`: the pairwise Welch p-values (combn order) followed by fixed extras.
+#[derive(Deserialize)]
+struct Adjust {
+    p: Vec<f64>,
+    bonferroni: Vec<f64>,
+    holm: Vec<f64>,
+    hochberg: Vec<f64>,
+    #[serde(rename = "BH")]
+    bh: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+struct EffectSize {
+    d: f64,
+    d_var: f64,
+    d_lower: f64,
+    d_upper: f64,
+    g: f64,
+    g_var: f64,
+    g_lower: f64,
+    g_upper: f64,
+    metafor_g: f64,
+    metafor_g_var: f64,
+}
+
+/// `lm` + `drop1`/`anova` + `emmeans` of one ANCOVA; vectors are parallel to their names.
+#[derive(Deserialize)]
+struct Ancova {
+    n: u64,
+    df_residual: f64,
+    sigma: f64,
+    coef_names: Vec<String>,
+    estimate: Vec<f64>,
+    std_error: Vec<f64>,
+    t_value: Vec<f64>,
+    p_value: Vec<f64>,
+    arm_f: f64,
+    arm_p: f64,
+    arm_ss: f64,
+    anova_arm_f: f64,
+    anova_arm_p: f64,
+    emm_arm: Vec<String>,
+    emmean: Vec<f64>,
+    emm_se: Vec<f64>,
+    emm_lower: Vec<f64>,
+    emm_upper: Vec<f64>,
+    contrast: Vec<String>,
+    contrast_estimate: Vec<f64>,
+    contrast_se: Vec<f64>,
+    contrast_t: Vec<f64>,
+    contrast_p: Vec<f64>,
+    contrast_lower: Vec<f64>,
+    contrast_upper: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+struct Ancovas {
+    nrs: Ancova,
+    nrs_age: Ancova,
+    second: Ancova,
 }
 
 /// One patient's scores of one instrument, by visit day.
@@ -73,7 +349,7 @@ struct PatientRow {
 }
 
 struct Data {
-    golden: Value,
+    golden: Golden,
     /// instrument -> patient id (sorted) -> row
     wide: BTreeMap<String, BTreeMap<String, PatientRow>>,
     /// Visit labels in time order (from the golden file); the first is the baseline.
@@ -81,10 +357,10 @@ struct Data {
 }
 
 fn load(golden_path: &str) -> Data {
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string(golden_path).expect("golden file"))
-            .expect("valid JSON");
-    let data_path = golden["provenance"]["data"].as_str().expect("data path");
+    let golden: Golden = golden::read(golden_path);
+    let [data_path] = golden.provenance.data.as_slice() else {
+        panic!("{golden_path}: expected one data file in the provenance");
+    };
     let mut rdr = csv::Reader::from_path(data_path).expect("data file");
     let headers = rdr.headers().expect("header").clone();
     let col = |name: &str| headers.iter().position(|h| h == name).expect("column");
@@ -121,12 +397,7 @@ fn load(golden_path: &str) -> Data {
             .scores
             .insert(rec[cv].to_string(), (day, score));
     }
-    let visits = golden["visits"]
-        .as_array()
-        .expect("visits")
-        .iter()
-        .map(|v| v.as_str().expect("visit").to_string())
-        .collect();
+    let visits = golden.visits.clone();
     Data {
         golden,
         wide,
@@ -160,17 +431,6 @@ impl Data {
             .filter_map(|r| Some(self.s(r, self.last())? - self.s(r, self.base())?))
             .collect()
     }
-    fn str(&self, key: &str) -> String {
-        self.golden[key].as_str().expect("string").to_string()
-    }
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
 }
 
 fn golden_files() -> Vec<String> {
@@ -183,9 +443,8 @@ fn golden_files() -> Vec<String> {
 }
 
 fn check_describe(d: &Data, c: &mut Check) {
-    for g in d.golden["describe"].as_array().expect("describe") {
-        let arm = g["arm"].as_str().expect("arm");
-        let visit = g["visit"].as_str().expect("visit");
+    for g in &d.golden.describe {
+        let (arm, visit) = (g.arm.as_str(), g.visit.as_str());
         let vals: Vec<Option<f64>> = d
             .arm_rows("nrs", arm)
             .iter()
@@ -196,54 +455,49 @@ fn check_describe(d: &Data, c: &mut Check) {
             .into_result()
             .unwrap();
         let w = format!("describe nrs {arm} {visit}");
-        c.eq_u(&format!("{w} n"), r.n as u64, &g["n"]);
-        c.eq_u(
-            &format!("{w} n_missing"),
-            r.n_missing as u64,
-            &g["n_missing"],
-        );
+        c.eq_u(&format!("{w} n"), r.n as u64, g.n);
+        c.eq_u(&format!("{w} n_missing"), r.n_missing as u64, g.n_missing);
         c.close_all(
             &w,
             R_PRINTED,
             &[
-                ("mean", r.mean, &g["mean"]),
-                ("sd", r.std_dev, &g["sd"]),
-                ("se", r.std_error, &g["se"]),
-                ("ci lower", r.confidence_interval.lower, &g["ci_lower"]),
-                ("ci upper", r.confidence_interval.upper, &g["ci_upper"]),
-                ("median", r.median, &g["median"]),
-                ("q1", r.first_quartile, &g["q1"]),
-                ("q3", r.third_quartile, &g["q3"]),
-                ("min", r.min, &g["min"]),
-                ("max", r.max, &g["max"]),
+                ("mean", r.mean, g.mean),
+                ("sd", r.std_dev, g.sd),
+                ("se", r.std_error, g.se),
+                ("ci lower", r.confidence_interval.lower, g.ci_lower),
+                ("ci upper", r.confidence_interval.upper, g.ci_upper),
+                ("median", r.median, g.median),
+                ("q1", r.first_quartile, g.q1),
+                ("q3", r.third_quartile, g.q3),
+                ("min", r.min, g.min),
+                ("max", r.max, g.max),
             ],
         );
     }
-    for g in d.golden["change_describe"].as_array().expect("change") {
-        let arm = g["arm"].as_str().expect("arm");
+    for g in &d.golden.change_describe {
+        let arm = g.arm.as_str();
         let rows = d.arm_rows("nrs", arm);
         let b: Vec<Option<f64>> = rows.iter().map(|r| d.s(r, d.base())).collect();
         let y: Vec<Option<f64>> = rows.iter().map(|r| d.s(r, d.last())).collect();
         let ch = change_from_baseline(&b, &y).unwrap();
-        for (key, v) in [
-            ("change", &ch.change),
-            ("percent_change", &ch.percent_change),
+        for (key, v, gg) in [
+            ("change", &ch.change, &g.change),
+            ("percent_change", &ch.percent_change, &g.percent_change),
         ] {
             let r = describe(v, &DescribeOptions::default())
                 .unwrap()
                 .into_result()
                 .unwrap();
-            let gg = &g[key];
-            c.eq_u(&format!("{key} {arm} n"), r.n as u64, &gg["n"]);
+            c.eq_u(&format!("{key} {arm} n"), r.n as u64, gg.n);
             c.close_all(
                 &format!("{key} {arm}"),
                 R_PRINTED,
                 &[
-                    ("mean", r.mean, &gg["mean"]),
-                    ("sd", r.std_dev, &gg["sd"]),
-                    ("ci lower", r.confidence_interval.lower, &gg["ci_lower"]),
-                    ("median", r.median, &gg["median"]),
-                    ("q3", r.third_quartile, &gg["q3"]),
+                    ("mean", r.mean, gg.mean),
+                    ("sd", r.std_dev, gg.sd),
+                    ("ci lower", r.confidence_interval.lower, gg.ci_lower),
+                    ("median", r.median, gg.median),
+                    ("q3", r.third_quartile, gg.q3),
                 ],
             );
         }
@@ -251,8 +505,8 @@ fn check_describe(d: &Data, c: &mut Check) {
 }
 
 fn check_auc(d: &Data, c: &mut Check) {
-    for g in d.golden["auc"].as_array().expect("auc") {
-        let id = g["patient_id"].as_str().expect("id");
+    for g in &d.golden.auc {
+        let id = g.patient_id.as_str();
         let row = &d.wide["nrs"][id];
         let mut pts: Vec<(i64, Option<f64>)> = row.scores.values().copied().collect();
         pts.sort_by_key(|p| p.0);
@@ -262,51 +516,41 @@ fn check_auc(d: &Data, c: &mut Check) {
             .unwrap()
             .into_result()
             .unwrap();
-        c.close(&format!("auc {id}"), a.area, &g["area"], R_PRINTED);
+        c.close(&format!("auc {id}"), a.area, g.area, R_PRINTED);
         c.close(
             &format!("auc normalized {id}"),
             a.normalized_area,
-            &g["normalized"],
+            g.normalized,
             R_PRINTED,
         );
     }
 }
 
-fn check_t(c: &mut Check, what: &str, t: &pain_outcomes::stats::tests::TTest, g: &Value) {
+fn check_t(c: &mut Check, what: &str, t: &pain_outcomes::stats::tests::TTest, g: &TTest) {
     c.close_all(
         what,
         R_PRINTED,
         &[
-            ("statistic", t.statistic, &g["statistic"]),
-            ("df", t.df, &g["df"]),
-            ("p", t.p_value, &g["p_value"]),
-            ("estimate", t.estimate, &g["estimate"]),
+            ("statistic", t.statistic, g.statistic),
+            ("df", t.df, g.df),
+            ("p", t.p_value, g.p_value),
+            ("estimate", t.estimate, g.estimate),
         ],
     );
     let ci = t.confidence_interval.expect("two-sided CI");
-    c.close(
-        &format!("{what} ci lower"),
-        ci.lower,
-        &g["ci_lower"],
-        R_PRINTED,
-    );
-    c.close(
-        &format!("{what} ci upper"),
-        ci.upper,
-        &g["ci_upper"],
-        R_PRINTED,
-    );
+    c.close(&format!("{what} ci lower"), ci.lower, g.ci_lower, R_PRINTED);
+    c.close(&format!("{what} ci upper"), ci.upper, g.ci_upper, R_PRINTED);
 }
 
 fn check_t_tests(d: &Data, c: &mut Check) {
-    let (t, r, o) = (d.str("treatment"), d.str("reference"), d.str("other"));
-    let g = &d.golden["t_tests"];
-    let (xt, xr) = (d.change("nrs", &t), d.change("nrs", &r));
+    let (t, r, o) = (&d.golden.treatment, &d.golden.reference, &d.golden.other);
+    let g = &d.golden.t_tests;
+    let (xt, xr) = (d.change("nrs", t), d.change("nrs", r));
     let welch = two_sample_t_test(&xt, &xr, &TTestOptions::default())
         .unwrap()
         .into_result()
         .unwrap();
-    check_t(c, "welch", &welch, &g["welch"]);
+    check_t(c, "welch", &welch, &g.welch);
     let student = two_sample_t_test(
         &xt,
         &xr,
@@ -315,7 +559,7 @@ fn check_t_tests(d: &Data, c: &mut Check) {
     .unwrap()
     .into_result()
     .unwrap();
-    check_t(c, "student", &student, &g["student"]);
+    check_t(c, "student", &student, &g.student);
     let less = two_sample_t_test(
         &xt,
         &xr,
@@ -327,17 +571,17 @@ fn check_t_tests(d: &Data, c: &mut Check) {
     c.close(
         "welch less p",
         less.p_value,
-        &g["welch_less"]["p_value"],
+        g.welch_less.p_value,
         R_PRINTED,
     );
     c.close(
         "welch less bound",
         less.confidence_bound.expect("bound"),
-        &g["welch_less"]["bound"],
+        g.welch_less.bound,
         R_PRINTED,
     );
     let pairs: Vec<(f64, f64)> = d
-        .arm_rows("nrs", &t)
+        .arm_rows("nrs", t)
         .iter()
         .filter_map(|row| Some((d.s(row, d.base())?, d.s(row, d.last())?)))
         .collect();
@@ -346,27 +590,27 @@ fn check_t_tests(d: &Data, c: &mut Check) {
         .unwrap()
         .into_result()
         .unwrap();
-    check_t(c, "paired", &paired, &g["paired"]);
+    check_t(c, "paired", &paired, &g.paired);
     let one = one_sample_t_test(&xt, &TTestOptions::default())
         .unwrap()
         .into_result()
         .unwrap();
-    check_t(c, "one sample", &one, &g["one_sample"]);
+    check_t(c, "one sample", &one, &g.one_sample);
     let wv = two_sample_t_test(
-        &d.change(&d.str("second_instrument"), &o),
-        &d.change(&d.str("second_instrument"), &r),
+        &d.change(&d.golden.second_instrument, o),
+        &d.change(&d.golden.second_instrument, r),
         &TTestOptions::default(),
     )
     .unwrap()
     .into_result()
     .unwrap();
-    check_t(c, "welch second instrument", &wv, &g["welch_second"]);
+    check_t(c, "welch second instrument", &wv, &g.welch_second);
 }
 
 fn check_wilcox(d: &Data, c: &mut Check) {
-    let (t, r) = (d.str("treatment"), d.str("reference"));
-    let g = &d.golden["wilcox"];
-    let (xt, xr) = (d.change("nrs", &t), d.change("nrs", &r));
+    let (t, r) = (&d.golden.treatment, &d.golden.reference);
+    let g = &d.golden.wilcox;
+    let (xt, xr) = (d.change("nrs", t), d.change("nrs", r));
     let w = mann_whitney_u_test(&xt, &xr, &RankTestOptions::default())
         .unwrap()
         .into_result()
@@ -375,13 +619,13 @@ fn check_wilcox(d: &Data, c: &mut Check) {
     c.close(
         "rank sum ties W",
         w.statistic,
-        &g["rank_sum_ties"]["statistic"],
+        g.rank_sum_ties.statistic,
         R_PRINTED,
     );
     c.close(
         "rank sum ties p",
         w.p_value,
-        &g["rank_sum_ties"]["p_value"],
+        g.rank_sum_ties.p_value,
         R_PRINTED,
     );
     let w = mann_whitney_u_test(
@@ -395,24 +639,21 @@ fn check_wilcox(d: &Data, c: &mut Check) {
     c.close(
         "rank sum no cc p",
         w.p_value,
-        &g["rank_sum_ties_no_correction"]["p_value"],
+        g.rank_sum_ties_no_correction.p_value,
         R_PRINTED,
     );
-    let ge = &g["rank_sum_exact"];
-    let (x, y) = (f64s(&ge["x"]), f64s(&ge["y"]));
-    let w = mann_whitney_u_test(&x, &y, &RankTestOptions::default())
+    let ge = &g.rank_sum_exact;
+    let (x, y) = (&ge.x, &ge.y);
+    let w = mann_whitney_u_test(x, y, &RankTestOptions::default())
         .unwrap()
         .into_result()
         .unwrap();
-    assert_eq!(
-        w.p_value_method == RankPValue::Exact,
-        ge["exact"].as_bool().expect("bool")
-    );
-    c.close("rank sum exact W", w.statistic, &ge["statistic"], R_PRINTED);
-    c.close("rank sum exact p", w.p_value, &ge["p_value"], R_PRINTED);
+    assert_eq!(w.p_value_method == RankPValue::Exact, ge.exact);
+    c.close("rank sum exact W", w.statistic, ge.statistic, R_PRINTED);
+    c.close("rank sum exact p", w.p_value, ge.p_value, R_PRINTED);
     let w = mann_whitney_u_test(
-        &x,
-        &y,
+        x,
+        y,
         &RankTestOptions::default().with_alternative(Alternative::Greater),
     )
     .unwrap()
@@ -421,31 +662,19 @@ fn check_wilcox(d: &Data, c: &mut Check) {
     c.close(
         "rank sum exact greater p",
         w.p_value,
-        &g["rank_sum_exact_greater"]["p_value"],
+        g.rank_sum_exact_greater.p_value,
         R_PRINTED,
     );
-    let gs = &g["signed_rank_exact"];
-    let v = wilcoxon_signed_rank_test(
-        &f64s(&gs["x"]),
-        &f64s(&gs["y"]),
-        &RankTestOptions::default(),
-    )
-    .unwrap()
-    .into_result()
-    .unwrap();
-    assert_eq!(
-        v.p_value_method == RankPValue::Exact,
-        gs["exact"].as_bool().expect("bool")
-    );
-    c.close(
-        "signed rank exact V",
-        v.statistic,
-        &gs["statistic"],
-        R_PRINTED,
-    );
-    c.close("signed rank exact p", v.p_value, &gs["p_value"], R_PRINTED);
+    let gs = &g.signed_rank_exact;
+    let v = wilcoxon_signed_rank_test(&gs.x, &gs.y, &RankTestOptions::default())
+        .unwrap()
+        .into_result()
+        .unwrap();
+    assert_eq!(v.p_value_method == RankPValue::Exact, gs.exact);
+    c.close("signed rank exact V", v.statistic, gs.statistic, R_PRINTED);
+    c.close("signed rank exact p", v.p_value, gs.p_value, R_PRINTED);
     let pairs: Vec<(f64, f64)> = d
-        .arm_rows("nrs", &t)
+        .arm_rows("nrs", t)
         .iter()
         .filter_map(|row| Some((d.s(row, d.base())?, d.s(row, d.last())?)))
         .collect();
@@ -457,21 +686,21 @@ fn check_wilcox(d: &Data, c: &mut Check) {
     c.close(
         "signed rank ties V",
         v.statistic,
-        &g["signed_rank_ties"]["statistic"],
+        g.signed_rank_ties.statistic,
         R_PRINTED,
     );
     c.close(
         "signed rank ties p",
         v.p_value,
-        &g["signed_rank_ties"]["p_value"],
+        g.signed_rank_ties.p_value,
         R_PRINTED,
     );
 }
 
 fn check_anova(d: &Data, c: &mut Check) {
-    let second = d.str("second_instrument");
-    for (key, instrument) in [("nrs", "nrs"), ("second", second.as_str())] {
-        let g = &d.golden["anova"][key];
+    let second = d.golden.second_instrument.as_str();
+    let g = &d.golden.anova;
+    for (instrument, g) in [("nrs", &g.nrs), (second, &g.second)] {
         let mut values = Vec::new();
         let mut labels = Vec::new();
         for row in d.rows(instrument) {
@@ -488,19 +717,15 @@ fn check_anova(d: &Data, c: &mut Check) {
             instrument,
             R_PRINTED,
             &[
-                ("aov F", a.statistic, &g["aov_f"]),
-                ("aov p", a.p_value, &g["aov_p"]),
+                ("aov F", a.statistic, g.aov_f),
+                ("aov p", a.p_value, g.aov_p),
                 (
                     "aov SSB",
                     a.sum_of_squares_between.expect("ss"),
-                    &g["ss_between"],
+                    g.ss_between,
                 ),
-                (
-                    "aov SSW",
-                    a.sum_of_squares_within.expect("ss"),
-                    &g["ss_within"],
-                ),
-                ("aov df", a.df_denominator, &g["df_within"]),
+                ("aov SSW", a.sum_of_squares_within.expect("ss"), g.ss_within),
+                ("aov df", a.df_denominator, g.df_within),
             ],
         );
         let w = one_way_anova(&values, &labels, Variances::Unequal)
@@ -511,9 +736,9 @@ fn check_anova(d: &Data, c: &mut Check) {
             instrument,
             R_PRINTED,
             &[
-                ("welch F", w.statistic, &g["welch_f"]),
-                ("welch df2", w.df_denominator, &g["welch_df2"]),
-                ("welch p", w.p_value, &g["welch_p"]),
+                ("welch F", w.statistic, g.welch_f),
+                ("welch df2", w.df_denominator, g.welch_df2),
+                ("welch p", w.p_value, g.welch_p),
             ],
         );
         let k = kruskal_wallis_test(&values, &labels)
@@ -523,13 +748,13 @@ fn check_anova(d: &Data, c: &mut Check) {
         c.close(
             &format!("{instrument} kruskal H"),
             k.statistic,
-            &g["kruskal_h"],
+            g.kruskal_h,
             R_PRINTED,
         );
         c.close(
             &format!("{instrument} kruskal p"),
             k.p_value,
-            &g["kruskal_p"],
+            g.kruskal_p,
             R_PRINTED,
         );
     }
@@ -543,11 +768,11 @@ fn evaluations(d: &Data, arm: &str, rule: &ResponderRule, visit: &str) -> Vec<Ev
 }
 
 fn check_responders(d: &Data, c: &mut Check) {
-    let g = &d.golden["responders"];
+    let g = &d.golden.responders;
     let mut table = Vec::new();
     let mut counts = BTreeMap::new();
-    for row in g["rows"].as_array().expect("rows") {
-        let arm = row["arm"].as_str().expect("arm");
+    for row in &g.rows {
+        let arm = row.arm.as_str();
         let e30 = evaluations(d, arm, &ResponderRule::immpact_30_percent(), d.last());
         let n = count_responders(
             &e30,
@@ -559,9 +784,9 @@ fn check_responders(d: &Data, c: &mut Check) {
         c.eq_u(
             &format!("{arm} immpact30 responders"),
             n.responders,
-            &row["immpact30_nri"],
+            row.immpact30_nri,
         );
-        c.eq_u(&format!("{arm} immpact30 n"), n.analysed, &row["n_nri"]);
+        c.eq_u(&format!("{arm} immpact30 n"), n.analysed, row.n_nri);
         let rate = responder_rate(n.responders, n.analysed, 0.95)
             .unwrap()
             .into_result()
@@ -569,13 +794,13 @@ fn check_responders(d: &Data, c: &mut Check) {
         c.close(
             &format!("{arm} wilson lower"),
             rate.confidence_interval.lower,
-            &row["wilson_lower"],
+            row.wilson_lower,
             R_PRINTED,
         );
         c.close(
             &format!("{arm} wilson upper"),
             rate.confidence_interval.upper,
-            &row["wilson_upper"],
+            row.wilson_upper,
             R_PRINTED,
         );
         let em = evaluations(d, arm, &ResponderRule::absolute_improvement(2.0), d.last());
@@ -586,12 +811,8 @@ fn check_responders(d: &Data, c: &mut Check) {
             IntercurrentStrategy::NonResponse,
         )
         .unwrap();
-        c.eq_u(
-            &format!("{arm} mcid responders"),
-            m.responders,
-            &row["mcid_oc"],
-        );
-        c.eq_u(&format!("{arm} mcid n"), m.analysed, &row["n_oc"]);
+        c.eq_u(&format!("{arm} mcid responders"), m.responders, row.mcid_oc);
+        c.eq_u(&format!("{arm} mcid n"), m.analysed, row.n_oc);
         let rate = responder_rate(m.responders, m.analysed, 0.95)
             .unwrap()
             .into_result()
@@ -599,13 +820,13 @@ fn check_responders(d: &Data, c: &mut Check) {
         c.close(
             &format!("{arm} mcid wilson lower"),
             rate.confidence_interval.lower,
-            &row["mcid_wilson_lower"],
+            row.mcid_wilson_lower,
             R_PRINTED,
         );
         c.close(
             &format!("{arm} mcid wilson upper"),
             rate.confidence_interval.upper,
-            &row["mcid_wilson_upper"],
+            row.mcid_wilson_upper,
             R_PRINTED,
         );
         table.push(vec![n.responders, n.analysed - n.responders]);
@@ -618,10 +839,10 @@ fn check_responders(d: &Data, c: &mut Check) {
     c.close(
         "chisq k statistic",
         ck.statistic,
-        &g["chisq_k"]["statistic"],
+        g.chisq_k.statistic,
         R_PRINTED,
     );
-    c.close("chisq k p", ck.p_value, &g["chisq_k"]["p_value"], R_PRINTED);
+    c.close("chisq k p", ck.p_value, g.chisq_k.p_value, R_PRINTED);
     let xs: Vec<u64> = table.iter().map(|r| r[0]).collect();
     let ns: Vec<u64> = table.iter().map(|r| r[0] + r[1]).collect();
     let pk = proportion_test(&xs, &ns, 0.95, ContinuityCorrection::Applied)
@@ -631,34 +852,37 @@ fn check_responders(d: &Data, c: &mut Check) {
     c.close(
         "prop k statistic",
         pk.statistic,
-        &g["prop_k"]["statistic"],
+        g.prop_k.statistic,
         R_PRINTED,
     );
-    c.close("prop k p", pk.p_value, &g["prop_k"]["p_value"], R_PRINTED);
-    let (a, n1) = counts[&d.str("treatment")];
-    let (cc, n0) = counts[&d.str("reference")];
+    c.close("prop k p", pk.p_value, g.prop_k.p_value, R_PRINTED);
+    let (a, n1) = counts[&d.golden.treatment];
+    let (cc, n0) = counts[&d.golden.reference];
     let t2 = vec![vec![a, n1 - a], vec![cc, n0 - cc]];
-    for (key, corr) in [
-        ("chisq_2x2_yates", ContinuityCorrection::Applied),
-        ("chisq_2x2", ContinuityCorrection::None),
+    for (key, corr, gk) in [
+        (
+            "chisq_2x2_yates",
+            ContinuityCorrection::Applied,
+            &g.chisq_2x2_yates,
+        ),
+        ("chisq_2x2", ContinuityCorrection::None, &g.chisq_2x2),
     ] {
         let t = chi_squared_test(&t2, corr).unwrap().into_result().unwrap();
         c.close(
             &format!("{key} statistic"),
             t.statistic,
-            &g[key]["statistic"],
+            gk.statistic,
             R_PRINTED,
         );
-        c.close(
-            &format!("{key} p"),
-            t.p_value,
-            &g[key]["p_value"],
-            R_PRINTED,
-        );
+        c.close(&format!("{key} p"), t.p_value, gk.p_value, R_PRINTED);
     }
-    for (key, corr) in [
-        ("prop_2_yates", ContinuityCorrection::Applied),
-        ("prop_2", ContinuityCorrection::None),
+    for (key, corr, gk) in [
+        (
+            "prop_2_yates",
+            ContinuityCorrection::Applied,
+            &g.prop_2_yates,
+        ),
+        ("prop_2", ContinuityCorrection::None, &g.prop_2),
     ] {
         let t = proportion_test(&[a, cc], &[n1, n0], 0.95, corr)
             .unwrap()
@@ -669,10 +893,10 @@ fn check_responders(d: &Data, c: &mut Check) {
             key,
             R_PRINTED,
             &[
-                ("statistic", t.statistic, &g[key]["statistic"]),
-                ("p", t.p_value, &g[key]["p_value"]),
-                ("ci lower", ci.lower, &g[key]["ci_lower"]),
-                ("ci upper", ci.upper, &g[key]["ci_upper"]),
+                ("statistic", t.statistic, gk.statistic),
+                ("p", t.p_value, gk.p_value),
+                ("ci lower", ci.lower, gk.ci_lower),
+                ("ci upper", ci.upper, gk.ci_upper),
             ],
         );
     }
@@ -680,42 +904,42 @@ fn check_responders(d: &Data, c: &mut Check) {
         .unwrap()
         .into_result()
         .unwrap();
-    let gf = &g["fisher"];
-    c.close("fisher p", f.p_value, &gf["p_value"], R_PRINTED);
+    let gf = &g.fisher;
+    c.close("fisher p", f.p_value, gf.p_value, R_PRINTED);
     c.close(
         "fisher MLE (tight uniroot)",
         f.odds_ratio.expect("or"),
-        &gf["mle"],
+        gf.mle,
         tol::ITERATIVE,
     );
     c.close(
         "fisher lower (tight uniroot)",
         f.lower,
-        &gf["lower"],
+        gf.lower,
         tol::ITERATIVE,
     );
     c.close(
         "fisher upper (tight uniroot)",
         f.upper.expect("upper"),
-        &gf["upper"],
+        gf.upper,
         tol::ITERATIVE,
     );
     c.close(
         "fisher MLE vs fisher.test",
         f.odds_ratio.expect("or"),
-        &gf["estimate_uniroot"],
+        gf.estimate_uniroot,
         UNIROOT,
     );
     c.close(
         "fisher lower vs fisher.test",
         f.lower,
-        &gf["lower_uniroot"],
+        gf.lower_uniroot,
         UNIROOT,
     );
     c.close(
         "fisher upper vs fisher.test",
         f.upper.expect("upper"),
-        &gf["upper_uniroot"],
+        gf.upper_uniroot,
         UNIROOT,
     );
     let cmp = compare_responder_rates((a, n1), (cc, n0), &ComparisonOptions::default())
@@ -725,71 +949,67 @@ fn check_responders(d: &Data, c: &mut Check) {
     c.close(
         "risk difference",
         cmp.risk_difference,
-        &g["risk_difference"],
+        g.risk_difference,
         R_PRINTED,
     );
     c.close(
         "newcombe lower",
         cmp.risk_difference_interval.lower,
-        &g["rd_lower"],
+        g.rd_lower,
         R_PRINTED,
     );
     c.close(
         "newcombe upper",
         cmp.risk_difference_interval.upper,
-        &g["rd_upper"],
+        g.rd_upper,
         R_PRINTED,
     );
     let rr = cmp.relative_risk.computed().expect("rr");
-    c.close("rr", rr.estimate, &g["rr"], R_PRINTED);
+    c.close("rr", rr.estimate, g.rr, R_PRINTED);
     c.close(
         "rr lower",
         rr.confidence_interval.lower,
-        &g["rr_lower"],
+        g.rr_lower,
         R_PRINTED,
     );
     c.close(
         "rr upper",
         rr.confidence_interval.upper,
-        &g["rr_upper"],
+        g.rr_upper,
         R_PRINTED,
     );
     let or = cmp.odds_ratio.computed().expect("or");
-    c.close("or", or.estimate, &g["or"], R_PRINTED);
+    c.close("or", or.estimate, g.or, R_PRINTED);
     c.close(
         "or lower",
         or.confidence_interval.lower,
-        &g["or_lower"],
+        g.or_lower,
         R_PRINTED,
     );
     c.close(
         "or upper",
         or.confidence_interval.upper,
-        &g["or_upper"],
+        g.or_upper,
         R_PRINTED,
     );
     c.close(
         "fisher p via comparison",
         cmp.fisher_p_value,
-        &gf["p_value"],
+        gf.p_value,
         R_PRINTED,
     );
     let nnt = cmp.number_needed_to_treat.computed().expect("nnt");
-    c.close("nnt", nnt.nnt, &g["nnt"], R_PRINTED);
+    c.close("nnt", nnt.nnt, g.nnt, R_PRINTED);
     let crosses = matches!(nnt.interval, NntInterval::CrossesZero { .. });
-    assert_eq!(
-        crosses,
-        g["rd_crosses_zero"].as_bool().expect("bool"),
-        "Altman convention branch"
-    );
+    assert_eq!(crosses, g.rd_crosses_zero, "Altman convention branch");
 }
 
 fn check_onset(d: &Data, c: &mut Check) {
     // Follow-up visits numbered 1, 2, ... in time order (the golden reports that number).
     let fu: Vec<String> = d.visits[1..].to_vec();
     let fu_days: Vec<f64> = (1..=fu.len()).map(|v| v as f64).collect();
-    for g in d.golden["onset"].as_array().expect("onset") {
-        let arm = g["arm"].as_str().expect("arm");
+    for g in &d.golden.onset {
+        let arm = g.arm.as_str();
         let rule = ResponderRule::immpact_30_percent();
         let mut e = Vec::new();
         for row in d.arm_rows("nrs", arm) {
@@ -798,48 +1018,33 @@ fn check_onset(d: &Data, c: &mut Check) {
             }
         }
         let o = onset_and_durability(&fu_days, &e, MissingPolicy::NonResponderImputation).unwrap();
-        let first = g["first_day"].as_array().expect("first");
-        assert_eq!(first.len(), o.first_response_day.len());
-        for (got, want) in o.first_response_day.iter().zip(first) {
-            assert_eq!(*got, want.as_f64(), "{arm} first response day");
+        assert_eq!(g.first_day.len(), o.first_response_day.len());
+        for (got, want) in o.first_response_day.iter().zip(&g.first_day) {
+            assert_eq!(got, want, "{arm} first response day");
         }
         c.count += 1;
         c.eq_u(
             &format!("{arm} ever responded"),
             o.n_ever_responded as u64,
-            &g["n_ever"],
+            g.n_ever,
         );
         if let Some(m) = o.median_day_of_first_response {
-            c.close(
-                &format!("{arm} median first"),
-                m,
-                &g["median_first"],
-                R_PRINTED,
-            );
+            let reference = g
+                .median_first
+                .unwrap_or_else(|| panic!("{arm} median first: reference is null"));
+            c.close(&format!("{arm} median first"), m, reference, R_PRINTED);
         }
-        for (got, want) in o
-            .durability
-            .iter()
-            .zip(g["durability"].as_array().expect("dur"))
-        {
-            c.eq_u(
-                &format!("{arm} prior"),
-                got.prior_responders,
-                &want["prior"],
-            );
-            c.eq_u(
-                &format!("{arm} still"),
-                got.still_responding,
-                &want["still"],
-            );
-            c.eq_u(&format!("{arm} missing"), got.missing, &want["missing"]);
+        for (got, want) in o.durability.iter().zip(&g.durability) {
+            c.eq_u(&format!("{arm} prior"), got.prior_responders, want.prior);
+            c.eq_u(&format!("{arm} still"), got.still_responding, want.still);
+            c.eq_u(&format!("{arm} missing"), got.missing, want.missing);
         }
     }
 }
 
 fn check_adjust(d: &Data, c: &mut Check) {
-    let g = &d.golden["adjust"];
-    let arms: Vec<String> = g_arms(d);
+    let g = &d.golden.adjust;
+    let arms = &d.golden.arms;
     // Recompute the pairwise Welch p-values (combn order), then the fixed extras.
     let mut p = Vec::new();
     for i in 0..arms.len() {
@@ -855,102 +1060,83 @@ fn check_adjust(d: &Data, c: &mut Check) {
             p.push(t.p_value);
         }
     }
-    let reference_p = f64s(&g["p"]);
-    for (k, (got, want)) in p.iter().zip(&reference_p).enumerate() {
-        c.close(
-            &format!("pairwise welch p {k}"),
-            *got,
-            &Value::from(*want),
-            R_PRINTED,
-        );
+    let reference_p = &g.p;
+    for (k, (got, want)) in p.iter().zip(reference_p).enumerate() {
+        c.close(&format!("pairwise welch p {k}"), *got, *want, R_PRINTED);
     }
     p.extend_from_slice(&reference_p[p.len()..]);
-    for (key, m) in [
-        ("bonferroni", AdjustMethod::Bonferroni),
-        ("holm", AdjustMethod::Holm),
-        ("hochberg", AdjustMethod::Hochberg),
-        ("BH", AdjustMethod::BenjaminiHochberg),
+    for (key, m, reference) in [
+        ("bonferroni", AdjustMethod::Bonferroni, &g.bonferroni),
+        ("holm", AdjustMethod::Holm, &g.holm),
+        ("hochberg", AdjustMethod::Hochberg, &g.hochberg),
+        ("BH", AdjustMethod::BenjaminiHochberg, &g.bh),
     ] {
         let adj = adjust_p_values(&p, m).unwrap();
-        for (k, (got, want)) in adj.iter().zip(g[key].as_array().expect("adj")).enumerate() {
-            c.close(&format!("p.adjust {key} {k}"), *got, want, R_PRINTED);
+        for (k, (got, want)) in adj.iter().zip(reference).enumerate() {
+            c.close(&format!("p.adjust {key} {k}"), *got, *want, R_PRINTED);
         }
     }
 }
 
-fn g_arms(d: &Data) -> Vec<String> {
-    d.golden["arms"]
-        .as_array()
-        .expect("arms")
-        .iter()
-        .map(|a| a.as_str().expect("arm").to_string())
-        .collect()
-}
-
 fn check_effect_size(d: &Data, c: &mut Check) {
-    let g = &d.golden["effect_size"];
+    let g = &d.golden.effect_size;
     let (xt, xr) = (
-        d.change("nrs", &d.str("treatment")),
-        d.change("nrs", &d.str("reference")),
+        d.change("nrs", &d.golden.treatment),
+        d.change("nrs", &d.golden.reference),
     );
     let dd = standardized_mean_difference(&xt, &xr, SmdEstimator::CohenD, 0.95)
         .unwrap()
         .into_result()
         .unwrap();
-    c.close("cohen d", dd.estimate, &g["d"], R_PRINTED);
-    c.close("cohen d var", dd.variance, &g["d_var"], R_PRINTED);
+    c.close("cohen d", dd.estimate, g.d, R_PRINTED);
+    c.close("cohen d var", dd.variance, g.d_var, R_PRINTED);
     c.close(
         "cohen d lower",
         dd.confidence_interval.lower,
-        &g["d_lower"],
+        g.d_lower,
         R_PRINTED,
     );
     c.close(
         "cohen d upper",
         dd.confidence_interval.upper,
-        &g["d_upper"],
+        g.d_upper,
         R_PRINTED,
     );
     let gg = standardized_mean_difference(&xt, &xr, SmdEstimator::HedgesG, 0.95)
         .unwrap()
         .into_result()
         .unwrap();
-    c.close("hedges g", gg.estimate, &g["g"], R_PRINTED);
-    c.close("hedges g var", gg.variance, &g["g_var"], R_PRINTED);
+    c.close("hedges g", gg.estimate, g.g, R_PRINTED);
+    c.close("hedges g var", gg.variance, g.g_var, R_PRINTED);
     c.close(
         "hedges g lower",
         gg.confidence_interval.lower,
-        &g["g_lower"],
+        g.g_lower,
         R_PRINTED,
     );
     c.close(
         "hedges g upper",
         gg.confidence_interval.upper,
-        &g["g_upper"],
+        g.g_upper,
         R_PRINTED,
     );
-    c.close(
-        "hedges g vs metafor",
-        gg.estimate,
-        &g["metafor_g"],
-        R_PRINTED,
-    );
+    c.close("hedges g vs metafor", gg.estimate, g.metafor_g, R_PRINTED);
     c.close(
         "hedges g var vs metafor",
         gg.variance,
-        &g["metafor_g_var"],
+        g.metafor_g_var,
         R_PRINTED,
     );
 }
 
 fn check_ancova(d: &Data, c: &mut Check) {
-    let second = d.str("second_instrument");
-    for (key, instrument, with_age) in [
-        ("nrs", "nrs", false),
-        ("nrs_age", "nrs", true),
-        ("second", second.as_str(), false),
+    let second = d.golden.second_instrument.as_str();
+    let g = &d.golden.ancova;
+    for (key, instrument, with_age, g) in [
+        ("nrs", "nrs", false, &g.nrs),
+        ("nrs_age", "nrs", true, &g.nrs_age),
+        ("second", second, false, &g.second),
     ] {
-        let g = &d.golden["ancova"][key];
         let (mut fu, mut base, mut arm, mut age) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for row in d.rows(instrument) {
             if let (Some(b), Some(l)) = (d.s(row, d.base()), d.s(row, d.last())) {
@@ -966,27 +1152,26 @@ fn check_ancova(d: &Data, c: &mut Check) {
             &base,
             &arm,
             &covs,
-            &AncovaOptions::default().with_reference_arm(d.str("reference")),
+            &AncovaOptions::default().with_reference_arm(d.golden.reference.clone()),
         )
         .unwrap()
         .into_result()
         .unwrap();
-        c.eq_u(&format!("{key} n"), a.n as u64, &g["n"]);
+        c.eq_u(&format!("{key} n"), a.n as u64, g.n);
         c.close(
             &format!("{key} df"),
             a.df_residual,
-            &g["df_residual"],
+            g.df_residual,
             R_PRINTED,
         );
         c.close(
             &format!("{key} sigma"),
             a.residual_std_error,
-            &g["sigma"],
+            g.sigma,
             R_PRINTED,
         );
-        let names = g["coef_names"].as_array().expect("names");
         for (j, co) in a.coefficients.iter().enumerate() {
-            let expected_name = names[j].as_str().expect("name");
+            let expected_name = g.coef_names[j].as_str();
             let expected_name = if expected_name == "age" {
                 "covariate1"
             } else {
@@ -997,10 +1182,10 @@ fn check_ancova(d: &Data, c: &mut Check) {
                 &format!("{key} {}", co.name),
                 R_PRINTED,
                 &[
-                    ("estimate", co.estimate, &g["estimate"][j]),
-                    ("se", co.std_error, &g["std_error"][j]),
-                    ("t", co.statistic, &g["t_value"][j]),
-                    ("p", co.p_value, &g["p_value"][j]),
+                    ("estimate", co.estimate, g.estimate[j]),
+                    ("se", co.std_error, g.std_error[j]),
+                    ("t", co.statistic, g.t_value[j]),
+                    ("p", co.p_value, g.p_value[j]),
                 ],
             );
         }
@@ -1008,49 +1193,33 @@ fn check_ancova(d: &Data, c: &mut Check) {
             key,
             R_PRINTED,
             &[
-                ("drop1 F", a.arm_test.statistic, &g["arm_f"]),
-                ("drop1 p", a.arm_test.p_value, &g["arm_p"]),
-                ("drop1 SS", a.arm_test.sum_of_squares, &g["arm_ss"]),
-                ("anova F", a.arm_test.statistic, &g["anova_arm_f"]),
-                ("anova p", a.arm_test.p_value, &g["anova_arm_p"]),
+                ("drop1 F", a.arm_test.statistic, g.arm_f),
+                ("drop1 p", a.arm_test.p_value, g.arm_p),
+                ("drop1 SS", a.arm_test.sum_of_squares, g.arm_ss),
+                ("anova F", a.arm_test.statistic, g.anova_arm_f),
+                ("anova p", a.arm_test.p_value, g.anova_arm_p),
             ],
         );
         // emmeans lists arms in factor-level order: reference first, then the others sorted.
-        for (i, name) in g["emm_arm"].as_array().expect("emm").iter().enumerate() {
-            let name = name.as_str().expect("arm");
+        for (i, name) in g.emm_arm.iter().enumerate() {
             let m = a
                 .adjusted_means
                 .iter()
-                .find(|m| m.arm == name)
+                .find(|m| &m.arm == name)
                 .expect("arm present");
             c.close_all(
                 &format!("{key} {name}"),
                 R_PRINTED,
                 &[
-                    ("emmean", m.estimate, &g["emmean"][i]),
-                    ("emmean SE", m.std_error, &g["emm_se"][i]),
-                    (
-                        "emmean lower",
-                        m.confidence_interval.lower,
-                        &g["emm_lower"][i],
-                    ),
-                    (
-                        "emmean upper",
-                        m.confidence_interval.upper,
-                        &g["emm_upper"][i],
-                    ),
+                    ("emmean", m.estimate, g.emmean[i]),
+                    ("emmean SE", m.std_error, g.emm_se[i]),
+                    ("emmean lower", m.confidence_interval.lower, g.emm_lower[i]),
+                    ("emmean upper", m.confidence_interval.upper, g.emm_upper[i]),
                 ],
             );
         }
-        for (i, label) in g["contrast"]
-            .as_array()
-            .expect("contrast")
-            .iter()
-            .enumerate()
-        {
+        for (i, label) in g.contrast.iter().enumerate() {
             let arm_name = label
-                .as_str()
-                .expect("label")
                 .split(" - ")
                 .next()
                 .expect("arm")
@@ -1066,19 +1235,19 @@ fn check_ancova(d: &Data, c: &mut Check) {
                 &format!("{key} {arm_name}"),
                 R_PRINTED,
                 &[
-                    ("contrast", diff.estimate, &g["contrast_estimate"][i]),
-                    ("contrast SE", diff.std_error, &g["contrast_se"][i]),
-                    ("contrast t", diff.statistic, &g["contrast_t"][i]),
-                    ("contrast p", diff.p_value, &g["contrast_p"][i]),
+                    ("contrast", diff.estimate, g.contrast_estimate[i]),
+                    ("contrast SE", diff.std_error, g.contrast_se[i]),
+                    ("contrast t", diff.statistic, g.contrast_t[i]),
+                    ("contrast p", diff.p_value, g.contrast_p[i]),
                     (
                         "contrast lower",
                         diff.confidence_interval.lower,
-                        &g["contrast_lower"][i],
+                        g.contrast_lower[i],
                     ),
                     (
                         "contrast upper",
                         diff.confidence_interval.upper,
-                        &g["contrast_upper"][i],
+                        g.contrast_upper[i],
                     ),
                 ],
             );

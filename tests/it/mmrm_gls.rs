@@ -3,7 +3,7 @@
 //! Model `FEV1 ~ FEV1_BL*visit + ARMCD*visit + RACE + SEX`, every structure gls can express
 //! (US, CS, CSH, AR(1), ARH(1), TOEP, TOEPH, spatial exponential on `VISITN, VISITN2`), REML
 //! and ML, plus a complete-data subset (ante-dependence has no gls equivalent and is checked
-//! against SAS in tests/mmrm_sas.rs). Where the references use approximations:
+//! against SAS in tests/it/mmrm_sas.rs). Where the references use approximations:
 //! - nlme's log-likelihood (3.1-162) is on SAS's scale (REML without a `log|X'X|` term).
 //! - gls's optimizers stop before the exact optimum on flat likelihoods. The reference script
 //!   (tests/reference/mmrm_gls_polish.R) restarts gls from its own estimates and then takes
@@ -13,11 +13,11 @@
 //!   `ITERATIVE` (1e-6 relative; the worst case is about 2e-7), covariance within 1e-4.
 //!   This crate's log-likelihood is also asserted to be at least gls's in every case.
 //! - ML: nlme's `vcov` for ML fits is larger than SAS PROC MIXED's `(X'Σ̂⁻¹X)⁻¹` by one common
-//!   factor (1.0143 here, `sqrt(N/(N−p))`); our ML SEs match SAS (tests/mmrm_sas.rs), so
+//!   factor (1.0143 here, `sqrt(N/(N−p))`); our ML SEs match SAS (tests/it/mmrm_sas.rs), so
 //!   against gls the test checks that the ratio of SEs is the same for every coefficient.
 //! - df: emmeans gives residual df for these fits (`mode = "df.error"`); Satterthwaite and
-//!   Kenward–Roger df are checked against SAS (tests/mmrm_sas.rs) and against an independent
-//!   numerical derivation (tests/mmrm_knee_oa.rs).
+//!   Kenward–Roger df are checked against SAS (tests/it/mmrm_sas.rs) and against an independent
+//!   numerical derivation (tests/it/mmrm_knee_oa.rs).
 //! - Proportional LS-mean weights: this crate weights the averaged factor combinations by
 //!   their row counts (emmeans' documented rule, SAS `OM`). emmeans 1.8.4.1 computes its
 //!   `.wgt.` for gls models from the fit's variance weights, so with `varIdent` (US, CSH,
@@ -25,12 +25,76 @@
 //!   the golden therefore also holds emmeans with the row counts passed explicitly
 //!   (`lsmeans_count_weights`), compared for every structure, and emmeans' own
 //!   "proportional" is compared where the two rules coincide (no `varIdent`).
-mod common;
-mod mmrm_support;
+use crate::common;
+use crate::mmrm_support;
 
-use common::tol::{COVARIANCE_PARAMETER, ITERATIVE};
+use crate::common::golden;
+use crate::common::tol::{COVARIANCE_PARAMETER, ITERATIVE};
 use pain_outcomes::stats::mmrm::*;
-use serde_json::Value;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `tests/golden/mmrm_gls.json`: one gls fit per structure, method and subset.
+#[derive(Deserialize)]
+struct Golden {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    case: String,
+    structure: String,
+    /// `REML` or `ML`.
+    method: String,
+    /// `all`, or `complete` (subjects with all four visits).
+    subset: String,
+    n_obs: u64,
+    log_likelihood: f64,
+    /// By R's term name.
+    coefficients: BTreeMap<String, f64>,
+    std_errors: BTreeMap<String, f64>,
+    /// Covariance matrix of a complete subject.
+    covariance: Vec<Vec<f64>>,
+    /// Range and variance of the spatial exponential structure (empty for the others).
+    spatial: Spatial,
+    lsmeans: Vec<LsMean>,
+    lsmeans_count_weights: Vec<LsMean>,
+    lsmeans_proportional: Vec<LsMean>,
+    differences: Vec<Difference>,
+}
+
+#[derive(Deserialize)]
+struct Spatial {
+    range: Option<f64>,
+    variance: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct LsMean {
+    arm: String,
+    visit: String,
+    estimate: f64,
+    std_error: f64,
+}
+
+/// TRT − PBO at one visit.
+#[derive(Deserialize)]
+struct Difference {
+    visit: String,
+    estimate: f64,
+    std_error: f64,
+}
+
+impl Case {
+    fn lsmeans(&self, key: &str) -> &[LsMean] {
+        match key {
+            "lsmeans" => &self.lsmeans,
+            "lsmeans_count_weights" => &self.lsmeans_count_weights,
+            "lsmeans_proportional" => &self.lsmeans_proportional,
+            other => panic!("no {other} in the golden"),
+        }
+    }
+}
 
 fn structure(code: &str) -> CovarianceStructure {
     match code {
@@ -100,15 +164,9 @@ fn report_and_check() {
     });
 }
 
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap()
-}
-
 #[test]
 fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string("tests/golden/mmrm_gls.json").unwrap())
-            .unwrap();
+    let golden: Golden = golden::load("mmrm_gls");
     let fev = mmrm_support::fev(None);
     let complete: std::collections::BTreeSet<usize> = {
         let mut count = std::collections::BTreeMap::new();
@@ -121,10 +179,10 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
             .map(|(s, _)| s)
             .collect()
     };
-    for case in golden["cases"].as_array().unwrap() {
-        let name = case["case"].as_str().unwrap();
+    for case in &golden.cases {
+        let name = case.case.as_str();
         let keep: Vec<usize> = (0..fev.y.len())
-            .filter(|&i| case["subset"] == "all" || complete.contains(&fev.subject[i]))
+            .filter(|&i| case.subset == "all" || complete.contains(&fev.subject[i]))
             .collect();
         // Re-index subjects densely for the subset.
         let mut ids = std::collections::BTreeMap::new();
@@ -145,7 +203,7 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
         );
         let (y, bl) = (pickf(&fev.y), pickf(&fev.fev1_bl));
         let (vn, vn2) = (pickf(&fev.visitn), pickf(&fev.visitn2));
-        assert_eq!(y.len() as u64, case["n_obs"].as_u64().unwrap(), "{name}");
+        assert_eq!(y.len() as u64, case.n_obs, "{name}");
         let data = MmrmData::new(&subject, &visit, &y, fev.visits.clone())
             .unwrap()
             .with_factor("ARMCD", &arm, fev.arms.clone(), "PBO")
@@ -158,19 +216,19 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
             .unwrap()
             .with_coordinates(vec![&vn, &vn2])
             .unwrap();
-        let method = if case["method"] == "REML" {
+        let method = if case.method == "REML" {
             Estimation::Reml
         } else {
             Estimation::Ml
         };
         let opts = MmrmOptions::default()
-            .with_covariance(structure(case["structure"].as_str().unwrap()))
+            .with_covariance(structure(&case.structure))
             .with_method(method);
         let spec = ModelSpec::parse("FEV1_BL*visit + ARMCD*visit + RACE + SEX").unwrap();
         let fit = mmrm(&data, &spec, &opts).unwrap().into_result().unwrap();
         assert!(fit.certificate.hessian_positive_definite);
         // Log-likelihood.
-        let ll = f(&case["log_likelihood"]);
+        let ll = case.log_likelihood;
         assert_close(
             &format!("{name} logLik"),
             fit.fit_statistics.log_likelihood,
@@ -184,14 +242,14 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
         );
         let mut se_ratio: Option<f64> = None;
         // Coefficients and SEs.
-        for (k, v) in case["coefficients"].as_object().unwrap() {
+        for (k, v) in &case.coefficients {
             let c = fit
                 .coefficients
                 .iter()
                 .find(|c| mmrm_support::same_term(&c.name, k))
                 .unwrap_or_else(|| panic!("{k}"));
-            assert_close(&format!("{name} {k}"), c.estimate, f(v), ITERATIVE);
-            let se_ref = f(&case["std_errors"][k]);
+            assert_close(&format!("{name} {k}"), c.estimate, *v, ITERATIVE);
+            let se_ref = case.std_errors[k];
             if method == Estimation::Reml {
                 assert_close(&format!("{name} SE {k}"), c.std_error, se_ref, ITERATIVE);
             } else {
@@ -201,37 +259,38 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
             }
         }
         // Spatial: range and variance (SAS order: SP(EXP), Residual).
-        if case["structure"] == "spexp" {
-            let sp = &case["spatial"];
-            for (k, key) in ["range", "variance"].iter().enumerate() {
+        if case.structure == "spexp" {
+            let sp = &case.spatial;
+            for (k, (key, value)) in [("range", sp.range), ("variance", sp.variance)]
+                .into_iter()
+                .enumerate()
+            {
                 assert_close(
                     &format!("{name} Σ parameter {key}"),
                     fit.covariance_parameters[k].estimate,
-                    f(&sp[key]),
+                    value.unwrap_or_else(|| panic!("{name}: no spatial {key} in the golden")),
                     COVARIANCE_PARAMETER,
                 );
             }
         }
         // Covariance matrix of a complete subject (visit structures only).
-        let cov = case["covariance"].as_array().unwrap();
-        let cov = if case["structure"] == "spexp" {
+        let cov = if case.structure == "spexp" {
             &[][..]
         } else {
-            &cov[..]
+            &case.covariance[..]
         };
         for (a, row) in cov.iter().enumerate() {
-            for (b, x) in row.as_array().unwrap().iter().enumerate() {
+            for (b, x) in row.iter().enumerate() {
                 assert_close(
                     &format!("{name} Σ[{a},{b}]"),
                     fit.covariance_matrices[0][a][b],
-                    f(x),
+                    *x,
                     COVARIANCE_PARAMETER,
                 );
             }
         }
         // emmeans' "proportional" equals row-count weights only without varIdent (see header).
-        let heteroscedastic =
-            ["us", "csh", "arh1", "toeph"].contains(&case["structure"].as_str().unwrap());
+        let heteroscedastic = ["us", "csh", "arh1", "toeph"].contains(&case.structure.as_str());
         let keys: &[(&str, LsMeanWeights)] = if heteroscedastic {
             &[
                 ("lsmeans", LsMeanWeights::Equal),
@@ -246,48 +305,43 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
         };
         for &(key, weights) in keys {
             let lsm = fit.lsmeans(&["ARMCD", "visit"], weights).unwrap();
-            for g in case[key].as_array().unwrap() {
+            for g in case.lsmeans(key) {
                 let cell = lsm
                     .iter()
-                    .find(|l| l.cell[0].1 == g["arm"] && l.cell[1].1 == g["visit"])
+                    .find(|l| l.cell[0].1 == g.arm && l.cell[1].1 == g.visit)
                     .unwrap();
                 let e = cell.estimate.computed().unwrap();
-                let what = format!("{name} {key} {} {}", g["arm"], g["visit"]);
+                let what = format!("{name} {key} {:?} {:?}", g.arm, g.visit);
                 assert_close(
                     &format!("{what} estimate"),
                     e.estimate,
-                    f(&g["estimate"]),
+                    g.estimate,
                     ITERATIVE,
                 );
                 if method == Estimation::Reml {
-                    assert_close(
-                        &format!("{what} SE"),
-                        e.std_error,
-                        f(&g["std_error"]),
-                        ITERATIVE,
-                    );
+                    assert_close(&format!("{what} SE"), e.std_error, g.std_error, ITERATIVE);
                 }
             }
         }
         let diffs = fit.arm_differences("ARMCD", LsMeanWeights::Equal).unwrap();
-        for g in case["differences"].as_array().unwrap() {
+        for g in &case.differences {
             let d = diffs
                 .iter()
                 .filter_map(|d| d.computed())
-                .find(|d| d.visit == g["visit"])
+                .find(|d| d.visit == g.visit)
                 .unwrap();
-            let what = format!("{name} TRT-PBO {}", g["visit"]);
+            let what = format!("{name} TRT-PBO {:?}", g.visit);
             assert_close(
                 &format!("{what} estimate"),
                 d.estimate.estimate,
-                f(&g["estimate"]),
+                g.estimate,
                 ITERATIVE,
             );
             if method == Estimation::Reml {
                 assert_close(
                     &format!("{what} SE"),
                     d.estimate.std_error,
-                    f(&g["std_error"]),
+                    g.std_error,
                     ITERATIVE,
                 );
             }

@@ -3,13 +3,43 @@
 //! tests/golden/mmrm_kr_multi.json): FEV data, `FEV1 ~ FEV1_BL*visit + ARMCD*visit + RACE +
 //! SEX`, REML, CS, AR(1), US and CSH in SAS's parametrization, observed information. The
 //! script checks its own algebra (one-row identity with the Satterthwaite form, analytic
-//! derivatives against numDeriv); the 1-row SAS comparison is in tests/mmrm_sas.rs.
-mod common;
-mod mmrm_support;
+//! derivatives against numDeriv); the 1-row SAS comparison is in tests/it/mmrm_sas.rs.
+use crate::mmrm_support;
 
-use common::tol::{ITERATIVE, SATTERTHWAITE_DF, assert_close};
+use crate::common::golden;
+use crate::common::tol::{ITERATIVE, SATTERTHWAITE_DF, assert_close};
 use pain_outcomes::stats::mmrm::*;
-use serde_json::Value;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `tests/golden/mmrm_kr_multi.json`: one fit per covariance structure.
+#[derive(Deserialize)]
+struct Golden {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    /// `cs`, `ar1`, `us` or `csh`.
+    structure: String,
+    m2_reml_loglik: f64,
+    /// By R's term name.
+    coefficients: BTreeMap<String, f64>,
+    tests: Vec<FTest>,
+}
+
+/// One F test: the hypothesis is one row per named coefficient column (see `label`).
+#[derive(Deserialize)]
+struct FTest {
+    label: String,
+    columns: Vec<String>,
+    /// `kr` or `kr_linear`.
+    method: String,
+    num_df: f64,
+    f_value: f64,
+    den_df: f64,
+    p_value: f64,
+}
 
 fn structure(code: &str) -> CovarianceStructure {
     match code {
@@ -23,9 +53,7 @@ fn structure(code: &str) -> CovarianceStructure {
 
 #[test]
 fn kenward_roger_f_tests_match_independent_r_implementation() {
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string("tests/golden/mmrm_kr_multi.json").unwrap())
-            .unwrap();
+    let golden: Golden = golden::load("mmrm_kr_multi");
     let f = mmrm_support::fev(None);
     let data = MmrmData::new(&f.subject, &f.visit, &f.y, f.visits.clone())
         .unwrap()
@@ -39,8 +67,8 @@ fn kenward_roger_f_tests_match_independent_r_implementation() {
         .unwrap();
     let spec = ModelSpec::parse("FEV1_BL*visit + ARMCD*visit + RACE + SEX").unwrap();
     let mut compared = 0;
-    for case in golden["cases"].as_array().unwrap() {
-        let code = case["structure"].as_str().unwrap();
+    for case in &golden.cases {
+        let code = case.structure.as_str();
         for (method, df) in [
             ("kr", DfMethod::KenwardRoger),
             ("kr_linear", DfMethod::KenwardRogerLinear),
@@ -52,32 +80,25 @@ fn kenward_roger_f_tests_match_independent_r_implementation() {
             assert_close(
                 &format!("{code} -2 log L"),
                 fit.fit_statistics.minus_two_log_likelihood,
-                case["m2_reml_loglik"].as_f64().unwrap(),
+                case.m2_reml_loglik,
                 1e-10,
             );
-            for (name, value) in case["coefficients"].as_object().unwrap() {
+            for (name, value) in &case.coefficients {
                 let c = fit
                     .coefficients
                     .iter()
                     .find(|c| mmrm_support::same_term(&c.name, name))
                     .unwrap_or_else(|| panic!("{name}"));
-                assert_close(
-                    &format!("{code} {name}"),
-                    c.estimate,
-                    value.as_f64().unwrap(),
-                    ITERATIVE,
-                );
+                assert_close(&format!("{code} {name}"), c.estimate, *value, ITERATIVE);
             }
-            for t in case["tests"].as_array().unwrap() {
-                if t["method"] != method {
+            for t in &case.tests {
+                if t.method != method {
                     continue;
                 }
-                let rows: Vec<Vec<f64>> = t["columns"]
-                    .as_array()
-                    .unwrap()
+                let rows: Vec<Vec<f64>> = t
+                    .columns
                     .iter()
                     .map(|col| {
-                        let col = col.as_str().unwrap();
                         fit.coefficients
                             .iter()
                             .map(|c| {
@@ -91,7 +112,7 @@ fn kenward_roger_f_tests_match_independent_r_implementation() {
                     })
                     .collect();
                 // The 1-row case in the golden is a sum of two columns (TRT − PBO at VIS4).
-                let rows = if t["label"] == "TRT-PBO at VIS4" {
+                let rows = if t.label == "TRT-PBO at VIS4" {
                     vec![rows.iter().fold(vec![0.0; rows[0].len()], |acc, r| {
                         acc.iter().zip(r).map(|(a, b)| a + b).collect()
                     })]
@@ -101,26 +122,16 @@ fn kenward_roger_f_tests_match_independent_r_implementation() {
                 for r in &rows {
                     assert!(r.iter().any(|x| *x != 0.0), "{code}: column not found");
                 }
-                let label = t["label"].as_str().unwrap();
+                let label = t.label.as_str();
                 let ft = fit.f_test(&rows, label).unwrap().into_result().unwrap();
                 let what = format!("{code} {method} {label}");
-                assert_eq!(ft.num_df, t["num_df"].as_f64().unwrap(), "{what}");
-                assert_close(
-                    &format!("{what} F"),
-                    ft.f_value,
-                    t["f_value"].as_f64().unwrap(),
-                    ITERATIVE,
-                );
-                assert_close(
-                    &format!("{what} den df"),
-                    ft.den_df,
-                    t["den_df"].as_f64().unwrap(),
-                    ITERATIVE,
-                );
+                assert_eq!(ft.num_df, t.num_df, "{what}");
+                assert_close(&format!("{what} F"), ft.f_value, t.f_value, ITERATIVE);
+                assert_close(&format!("{what} den df"), ft.den_df, t.den_df, ITERATIVE);
                 assert_close(
                     &format!("{what} p"),
                     ft.p_value,
-                    t["p_value"].as_f64().unwrap(),
+                    t.p_value,
                     SATTERTHWAITE_DF,
                 );
                 compared += 1;

@@ -2,11 +2,10 @@
 //! tests/golden/survival_cohort.json, made by tests/reference/survival_cohort.R, which derives
 //! the times independently from the documented rules).
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
+use crate::common::golden::{self, KmRecord};
+use crate::common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
 use pain_outcomes::data::{CsvFiles, EventEndpoint, LoadOptions, TimeToEventData, read_csv_files};
 use pain_outcomes::stats::arms::RuleChoice;
 use pain_outcomes::stats::time_to_event::{
@@ -15,23 +14,129 @@ use pain_outcomes::stats::time_to_event::{
 };
 use pain_outcomes::{Cohort, CoxFit};
 use pain_outcomes::{Outcome, RefusalReason};
-use serde_json::Value;
+use serde::Deserialize;
 
-fn golden() -> Value {
-    let path = format!(
-        "{}/tests/golden/survival_cohort.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+/// `tests/golden/survival_cohort.json`.
+#[derive(Deserialize)]
+struct Golden {
+    cases: Vec<Case>,
 }
 
-fn case<'a>(g: &'a Value, name: &str) -> &'a Value {
-    g["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap()
+/// One endpoint on one bundled cohort: the script's own derivation of every patient's
+/// (time, status, end), and R `survival`'s analysis of it.
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    derived: Derived,
+    analysis: Analysis,
+    /// Loss of response only: patients left out, per arm.
+    excluded: Option<Vec<Excluded>>,
+}
+
+/// Parallel per-patient vectors.
+#[derive(Deserialize)]
+struct Derived {
+    patient_id: Vec<String>,
+    time: Vec<i64>,
+    /// 1 = event.
+    status: Vec<i64>,
+    end: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Excluded {
+    arm: String,
+    no_baseline: f64,
+    never_responded: f64,
+}
+
+#[derive(Deserialize)]
+struct Analysis {
+    reference: String,
+    tau: f64,
+    times: Vec<f64>,
+    km: Vec<ArmKm>,
+    rmst_difference: Vec<RmstDifference>,
+    log_rank: LogRank,
+    log_rank_site: LogRank,
+    cox: Vec<Cox>,
+}
+
+/// One arm's curve, with its size, events and RMST at `tau`.
+#[derive(Deserialize)]
+struct ArmKm {
+    arm: String,
+    n: f64,
+    events: f64,
+    #[serde(flatten)]
+    curve: KmRecord,
+    rmst: f64,
+    rmst_se: f64,
+}
+
+/// `arm` minus the reference arm.
+#[derive(Deserialize)]
+struct RmstDifference {
+    arm: String,
+    difference: f64,
+    std_err: f64,
+    lower: f64,
+    upper: f64,
+    p_value: f64,
+}
+
+#[derive(Deserialize)]
+struct LogRank {
+    chisq: f64,
+    df: f64,
+    p: f64,
+    groups: Vec<String>,
+    observed: Vec<f64>,
+    expected: Vec<f64>,
+}
+
+/// One `coxph` fit; vectors are per coefficient, in the order of `names`.
+#[derive(Deserialize)]
+struct Cox {
+    name: String,
+    names: Vec<String>,
+    coef: Vec<f64>,
+    se: Vec<f64>,
+    /// With clustering: the model-based SEs beside the robust ones.
+    naive_se: Option<Vec<f64>>,
+    z: Vec<f64>,
+    p: Vec<f64>,
+    hr_lower: Vec<f64>,
+    hr_upper: Vec<f64>,
+    /// Null model, fitted model.
+    loglik: Vec<f64>,
+    /// Eigenvalues of R's variance matrix (singular: the crate refuses the fit).
+    var_eigenvalues: Vec<f64>,
+    lr: f64,
+    lr_p: f64,
+    wald: f64,
+    wald_p: f64,
+    score: f64,
+    score_p: f64,
+    robust_score: Option<f64>,
+    n: f64,
+    nevent: f64,
+    zph: Zph,
+}
+
+/// `cox.zph`: per term, then GLOBAL last.
+#[derive(Deserialize)]
+struct Zph {
+    chisq: Vec<f64>,
+    p: Vec<f64>,
+}
+
+fn golden() -> Golden {
+    golden::load("survival_cohort")
+}
+
+fn case<'a>(g: &'a Golden, name: &str) -> &'a Case {
+    g.cases.iter().find(|c| c.name == name).unwrap()
 }
 
 fn load(name: &str) -> Cohort {
@@ -43,13 +148,9 @@ fn load(name: &str) -> Cohort {
         .cohort
 }
 
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap()
-}
-
 /// The derived (time, status, end) of every patient equals R's derivation from the rules text.
-fn assert_derived_match(cohort: &Cohort, data: &TimeToEventData, reference: &Value, label: &str) {
-    let ids = reference["patient_id"].as_array().unwrap();
+fn assert_derived_match(cohort: &Cohort, data: &TimeToEventData, reference: &Derived, label: &str) {
+    let ids = &reference.patient_id;
     assert_eq!(data.time.len(), ids.len(), "{label}: number of patients");
     let mut ours: HashMap<String, (i64, bool, &'static str)> = HashMap::new();
     for i in 0..data.time.len() {
@@ -64,55 +165,32 @@ fn assert_derived_match(cohort: &Cohort, data: &TimeToEventData, reference: &Val
         );
     }
     for (k, id) in ids.iter().enumerate() {
-        let id = id.as_str().unwrap();
         let (t, e, end) = ours
             .get(id)
             .unwrap_or_else(|| panic!("{label}: {id} missing"));
-        assert_eq!(
-            *t,
-            reference["time"][k].as_i64().unwrap(),
-            "{label} {id}: time"
-        );
-        assert_eq!(
-            *e,
-            reference["status"][k].as_i64().unwrap() == 1,
-            "{label} {id}: status"
-        );
-        assert_eq!(
-            *end,
-            reference["end"][k].as_str().unwrap(),
-            "{label} {id}: end"
-        );
+        assert_eq!(*t, reference.time[k], "{label} {id}: time");
+        assert_eq!(*e, reference.status[k] == 1, "{label} {id}: status");
+        assert_eq!(*end, reference.end[k], "{label} {id}: end");
     }
 }
 
-fn check_cox(fit: &CoxFit, r: &Value, label: &str) {
-    let names: Vec<&str> = r["names"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+fn check_cox(fit: &CoxFit, r: &Cox, label: &str) {
+    let names = &r.names;
     assert_eq!(fit.coefficients.len(), names.len(), "{label}: coefficients");
     for (k, name) in names.iter().enumerate() {
         let c = fit
             .coefficients
             .iter()
-            .find(|c| c.name == *name)
+            .find(|c| &c.name == name)
             .unwrap_or_else(|| panic!("{label}: no coefficient {name}"));
         let w = format!("{label} {name}");
-        assert_close(
-            &format!("{w} coef"),
-            c.estimate,
-            f(&r["coef"][k]),
-            ITERATIVE,
-        );
-        assert_close(&format!("{w} se"), c.std_err, f(&r["se"][k]), ITERATIVE);
-        if let Some(ns) = r["naive_se"].as_array() {
+        assert_close(&format!("{w} coef"), c.estimate, r.coef[k], ITERATIVE);
+        assert_close(&format!("{w} se"), c.std_err, r.se[k], ITERATIVE);
+        if let Some(ns) = &r.naive_se {
             assert_close(
                 &format!("{w} naive se"),
                 c.naive_std_err.unwrap(),
-                f(&ns[k]),
+                ns[k],
                 ITERATIVE,
             );
         }
@@ -120,44 +198,39 @@ fn check_cox(fit: &CoxFit, r: &Value, label: &str) {
             &w,
             ITERATIVE,
             &[
-                ("z", c.z, f(&r["z"][k])),
-                ("p", c.p_value, f(&r["p"][k])),
-                ("HR lower", c.confidence_interval.0, f(&r["hr_lower"][k])),
-                ("HR upper", c.confidence_interval.1, f(&r["hr_upper"][k])),
+                ("z", c.z, r.z[k]),
+                ("p", c.p_value, r.p[k]),
+                ("HR lower", c.confidence_interval.0, r.hr_lower[k]),
+                ("HR upper", c.confidence_interval.1, r.hr_upper[k]),
             ],
         );
     }
     assert_close(
         &format!("{label} loglik0"),
         fit.log_likelihood_null,
-        f(&r["loglik"][0]),
+        r.loglik[0],
         ITERATIVE,
     );
     assert_close(
         &format!("{label} loglik"),
         fit.log_likelihood,
-        f(&r["loglik"][1]),
+        r.loglik[1],
         ITERATIVE,
     );
-    for (what, got, key) in [
-        ("LR", &fit.likelihood_ratio, "lr"),
-        ("Wald", &fit.wald, "wald"),
-        ("score", &fit.score, "score"),
+    for (what, got, statistic, p) in [
+        ("LR", &fit.likelihood_ratio, r.lr, r.lr_p),
+        ("Wald", &fit.wald, r.wald, r.wald_p),
+        ("score", &fit.score, r.score, r.score_p),
     ] {
         assert_close(
             &format!("{label} {what}"),
             got.statistic,
-            f(&r[key]),
+            statistic,
             ITERATIVE,
         );
-        assert_close(
-            &format!("{label} {what} p"),
-            got.p_value,
-            f(&r[&format!("{key}_p")]),
-            ITERATIVE,
-        );
+        assert_close(&format!("{label} {what} p"), got.p_value, p, ITERATIVE);
     }
-    match r["robust_score"].as_f64() {
+    match r.robust_score {
         Some(rs) => assert_close(
             &format!("{label} robust score"),
             fit.robust_score.as_ref().unwrap().statistic,
@@ -166,18 +239,18 @@ fn check_cox(fit: &CoxFit, r: &Value, label: &str) {
         ),
         None => assert!(fit.robust_score.is_none(), "{label}: robust score"),
     }
-    assert_eq!(fit.n as f64, f(&r["n"]), "{label}: n");
-    assert_eq!(fit.n_events as f64, f(&r["nevent"]), "{label}: events");
+    assert_eq!(fit.n as f64, r.n, "{label}: n");
+    assert_eq!(fit.n_events as f64, r.nevent, "{label}: events");
 }
 
 /// Runs every analysis of one golden case on `data` and compares all numbers.
-fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &str) {
-    let a = &g["analysis"];
-    let reference = a["reference"].as_str().unwrap();
-    let times: Vec<f64> = a["times"].as_array().unwrap().iter().map(f).collect();
+fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Case, label: &str) {
+    let a = &g.analysis;
+    let reference = a.reference.as_str();
+    let times: Vec<f64> = a.times.clone();
     let base = TimeToEventOptions::default()
         .with_reference_arm(reference)
-        .with_tau(f(&a["tau"]))
+        .with_tau(a.tau)
         .with_survival_times(times.clone());
     let variants = [
         ("arm", base.clone()),
@@ -197,19 +270,9 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &st
     ];
     for (name, options) in variants {
         let result = analyse_time_to_event(cohort, data, &options).unwrap();
-        let r = a["cox"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap();
+        let r = a.cox.iter().find(|c| c.name == name).unwrap();
         let w = format!("{label} cox {name}");
-        let eigen: Vec<f64> = r["var_eigenvalues"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(f)
-            .collect();
+        let eigen = &r.var_eigenvalues;
         let (lo, hi) = eigen
             .iter()
             .fold((f64::INFINITY, 0f64), |(a, b), &e| (a.min(e), b.max(e)));
@@ -236,26 +299,26 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &st
             .unwrap()
             .computed()
             .unwrap();
-        let chisq = r["zph"]["chisq"].as_array().unwrap();
+        let chisq = &r.zph.chisq;
         assert_eq!(zph.terms.len() + 1, chisq.len(), "{w}: zph rows");
         for (k, t) in zph.terms.iter().enumerate() {
             assert_close(
                 &format!("{w} zph {}", t.name),
                 t.test.statistic,
-                f(&chisq[k]),
+                chisq[k],
                 ITERATIVE,
             );
             assert_close(
                 &format!("{w} zph p {}", t.name),
                 t.test.p_value,
-                f(&r["zph"]["p"][k]),
+                r.zph.p[k],
                 ITERATIVE,
             );
         }
         assert_close(
             &format!("{w} zph global"),
             zph.global.statistic,
-            f(chisq.last().unwrap()),
+            *chisq.last().unwrap(),
             ITERATIVE,
         );
 
@@ -266,17 +329,17 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &st
                 .unwrap()
                 .computed()
                 .unwrap();
-            let rl = &a["log_rank_site"];
+            let rl = &a.log_rank_site;
             assert_close(
                 &format!("{label} stratified log-rank"),
                 lr.test.statistic,
-                f(&rl["chisq"]),
+                rl.chisq,
                 R_PRINTED,
             );
             assert_close(
                 &format!("{label} stratified log-rank p"),
                 lr.test.p_value,
-                f(&rl["p"]),
+                rl.p,
                 R_PRINTED,
             );
         }
@@ -285,72 +348,60 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &st
         }
         // log-rank
         let lr = result.log_rank.computed().unwrap();
-        let rl = &a["log_rank"];
+        let rl = &a.log_rank;
         assert_close(
             &format!("{label} log-rank"),
             lr.test.statistic,
-            f(&rl["chisq"]),
+            rl.chisq,
             R_PRINTED,
         );
         assert_close(
             &format!("{label} log-rank p"),
             lr.test.p_value,
-            f(&rl["p"]),
+            rl.p,
             R_PRINTED,
         );
-        assert_eq!(lr.test.df as f64, f(&rl["df"]));
-        for (k, grp) in rl["groups"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(lr.test.df as f64, rl.df);
+        for (k, grp) in rl.groups.iter().enumerate() {
             let j = lr.groups.iter().position(|x| x == grp).unwrap();
             assert_close(
                 &format!("{label} O {grp}"),
                 lr.observed[j],
-                f(&rl["observed"][k]),
+                rl.observed[k],
                 R_PRINTED,
             );
             assert_close(
                 &format!("{label} E {grp}"),
                 lr.expected[j],
-                f(&rl["expected"][k]),
+                rl.expected[k],
                 R_PRINTED,
             );
         }
         // Kaplan-Meier, survival at chosen days, RMST per arm
-        for rk in a["km"].as_array().unwrap() {
-            let arm = rk["arm"].as_str().unwrap();
+        for rk in &a.km {
+            let arm = rk.arm.as_str();
             let s = result.arms.iter().find(|x| x.arm == arm).unwrap();
             let w = format!("{label} {arm}");
-            assert_eq!(s.n as f64, f(&rk["n"]), "{w}: n");
-            assert_eq!(
-                s.follow_up.total_events() as f64,
-                f(&rk["events"]),
-                "{w}: events"
-            );
+            assert_eq!(s.n as f64, rk.n, "{w}: n");
+            assert_eq!(s.follow_up.total_events() as f64, rk.events, "{w}: events");
             let km = s.kaplan_meier.computed().unwrap();
-            let rt = rk["time"].as_array().unwrap();
+            let rc = &rk.curve;
+            let rt = &rc.time;
             assert_eq!(km.time.len(), rt.len(), "{w}: times");
-            for k in 0..rt.len() {
+            for (k, &r_time) in rt.iter().enumerate() {
                 let wk = format!("{w} row {k}");
-                assert_close(&format!("{wk} time"), km.time[k], f(&rt[k]), R_PRINTED);
-                assert_eq!(km.n_risk[k] as f64, f(&rk["n_risk"][k]), "{wk} n.risk");
-                assert_eq!(km.n_event[k] as f64, f(&rk["n_event"][k]), "{wk} n.event");
-                assert_eq!(
-                    km.n_censor[k] as f64,
-                    f(&rk["n_censor"][k]),
-                    "{wk} n.censor"
-                );
-                assert_close(
-                    &format!("{wk} surv"),
-                    km.survival[k],
-                    f(&rk["surv"][k]),
-                    R_PRINTED,
-                );
+                assert_close(&format!("{wk} time"), km.time[k], r_time, R_PRINTED);
+                assert_eq!(km.n_risk[k] as f64, rc.n_risk[k], "{wk} n.risk");
+                assert_eq!(km.n_event[k] as f64, rc.n_event[k], "{wk} n.event");
+                assert_eq!(km.n_censor[k] as f64, rc.n_censor[k], "{wk} n.censor");
+                assert_close(&format!("{wk} surv"), km.survival[k], rc.surv[k], R_PRINTED);
                 assert_all_opt(
                     &wk,
                     R_PRINTED,
                     &[
-                        ("std.err", km.std_err_log[k], rk["std_err"][k].as_f64()),
-                        ("lower", km.lower[k], rk["lower"][k].as_f64()),
-                        ("upper", km.upper[k], rk["upper"][k].as_f64()),
+                        ("std.err", km.std_err_log[k], rc.std_err[k]),
+                        ("lower", km.lower[k], rc.lower[k]),
+                        ("upper", km.upper[k], rc.upper[k]),
                     ],
                 );
             }
@@ -358,28 +409,28 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &st
                 &w,
                 R_PRINTED,
                 &[
-                    ("median", km.median.estimate, rk["median"].as_f64()),
-                    ("median LCL", km.median.lower, rk["median_lower"].as_f64()),
-                    ("median UCL", km.median.upper, rk["median_upper"].as_f64()),
+                    ("median", km.median.estimate, rc.median),
+                    ("median LCL", km.median.lower, rc.median_lower),
+                    ("median UCL", km.median.upper, rc.median_upper),
                 ],
             );
             // R's summary(times = ) drops times beyond the last observation; ours says None
-            let at = &rk["at"];
-            let r_times: Vec<f64> = at["times"].as_array().unwrap().iter().map(f).collect();
+            let at = &rc.at;
+            let r_times = &at.times;
             assert_eq!(s.survival_at.len(), times.len());
             for row in &s.survival_at {
                 match r_times.iter().position(|t| (t - row.time).abs() < 1e-9) {
                     Some(k) => {
                         let wk = format!("{w} at {}", row.time);
-                        assert_eq!(row.n_risk as f64, f(&at["n_risk"][k]), "{wk} n.risk");
+                        assert_eq!(row.n_risk as f64, at.n_risk[k], "{wk} n.risk");
                         assert_all_opt(
                             &wk,
                             R_PRINTED,
                             &[
-                                ("surv", row.survival, at["surv"][k].as_f64()),
-                                ("se", row.std_err, at["std_err"][k].as_f64()),
-                                ("lower", row.lower, at["lower"][k].as_f64()),
-                                ("upper", row.upper, at["upper"][k].as_f64()),
+                                ("surv", row.survival, at.surv[k]),
+                                ("se", row.std_err, at.std_err[k]),
+                                ("lower", row.lower, at.lower[k]),
+                                ("upper", row.upper, at.upper[k]),
                             ],
                         );
                     }
@@ -387,24 +438,19 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &st
                 }
             }
             let rmst = s.rmst.as_ref().unwrap().computed().unwrap();
-            assert_close(
-                &format!("{w} rmean"),
-                rmst.estimate,
-                f(&rk["rmst"]),
-                R_PRINTED,
-            );
+            assert_close(&format!("{w} rmean"), rmst.estimate, rk.rmst, R_PRINTED);
             assert_close(
                 &format!("{w} se(rmean)"),
                 rmst.std_err,
-                f(&rk["rmst_se"]),
+                rk.rmst_se,
                 R_PRINTED,
             );
         }
         // RMST differences versus the reference
-        let diffs = a["rmst_difference"].as_array().unwrap();
+        let diffs = &a.rmst_difference;
         assert_eq!(result.rmst_differences.len(), diffs.len());
         for rd in diffs {
-            let arm = rd["arm"].as_str().unwrap();
+            let arm = rd.arm.as_str();
             let d = result
                 .rmst_differences
                 .iter()
@@ -413,14 +459,14 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Value, label: &st
                 .unwrap();
             let w = format!("{label} {arm} vs {reference}");
             assert_eq!(d.reference, reference);
-            for (what, got, key) in [
-                ("difference", d.difference, "difference"),
-                ("se", d.std_err, "std_err"),
-                ("lower", d.confidence_interval.0, "lower"),
-                ("upper", d.confidence_interval.1, "upper"),
-                ("p", d.p_value, "p_value"),
+            for (what, got, reference) in [
+                ("difference", d.difference, rd.difference),
+                ("se", d.std_err, rd.std_err),
+                ("lower", d.confidence_interval.0, rd.lower),
+                ("upper", d.confidence_interval.1, rd.upper),
+                ("p", d.p_value, rd.p_value),
             ] {
-                assert_close(&format!("{w} RMST {what}"), got, f(&rd[key]), R_PRINTED);
+                assert_close(&format!("{w} RMST {what}"), got, reference, R_PRINTED);
             }
         }
     }
@@ -432,7 +478,7 @@ fn time_to_surgery_on_disc_cohort_matches_r_derivation_and_survival() {
     let cohort = load("disc_degeneration");
     let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
     let c = case(&g, "disc_surgery");
-    assert_derived_match(&cohort, &data, &c["derived"], "disc surgery");
+    assert_derived_match(&cohort, &data, &c.derived, "disc surgery");
     check_analysis(&cohort, &data, c, "disc surgery");
 }
 
@@ -444,7 +490,7 @@ fn time_to_rescue_on_disc_cohort_matches_r_derivation_and_survival() {
         .time_to_event(EventEndpoint::RescueMedication)
         .unwrap();
     let c = case(&g, "disc_rescue");
-    assert_derived_match(&cohort, &data, &c["derived"], "disc rescue");
+    assert_derived_match(&cohort, &data, &c.derived, "disc rescue");
     check_analysis(&cohort, &data, c, "disc rescue");
 }
 
@@ -454,7 +500,7 @@ fn time_to_surgery_on_knee_trial_matches_r_derivation_and_survival() {
     let cohort = load("knee_oa_trial");
     let data = cohort.time_to_event(EventEndpoint::Surgery).unwrap();
     let c = case(&g, "knee_surgery");
-    assert_derived_match(&cohort, &data, &c["derived"], "knee surgery");
+    assert_derived_match(&cohort, &data, &c.derived, "knee surgery");
     check_analysis(&cohort, &data, c, "knee surgery");
 }
 
@@ -467,16 +513,12 @@ fn loss_of_response_on_disc_cohort_matches_r_derivation_and_survival() {
     let lor =
         time_to_loss_of_response(&cohort, &wide, &rule, &LossOfResponseOptions::default()).unwrap();
     let c = case(&g, "disc_loss_of_response_nrs_immpact30");
-    assert_derived_match(&cohort, &lor.data, &c["derived"], "disc loss of response");
-    for e in c["excluded"].as_array().unwrap() {
-        let arm = e["arm"].as_str().unwrap();
+    assert_derived_match(&cohort, &lor.data, &c.derived, "disc loss of response");
+    for e in c.excluded.as_ref().expect("excluded patients") {
+        let arm = e.arm.as_str();
         let ours = lor.excluded.iter().find(|x| x.arm == arm).unwrap();
-        assert_eq!(ours.no_baseline as f64, f(&e["no_baseline"]), "{arm}");
-        assert_eq!(
-            ours.never_responded as f64,
-            f(&e["never_responded"]),
-            "{arm}"
-        );
+        assert_eq!(ours.no_baseline as f64, e.no_baseline, "{arm}");
+        assert_eq!(ours.never_responded as f64, e.never_responded, "{arm}");
     }
     check_analysis(&cohort, &lor.data, c, "disc loss of response");
 }

@@ -16,24 +16,73 @@
 //!   MIXED definition this crate implements.
 //! - Type III: the F ratios of emmeans `joint_tests` (reference grid, covariates at their
 //!   means) are compared to the 3 decimals emmeans reports; their df are not.
-mod common;
-mod mmrm_support;
+use crate::common;
+use crate::mmrm_support;
 
-use common::tol::{COVARIANCE_PARAMETER, ITERATIVE, SATTERTHWAITE_DF};
+use crate::common::golden;
+use crate::common::tol::{COVARIANCE_PARAMETER, ITERATIVE, SATTERTHWAITE_DF};
 use pain_outcomes::data::{LoadOptions, read_csv, read_csv_str};
 use pain_outcomes::stats::mmrm::{CovarianceStructure, Covariate, MmrmBuilder, Response};
 use pain_outcomes::{Outcome, RefusalReason};
-use serde_json::Value;
+use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// `tests/golden/mmrm_knee_oa.json`: one gls fit per structure and subset.
+#[derive(Deserialize)]
+struct Golden {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    case: String,
+    structure: String,
+    /// `all`, or `complete` (patients with every visit).
+    subset: String,
+    n_subjects: u64,
+    n_obs: u64,
+    log_likelihood: f64,
+    /// By R's term name.
+    coefficients: BTreeMap<String, f64>,
+    std_errors: BTreeMap<String, f64>,
+    df_coefficients: BTreeMap<String, f64>,
+    covariance: Vec<Vec<f64>>,
+    lsmeans: Vec<LsMean>,
+    differences: Vec<Difference>,
+    joint_tests: Vec<JointTest>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LsMean {
+    arm: String,
+    visit: String,
+    estimate: f64,
+    std_error: f64,
+    df: f64,
+}
+
+/// Arm − placebo at one visit (emmeans wraps arm labels with operators in parentheses).
+#[derive(Debug, Deserialize)]
+struct Difference {
+    arm: String,
+    visit: String,
+    estimate: f64,
+    std_error: f64,
+    df: f64,
+    t_value: f64,
+}
+
+#[derive(Deserialize)]
+struct JointTest {
+    term: String,
+    num_df: f64,
+    f_value: f64,
+}
 
 /// β, SEs, LS-means and differences against the converged gls fits.
 const GLS_CONVERGENCE: f64 = ITERATIVE;
 
 const DATA: &str = "datasets/knee_oa_trial.csv";
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap()
-}
 
 /// Worst relative difference per kind of quantity; all checked at the end so that one run
 /// reports every kind.
@@ -97,15 +146,13 @@ fn complete_subset() -> pain_outcomes::Cohort {
 
 #[test]
 fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string("tests/golden/mmrm_knee_oa.json").unwrap())
-            .unwrap();
+    let golden: Golden = golden::load("mmrm_knee_oa");
     let full = read_csv(DATA, &LoadOptions::default()).unwrap().cohort;
     let complete = complete_subset();
     let mut worst = Worst::default();
-    for case in golden["cases"].as_array().unwrap() {
-        let name = case["case"].as_str().unwrap();
-        let cohort = if case["subset"] == "all" {
+    for case in &golden.cases {
+        let name = case.case.as_str();
+        let cohort = if case.subset == "all" {
             &full
         } else {
             &complete
@@ -114,30 +161,22 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
             .instrument("nrs")
             .response(Response::ChangeFromBaseline)
             .reference_arm("placebo")
-            .covariance(structure(case["structure"].as_str().unwrap()))
+            .covariance(structure(&case.structure))
             .fit()
             .unwrap()
             .into_result()
             .unwrap();
         let fit = &result.fit;
         assert!(fit.certificate.hessian_positive_definite, "{name}");
-        assert_eq!(
-            fit.n_subjects as u64,
-            case["n_subjects"].as_u64().unwrap(),
-            "{name}"
-        );
-        assert_eq!(
-            fit.n_observations as u64,
-            case["n_obs"].as_u64().unwrap(),
-            "{name}"
-        );
+        assert_eq!(fit.n_subjects as u64, case.n_subjects, "{name}");
+        assert_eq!(fit.n_observations as u64, case.n_obs, "{name}");
         assert_eq!(
             result.exclusions.total() + fit.n_subjects,
             cohort.n_patients(),
             "{name}: every patient is used or counted as excluded"
         );
         // Log-likelihood: ours at least gls's (gls stops at its own tolerance).
-        let ll = f(&case["log_likelihood"]);
+        let ll = case.log_likelihood;
         worst.check(
             "logLik",
             ITERATIVE,
@@ -149,7 +188,7 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
             fit.fit_statistics.log_likelihood >= ll - 1e-7,
             "{name}: gls is higher"
         );
-        for (k, v) in case["coefficients"].as_object().unwrap() {
+        for (k, v) in &case.coefficients {
             let c = fit
                 .coefficients
                 .iter()
@@ -160,9 +199,9 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 GLS_CONVERGENCE,
                 format!("{name} {k}"),
                 c.estimate,
-                f(v),
+                *v,
             );
-            let se = f(&case["std_errors"][k]);
+            let se = case.std_errors[k];
             worst.check(
                 "coefficient SE",
                 GLS_CONVERGENCE,
@@ -170,7 +209,7 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 c.std_error,
                 se,
             );
-            let df = f(&case["df_coefficients"][k]);
+            let df = case.df_coefficients[k];
             worst.check(
                 "coefficient df",
                 SATTERTHWAITE_DF,
@@ -179,88 +218,79 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 df,
             );
         }
-        for (a, row) in case["covariance"].as_array().unwrap().iter().enumerate() {
-            for (b, x) in row.as_array().unwrap().iter().enumerate() {
+        for (a, row) in case.covariance.iter().enumerate() {
+            for (b, x) in row.iter().enumerate() {
                 worst.check(
                     "covariance",
                     COVARIANCE_PARAMETER,
                     format!("{name} Σ[{a},{b}]"),
                     fit.covariance_matrices[0][a][b],
-                    f(x),
+                    *x,
                 );
             }
         }
-        for g in case["lsmeans"].as_array().unwrap() {
+        for g in &case.lsmeans {
             let cell = result
                 .lsmeans
                 .iter()
-                .find(|l| l.cell[0].1 == g["arm"] && l.cell[1].1 == g["visit"])
-                .unwrap_or_else(|| panic!("{name}: no LS-mean {g}"));
+                .find(|l| l.cell[0].1 == g.arm && l.cell[1].1 == g.visit)
+                .unwrap_or_else(|| panic!("{name}: no LS-mean {g:?}"));
             let e = cell.estimate.computed().unwrap();
-            let what = format!("{name} {} {}", g["arm"], g["visit"]);
+            let what = format!("{name} {:?} {:?}", g.arm, g.visit);
             worst.check(
                 "LS-mean",
                 GLS_CONVERGENCE,
                 what.clone(),
                 e.estimate,
-                f(&g["estimate"]),
+                g.estimate,
             );
             worst.check(
                 "LS-mean SE",
                 GLS_CONVERGENCE,
                 what.clone(),
                 e.std_error,
-                f(&g["std_error"]),
+                g.std_error,
             );
-            worst.check("LS-mean df", SATTERTHWAITE_DF, what, e.df, f(&g["df"]));
+            worst.check("LS-mean df", SATTERTHWAITE_DF, what, e.df, g.df);
         }
-        assert_eq!(
-            result.differences.len(),
-            case["differences"].as_array().unwrap().len(),
-            "{name}"
-        );
-        for g in case["differences"].as_array().unwrap() {
+        assert_eq!(result.differences.len(), case.differences.len(), "{name}");
+        for g in &case.differences {
             let d = result
                 .differences
                 .iter()
                 .filter_map(Outcome::computed)
                 .find(|d| {
-                    d.arm
-                        == g["arm"]
-                            .as_str()
-                            .unwrap()
-                            .trim_start_matches('(')
-                            .trim_end_matches(')')
-                        && d.visit == g["visit"]
+                    d.arm == g.arm.trim_start_matches('(').trim_end_matches(')')
+                        && d.visit == g.visit
                 })
-                .unwrap_or_else(|| panic!("{name}: no difference {g}"));
+                .unwrap_or_else(|| panic!("{name}: no difference {g:?}"));
             let e = &d.estimate;
-            let what = format!("{name} {} - placebo {}", g["arm"], g["visit"]);
+            let what = format!("{name} {:?} - placebo {:?}", g.arm, g.visit);
             worst.check(
                 "difference",
                 GLS_CONVERGENCE,
                 what.clone(),
                 e.estimate,
-                f(&g["estimate"]),
+                g.estimate,
             );
             worst.check(
                 "difference SE",
                 GLS_CONVERGENCE,
                 what.clone(),
                 e.std_error,
-                f(&g["std_error"]),
+                g.std_error,
             );
             worst.check(
                 "difference t",
                 GLS_CONVERGENCE,
                 what.clone(),
                 e.t_value,
-                f(&g["t_value"]),
+                g.t_value,
             );
-            worst.check("difference df", SATTERTHWAITE_DF, what, e.df, f(&g["df"]));
+            worst.check("difference df", SATTERTHWAITE_DF, what, e.df, g.df);
         }
-        for g in case["joint_tests"].as_array().unwrap() {
-            let term = g["term"].as_str().unwrap();
+        for g in &case.joint_tests {
+            let term = g.term.as_str();
             let Some(t) = result
                 .type3
                 .iter()
@@ -270,9 +300,9 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 panic!("{name}: no Type III test of {term}");
             };
             let what = format!("{name} {term}");
-            assert_eq!(t.num_df, f(&g["num_df"]), "{what}");
+            assert_eq!(t.num_df, g.num_df, "{what}");
             // joint_tests reports F ratios to 3 decimals (3.729 for the smallest: 2e-4 relative).
-            worst.check("Type III F", 2e-4, what, t.f_value, f(&g["f_value"]));
+            worst.check("Type III F", 2e-4, what, t.f_value, g.f_value);
         }
     }
     worst.finish();

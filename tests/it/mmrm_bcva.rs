@@ -1,12 +1,22 @@
 //! BCVA data (1000 subjects, 10 visits, heavy dropout): the unstructured model on which lme4
 //! and glmmTMB are reported to fail fits here with a clean certificate, and matches `nlme::gls`
 //! (tests/reference/mmrm_bcva_gls.R).
-mod common;
-mod mmrm_support;
+use crate::mmrm_support;
 
-use common::tol::{ITERATIVE, assert_close};
+use crate::common::golden;
+use crate::common::tol::{ITERATIVE, assert_close};
 use pain_outcomes::stats::mmrm::*;
-use serde_json::Value;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `tests/golden/mmrm_bcva_gls.json`: the `nlme::gls` fit (coefficients by R's term name).
+#[derive(Deserialize)]
+struct Golden {
+    n_obs: usize,
+    log_likelihood: f64,
+    coefficients: BTreeMap<String, f64>,
+    std_errors: BTreeMap<String, f64>,
+}
 
 #[test]
 fn mmrm_bcva_unstructured_fits_with_clean_certificate_and_matches_gls() {
@@ -38,20 +48,15 @@ fn mmrm_bcva_unstructured_fits_with_clean_certificate_and_matches_gls() {
         "{c:?}"
     );
     assert!(c.newton_decrement < 1e-6, "{c:?}");
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string("tests/golden/mmrm_bcva_gls.json").unwrap())
-            .unwrap();
-    assert_eq!(
-        golden["n_obs"].as_u64().unwrap() as usize,
-        fit.n_observations
-    );
+    let golden: Golden = golden::load("mmrm_bcva_gls");
+    assert_eq!(golden.n_obs, fit.n_observations);
     assert_close(
         "BCVA logLik",
         fit.fit_statistics.log_likelihood,
-        golden["log_likelihood"].as_f64().unwrap(),
+        golden.log_likelihood,
         ITERATIVE,
     );
-    for (k, v) in golden["coefficients"].as_object().unwrap() {
+    for (k, v) in &golden.coefficients {
         let name = k.as_str();
         let ours = fit
             .coefficients
@@ -64,17 +69,12 @@ fn mmrm_bcva_unstructured_fits_with_clean_certificate_and_matches_gls() {
                 a == b
             })
             .unwrap_or_else(|| panic!("{k}"));
-        assert_close(
-            &format!("BCVA {k}"),
-            ours.estimate,
-            v.as_f64().unwrap(),
-            ITERATIVE,
-        );
+        assert_close(&format!("BCVA {k}"), ours.estimate, *v, ITERATIVE);
         // gls (BFGS) stops slightly early: SEs agree to 2e-6 relative, β to 1e-6.
         assert_close(
             &format!("BCVA SE {k}"),
             ours.std_error,
-            golden["std_errors"][k].as_f64().unwrap(),
+            golden.std_errors[k],
             1e-5,
         );
     }

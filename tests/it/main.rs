@@ -1,0 +1,32 @@
+//! The integration tests as one test crate, so that the library (and polars) is linked into
+//! one test binary rather than one per file. One module per area; the shared helpers are
+//! `common` (named tolerances) and `mmrm_support` (the MMRM datasets, SAS listing readers).
+//!
+//! Fixtures stay where the reference scripts write them: `tests/golden/`, `tests/data/`,
+//! `tests/reference/`. Proptest's default failure persistence resolves regression files of
+//! this crate to `tests/proptest-regressions/<module>.txt` (the sibling of the directory that
+//! holds this `main.rs`).
+
+mod common;
+mod mmrm_support;
+
+mod architecture;
+mod compare_golden;
+mod compare_refusals;
+mod dist_tails;
+mod golden_provenance;
+mod malformed;
+mod mmrm_bcva;
+mod mmrm_gls;
+mod mmrm_knee_oa;
+mod mmrm_kr_multi;
+mod mmrm_refusals;
+mod mmrm_sas;
+mod mmrm_sas_iterations;
+mod mmrm_spatial;
+mod proptest_io;
+mod proptest_mmrm;
+mod simulate;
+mod survival_cohort;
+mod survival_golden;
+mod survival_refusals;
