@@ -188,7 +188,7 @@ impl Cohort {
             return Err(Error::invalid_argument(
                 "endpoint",
                 "loss of response needs an instrument and a responder rule: use \
-                 analysis::time_to_loss_of_response",
+                 `time_to_loss_of_response` or `analyse_endpoint` of the analysis layer",
             ));
         };
         let mut out = TimeToEventData {

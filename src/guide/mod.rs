@@ -12,5 +12,5 @@ pub mod refusals {}
 #[doc = include_str!("analysis.md")]
 pub mod analysis {}
 
-#[doc = include_str!("results_in_polars.md")]
-pub mod results_in_polars {}
+#[doc = include_str!("dataframes.md")]
+pub mod dataframes {}

@@ -1,6 +1,15 @@
-//! Layering rules, checked by scanning the source files: `domain` imports nothing from the
-//! rest of the crate and no polars; `stats` never imports `report`; polars is touched only by
-//! the data adapter (plus the crate root's re-export and the error type's `From` impl).
+//! Layering rules, checked by scanning the source files:
+//! `domain` → `data` → `stats` → `analysis` → `report`, with `simulate` beside `data`.
+//!
+//! - `domain` imports nothing else of the crate and no polars;
+//! - `data` never imports `stats`, `analysis`, `report` or `simulate`;
+//! - `stats` (kernels on slices and matrices) never imports `data`, `analysis`, `report` or
+//!   `simulate`;
+//! - `analysis` never imports `report` or `simulate`;
+//! - `simulate` never imports `stats`, `analysis` or `report`;
+//! - polars is named only inside `data` (plus the crate root's re-export and the error type's
+//!   `From` impl);
+//! - each guarded module exists and is declared by the crate root.
 
 use std::path::{Path, PathBuf};
 
@@ -42,48 +51,103 @@ fn code(line: &str) -> &str {
     line.split("//").next().unwrap_or("")
 }
 
-/// Lines of `path` (with numbers) whose code contains any of `needles`.
-fn offending(path: &Path, needles: &[&str]) -> Vec<String> {
+/// The ways a file can name module `m` of this crate: a path (`crate::m`), an item of a
+/// grouped import (`use crate::{Error, m::X}` spans lines, so `{m::`, `, m::` and a line
+/// starting with `m::` count), or `super::super::m`.
+fn needles(m: &str) -> Vec<String> {
+    vec![
+        format!("crate::{m}"),
+        format!("{{{m}::"),
+        format!(", {m}::"),
+        format!("{{{m},"),
+        format!(", {m}}}"),
+        format!(", {m},"),
+        format!("super::super::{m}"),
+    ]
+}
+
+/// Lines of `path` (with numbers) whose code contains any of `needles`, or starts with
+/// `<module>::` for a module in `modules` (an item inside a multi-line grouped import).
+fn offending(path: &Path, modules: &[&str], extra: &[&str]) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut all: Vec<String> = modules.iter().flat_map(|m| needles(m)).collect();
+    all.extend(extra.iter().map(|s| s.to_string()));
     text.lines()
         .enumerate()
-        .filter(|(_, line)| needles.iter().any(|n| code(line).contains(n)))
+        .filter(|(_, line)| {
+            let c = code(line);
+            all.iter().any(|n| c.contains(n.as_str()))
+                || modules
+                    .iter()
+                    .any(|m| c.trim_start().starts_with(&format!("{m}::")))
+        })
         .map(|(i, line)| format!("{}:{}: {}", relative(path), i + 1, line.trim()))
         .collect()
 }
 
-fn assert_clean(files: &[PathBuf], needles: &[&str], rule: &str) {
-    assert!(!files.is_empty(), "no source files found for rule: {rule}");
-    let hits: Vec<String> = files.iter().flat_map(|f| offending(f, needles)).collect();
-    assert!(hits.is_empty(), "{rule}:\n{}", hits.join("\n"));
-}
-
-#[test]
-fn domain_imports_nothing_from_data_stats_report_or_polars() {
-    assert_clean(
-        &rust_files(&src().join("domain")),
-        &[
-            "crate::data",
-            "crate::stats",
-            "crate::report",
-            "crate::simulate",
-            "polars",
-            "super::super",
-            "use crate::{",
-        ],
-        "src/domain must not depend on data, stats, report, simulate or polars",
+fn assert_clean(layer: &str, modules: &[&str], extra: &[&str]) {
+    let files = rust_files(&src().join(layer));
+    assert!(!files.is_empty(), "no source files found in src/{layer}");
+    let hits: Vec<String> = files
+        .iter()
+        .flat_map(|f| offending(f, modules, extra))
+        .collect();
+    assert!(
+        hits.is_empty(),
+        "src/{layer} must not depend on {}:\n{}",
+        modules.join(", "),
+        hits.join("\n")
     );
 }
 
 #[test]
-fn stats_never_imports_report() {
+fn every_guarded_layer_exists_and_is_declared() {
+    let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
+    for layer in ["domain", "data", "stats", "analysis", "report", "simulate"] {
+        let dir = src().join(layer);
+        assert!(
+            dir.join("mod.rs").is_file(),
+            "src/{layer}/mod.rs is missing"
+        );
+        assert!(
+            rust_files(&dir).len() >= 2,
+            "src/{layer} should hold its module files"
+        );
+        assert!(
+            lib.lines()
+                .any(|l| code(l).trim() == format!("pub mod {layer};")),
+            "src/lib.rs does not declare `pub mod {layer};`"
+        );
+    }
+}
+
+#[test]
+fn domain_imports_nothing_from_the_rest_of_the_crate() {
     assert_clean(
-        &rust_files(&src().join("stats")),
-        // grouped imports (`use crate::{Error, report::Table}`) are caught by the `{report` and
-        // `, report` needles
-        &["crate::report", "{report", ", report"],
-        "src/stats must not depend on report",
+        "domain",
+        &["data", "stats", "analysis", "report", "simulate"],
+        &["polars"],
     );
+}
+
+#[test]
+fn data_never_imports_stats_analysis_report_or_simulate() {
+    assert_clean("data", &["stats", "analysis", "report", "simulate"], &[]);
+}
+
+#[test]
+fn stats_never_imports_data_analysis_report_or_simulate() {
+    assert_clean("stats", &["data", "analysis", "report", "simulate"], &[]);
+}
+
+#[test]
+fn analysis_never_imports_report_or_simulate() {
+    assert_clean("analysis", &["report", "simulate"], &[]);
+}
+
+#[test]
+fn simulate_uses_domain_and_data_only() {
+    assert_clean("simulate", &["stats", "analysis", "report"], &[]);
 }
 
 #[test]
@@ -95,10 +159,15 @@ fn polars_stays_inside_the_data_adapter() {
         .into_iter()
         .filter(|f| !f.starts_with(&data) && !ALLOWED.contains(&relative(f).as_str()))
         .collect();
-    assert_clean(
-        &outside,
-        &["polars"],
-        "only src/data (and the re-export in src/lib.rs, the From impl in src/error.rs) may name polars",
+    assert!(!outside.is_empty());
+    let hits: Vec<String> = outside
+        .iter()
+        .flat_map(|f| offending(f, &[], &["polars"]))
+        .collect();
+    assert!(
+        hits.is_empty(),
+        "only src/data (and the re-export in src/lib.rs, the From impl in src/error.rs) may name polars:\n{}",
+        hits.join("\n")
     );
     // the exceptions stay narrow: lib.rs only re-exports, error.rs only wraps errors
     let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
@@ -119,16 +188,26 @@ fn polars_stays_inside_the_data_adapter() {
 }
 
 #[test]
-fn the_scanner_sees_a_violation() {
+fn the_scanner_sees_every_form_of_import() {
     // guard against a scanner that silently matches nothing
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("architecture-probe");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bad.rs");
     std::fs::write(
         &file,
-        "//! crate::data in a comment\nuse crate::data::Cohort; // x\n",
+        "//! crate::data in a comment\n\
+         use crate::data::Cohort; // 2\n\
+         use crate::{Error, data::WideTable}; // 3\n\
+         use crate::{\n    analysis::Attrition, // 5\n    Outcome,\n};\n\
+         use crate::{Outcome, report}; // 8\n\
+         let x = 1; // data::Cohort in a comment\n",
     )
     .unwrap();
-    assert_eq!(offending(&file, &["crate::data"]).len(), 1);
+    let hits = offending(&file, &["data", "analysis", "report"], &[]);
+    let lines: Vec<&str> = hits
+        .iter()
+        .map(|h| h.rsplit_once(".rs:").unwrap().1.split(':').next().unwrap())
+        .collect();
+    assert_eq!(lines, ["2", "3", "5", "8"], "{hits:?}");
     assert!(!rust_files(&src().join("domain")).is_empty());
 }

@@ -13,16 +13,16 @@ use pain_outcomes::stats::describe::{
     DescribeOptions, MissingVisitPolicy, area_under_trajectory, change_from_baseline, describe,
 };
 use pain_outcomes::stats::effect_size::{SmdEstimator, standardized_mean_difference};
-use pain_outcomes::stats::onset::onset_and_durability;
-use pain_outcomes::stats::responders::{
-    ComparisonOptions, Evaluation, IntercurrentStrategy, MissingPolicy, NntInterval, ResponderRule,
-    compare_responder_rates, count_responders, responder_rate,
-};
-use pain_outcomes::stats::tests::{
+use pain_outcomes::stats::hypothesis::{
     Alternative, ContinuityCorrection, RankPValue, RankTestOptions, TTestOptions, Variances,
     chi_squared_test, fisher_exact_test, kruskal_wallis_test, mann_whitney_u_test,
     one_sample_t_test, one_way_anova, paired_t_test, proportion_test, two_sample_t_test,
     wilcoxon_signed_rank_test,
+};
+use pain_outcomes::stats::onset::onset_and_durability;
+use pain_outcomes::stats::responders::{
+    ComparisonOptions, Evaluation, IntercurrentStrategy, MissingPolicy, NntInterval, ResponderRule,
+    compare_responder_rates, count_responders, responder_rate,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -526,7 +526,7 @@ fn check_auc(d: &Data, c: &mut Check) {
     }
 }
 
-fn check_t(c: &mut Check, what: &str, t: &pain_outcomes::stats::tests::TTest, g: &TTest) {
+fn check_t(c: &mut Check, what: &str, t: &pain_outcomes::stats::hypothesis::TTest, g: &TTest) {
     c.close_all(
         what,
         R_PRINTED,
@@ -717,15 +717,15 @@ fn check_anova(d: &Data, c: &mut Check) {
             instrument,
             R_PRINTED,
             &[
-                ("aov F", a.statistic, g.aov_f),
-                ("aov p", a.p_value, g.aov_p),
+                ("aov F", a.test.statistic, g.aov_f),
+                ("aov p", a.test.p_value, g.aov_p),
                 (
                     "aov SSB",
                     a.sum_of_squares_between.expect("ss"),
                     g.ss_between,
                 ),
                 ("aov SSW", a.sum_of_squares_within.expect("ss"), g.ss_within),
-                ("aov df", a.df_denominator, g.df_within),
+                ("aov df", a.test.df_denominator, g.df_within),
             ],
         );
         let w = one_way_anova(&values, &labels, Variances::Unequal)
@@ -736,9 +736,9 @@ fn check_anova(d: &Data, c: &mut Check) {
             instrument,
             R_PRINTED,
             &[
-                ("welch F", w.statistic, g.welch_f),
-                ("welch df2", w.df_denominator, g.welch_df2),
-                ("welch p", w.p_value, g.welch_p),
+                ("welch F", w.test.statistic, g.welch_f),
+                ("welch df2", w.test.df_denominator, g.welch_df2),
+                ("welch p", w.test.p_value, g.welch_p),
             ],
         );
         let k = kruskal_wallis_test(&values, &labels)
@@ -838,11 +838,11 @@ fn check_responders(d: &Data, c: &mut Check) {
         .unwrap();
     c.close(
         "chisq k statistic",
-        ck.statistic,
+        ck.test.statistic,
         g.chisq_k.statistic,
         R_PRINTED,
     );
-    c.close("chisq k p", ck.p_value, g.chisq_k.p_value, R_PRINTED);
+    c.close("chisq k p", ck.test.p_value, g.chisq_k.p_value, R_PRINTED);
     let xs: Vec<u64> = table.iter().map(|r| r[0]).collect();
     let ns: Vec<u64> = table.iter().map(|r| r[0] + r[1]).collect();
     let pk = proportion_test(&xs, &ns, 0.95, ContinuityCorrection::Applied)
@@ -870,11 +870,11 @@ fn check_responders(d: &Data, c: &mut Check) {
         let t = chi_squared_test(&t2, corr).unwrap().into_result().unwrap();
         c.close(
             &format!("{key} statistic"),
-            t.statistic,
+            t.test.statistic,
             gk.statistic,
             R_PRINTED,
         );
-        c.close(&format!("{key} p"), t.p_value, gk.p_value, R_PRINTED);
+        c.close(&format!("{key} p"), t.test.p_value, gk.p_value, R_PRINTED);
     }
     for (key, corr, gk) in [
         (
@@ -1177,9 +1177,9 @@ fn check_ancova(d: &Data, c: &mut Check) {
             } else {
                 expected_name
             };
-            assert_eq!(co.name, expected_name);
+            assert_eq!(co.label, expected_name);
             c.close_all(
-                &format!("{key} {}", co.name),
+                &format!("{key} {}", co.label),
                 R_PRINTED,
                 &[
                     ("estimate", co.estimate, g.estimate[j]),
@@ -1195,7 +1195,7 @@ fn check_ancova(d: &Data, c: &mut Check) {
             &[
                 ("drop1 F", a.arm_test.statistic, g.arm_f),
                 ("drop1 p", a.arm_test.p_value, g.arm_p),
-                ("drop1 SS", a.arm_test.sum_of_squares, g.arm_ss),
+                ("drop1 SS", a.arm_sum_of_squares, g.arm_ss),
                 ("anova F", a.arm_test.statistic, g.anova_arm_f),
                 ("anova p", a.arm_test.p_value, g.anova_arm_p),
             ],
@@ -1211,10 +1211,18 @@ fn check_ancova(d: &Data, c: &mut Check) {
                 &format!("{key} {name}"),
                 R_PRINTED,
                 &[
-                    ("emmean", m.estimate, g.emmean[i]),
-                    ("emmean SE", m.std_error, g.emm_se[i]),
-                    ("emmean lower", m.confidence_interval.lower, g.emm_lower[i]),
-                    ("emmean upper", m.confidence_interval.upper, g.emm_upper[i]),
+                    ("emmean", m.mean.estimate, g.emmean[i]),
+                    ("emmean SE", m.mean.std_error, g.emm_se[i]),
+                    (
+                        "emmean lower",
+                        m.mean.confidence_interval.lower,
+                        g.emm_lower[i],
+                    ),
+                    (
+                        "emmean upper",
+                        m.mean.confidence_interval.upper,
+                        g.emm_upper[i],
+                    ),
                 ],
             );
         }
@@ -1235,18 +1243,18 @@ fn check_ancova(d: &Data, c: &mut Check) {
                 &format!("{key} {arm_name}"),
                 R_PRINTED,
                 &[
-                    ("contrast", diff.estimate, g.contrast_estimate[i]),
-                    ("contrast SE", diff.std_error, g.contrast_se[i]),
-                    ("contrast t", diff.statistic, g.contrast_t[i]),
-                    ("contrast p", diff.p_value, g.contrast_p[i]),
+                    ("contrast", diff.difference.estimate, g.contrast_estimate[i]),
+                    ("contrast SE", diff.difference.std_error, g.contrast_se[i]),
+                    ("contrast t", diff.difference.statistic, g.contrast_t[i]),
+                    ("contrast p", diff.difference.p_value, g.contrast_p[i]),
                     (
                         "contrast lower",
-                        diff.confidence_interval.lower,
+                        diff.difference.confidence_interval.lower,
                         g.contrast_lower[i],
                     ),
                     (
                         "contrast upper",
-                        diff.confidence_interval.upper,
+                        diff.difference.confidence_interval.upper,
                         g.contrast_upper[i],
                     ),
                 ],

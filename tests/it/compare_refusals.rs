@@ -6,12 +6,12 @@ use pain_outcomes::stats::describe::{
     DescribeOptions, MissingVisitPolicy, area_under_trajectory, describe,
 };
 use pain_outcomes::stats::effect_size::{SmdEstimator, standardized_mean_difference};
-use pain_outcomes::stats::responders::{
-    ComparisonOptions, ZeroCellPolicy, compare_responder_rates,
-};
-use pain_outcomes::stats::tests::{
+use pain_outcomes::stats::hypothesis::{
     ContinuityCorrection, RankTestOptions, TTestOptions, Variances, chi_squared_test,
     fisher_exact_test, kruskal_wallis_test, mann_whitney_u_test, one_way_anova, two_sample_t_test,
+};
+use pain_outcomes::stats::responders::{
+    ComparisonOptions, ZeroCellPolicy, compare_responder_rates,
 };
 use pain_outcomes::{Error, Outcome};
 

@@ -721,7 +721,9 @@ fn files_in_a_directory_report_their_own_names_and_lines() {
         "patient_id,therapy,cell_source\r\nP1,prp,\r\nP2,stem_cell,adipose\r\n",
     )
     .unwrap();
-    let l = read_csv_files(&files, &LoadOptions::default()).unwrap();
+    // the patients file's cell source reaches the cohort: arms split by it show it
+    let by_source = LoadOptions::default().with_arm_by(pain_outcomes::ArmBy::TherapyAndCellSource);
+    let l = read_csv_files(&files, &by_source).unwrap();
     assert_eq!(l.report.events_read, 1);
     assert_eq!(
         l.cohort.arms(),

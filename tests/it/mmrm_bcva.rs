@@ -62,7 +62,7 @@ fn mmrm_bcva_unstructured_fits_with_clean_certificate_and_matches_gls() {
             .coefficients
             .iter()
             .find(|c| {
-                let mut a: Vec<&str> = c.name.split(':').collect();
+                let mut a: Vec<&str> = c.label.split(':').collect();
                 let mut b: Vec<&str> = name.split(':').collect();
                 a.sort();
                 b.sort();

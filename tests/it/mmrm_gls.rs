@@ -246,7 +246,7 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
             let c = fit
                 .coefficients
                 .iter()
-                .find(|c| mmrm_support::same_term(&c.name, k))
+                .find(|c| mmrm_support::same_term(&c.label, k))
                 .unwrap_or_else(|| panic!("{k}"));
             assert_close(&format!("{name} {k}"), c.estimate, *v, ITERATIVE);
             let se_ref = case.std_errors[k];
@@ -328,19 +328,19 @@ fn mmrm_matches_nlme_gls_and_emmeans_for_every_structure() {
             let d = diffs
                 .iter()
                 .filter_map(|d| d.computed())
-                .find(|d| d.visit == g.visit)
+                .find(|d| d.visit.as_deref() == Some(g.visit.as_str()))
                 .unwrap();
             let what = format!("{name} TRT-PBO {:?}", g.visit);
             assert_close(
                 &format!("{what} estimate"),
-                d.estimate.estimate,
+                d.difference.estimate,
                 g.estimate,
                 ITERATIVE,
             );
             if method == Estimation::Reml {
                 assert_close(
                     &format!("{what} SE"),
-                    d.estimate.std_error,
+                    d.difference.std_error,
                     g.std_error,
                     ITERATIVE,
                 );

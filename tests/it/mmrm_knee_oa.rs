@@ -21,8 +21,9 @@ use crate::mmrm_support;
 
 use crate::common::golden;
 use crate::common::tol::{COVARIANCE_PARAMETER, ITERATIVE, SATTERTHWAITE_DF};
+use pain_outcomes::analysis::{Covariate, ExclusionReason, MmrmBuilder, Response};
 use pain_outcomes::data::{LoadOptions, read_csv, read_csv_str};
-use pain_outcomes::stats::mmrm::{CovarianceStructure, Covariate, MmrmBuilder, Response};
+use pain_outcomes::stats::mmrm::CovarianceStructure;
 use pain_outcomes::{Outcome, RefusalReason};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -171,7 +172,7 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
         assert_eq!(fit.n_subjects as u64, case.n_subjects, "{name}");
         assert_eq!(fit.n_observations as u64, case.n_obs, "{name}");
         assert_eq!(
-            result.exclusions.total() + fit.n_subjects,
+            result.attrition.total_excluded() + fit.n_subjects,
             cohort.n_patients(),
             "{name}: every patient is used or counted as excluded"
         );
@@ -192,7 +193,7 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
             let c = fit
                 .coefficients
                 .iter()
-                .find(|c| mmrm_support::same_term(&c.name, k))
+                .find(|c| mmrm_support::same_term(&c.label, k))
                 .unwrap_or_else(|| panic!("{name}: no coefficient {k}"));
             worst.check(
                 "coefficient",
@@ -214,7 +215,7 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 "coefficient df",
                 SATTERTHWAITE_DF,
                 format!("{name} {k}"),
-                c.df,
+                c.df.expect("t df"),
                 df,
             );
         }
@@ -251,7 +252,13 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 e.std_error,
                 g.std_error,
             );
-            worst.check("LS-mean df", SATTERTHWAITE_DF, what, e.df, g.df);
+            worst.check(
+                "LS-mean df",
+                SATTERTHWAITE_DF,
+                what,
+                e.df.expect("t df"),
+                g.df,
+            );
         }
         assert_eq!(result.differences.len(), case.differences.len(), "{name}");
         for g in &case.differences {
@@ -261,10 +268,10 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 .filter_map(Outcome::computed)
                 .find(|d| {
                     d.arm == g.arm.trim_start_matches('(').trim_end_matches(')')
-                        && d.visit == g.visit
+                        && d.visit.as_deref() == Some(g.visit.as_str())
                 })
                 .unwrap_or_else(|| panic!("{name}: no difference {g:?}"));
-            let e = &d.estimate;
+            let e = &d.difference;
             let what = format!("{name} {:?} - placebo {:?}", g.arm, g.visit);
             worst.check(
                 "difference",
@@ -284,10 +291,16 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 "difference t",
                 GLS_CONVERGENCE,
                 what.clone(),
-                e.t_value,
+                e.statistic,
                 g.t_value,
             );
-            worst.check("difference df", SATTERTHWAITE_DF, what, e.df, g.df);
+            worst.check(
+                "difference df",
+                SATTERTHWAITE_DF,
+                what,
+                e.df.expect("t df"),
+                g.df,
+            );
         }
         for g in &case.joint_tests {
             let term = g.term.as_str();
@@ -300,9 +313,9 @@ fn cohort_mmrm_matches_nlme_gls_and_emmeans_on_the_knee_oa_trial() {
                 panic!("{name}: no Type III test of {term}");
             };
             let what = format!("{name} {term}");
-            assert_eq!(t.num_df, g.num_df, "{what}");
+            assert_eq!(t.df_numerator, g.num_df, "{what}");
             // joint_tests reports F ratios to 3 decimals (3.729 for the smallest: 2e-4 relative).
-            worst.check("Type III F", 2e-4, what, t.f_value, g.f_value);
+            worst.check("Type III F", 2e-4, what, t.statistic, g.f_value);
         }
     }
     worst.finish();
@@ -373,19 +386,21 @@ fn patients_without_baseline_or_covariate_or_follow_up_are_excluded_and_counted(
         .unwrap()
         .into_result()
         .unwrap();
-    assert_eq!(r.exclusions.no_baseline, 1);
-    assert_eq!(r.exclusions.missing_covariate, 1);
+    assert_eq!(r.attrition.excluded_for(ExclusionReason::NoBaseline), 1);
     assert_eq!(
-        r.exclusions.missing_by_covariate,
-        vec![("age".to_string(), 1)]
+        r.attrition.excluded_for(ExclusionReason::MissingCovariate),
+        1
     );
-    assert_eq!(r.exclusions.no_follow_up, 1);
+    assert_eq!(r.attrition.missing_by_covariate.len(), 1);
+    assert_eq!(r.attrition.missing_by_covariate[0].covariate, "age");
+    assert_eq!(r.attrition.missing_by_covariate[0].patients, 1);
+    assert_eq!(r.attrition.excluded_for(ExclusionReason::NoFollowUp), 1);
     assert_eq!(r.fit.n_subjects, 7);
     assert_eq!(
-        r.patients_per_arm,
+        r.patients_per_arm(),
         vec![("placebo".to_string(), 4), ("prp".to_string(), 3)]
     );
-    assert!(r.fit.coefficients.iter().any(|c| c.name == "age"));
+    assert!(r.fit.coefficients.iter().any(|c| c.label == "age"));
 }
 
 #[test]
@@ -457,7 +472,7 @@ fn visit_subset_and_score_response_fit_the_selected_visits() {
         .fit
         .coefficients
         .iter()
-        .find(|c| c.name == "armprp")
+        .find(|c| c.label == "armprp")
         .unwrap();
-    common::tol::assert_close("difference", d.estimate.estimate, coef.estimate, 1e-12);
+    common::tol::assert_close("difference", d.difference.estimate, coef.estimate, 1e-12);
 }

@@ -87,7 +87,7 @@ fn kenward_roger_f_tests_match_independent_r_implementation() {
                 let c = fit
                     .coefficients
                     .iter()
-                    .find(|c| mmrm_support::same_term(&c.name, name))
+                    .find(|c| mmrm_support::same_term(&c.label, name))
                     .unwrap_or_else(|| panic!("{name}"));
                 assert_close(&format!("{code} {name}"), c.estimate, *value, ITERATIVE);
             }
@@ -102,7 +102,7 @@ fn kenward_roger_f_tests_match_independent_r_implementation() {
                         fit.coefficients
                             .iter()
                             .map(|c| {
-                                if mmrm_support::same_term(&c.name, col) {
+                                if mmrm_support::same_term(&c.label, col) {
                                     1.0
                                 } else {
                                     0.0
@@ -125,9 +125,14 @@ fn kenward_roger_f_tests_match_independent_r_implementation() {
                 let label = t.label.as_str();
                 let ft = fit.f_test(&rows, label).unwrap().into_result().unwrap();
                 let what = format!("{code} {method} {label}");
-                assert_eq!(ft.num_df, t.num_df, "{what}");
-                assert_close(&format!("{what} F"), ft.f_value, t.f_value, ITERATIVE);
-                assert_close(&format!("{what} den df"), ft.den_df, t.den_df, ITERATIVE);
+                assert_eq!(ft.df_numerator, t.num_df, "{what}");
+                assert_close(&format!("{what} F"), ft.statistic, t.f_value, ITERATIVE);
+                assert_close(
+                    &format!("{what} den df"),
+                    ft.df_denominator,
+                    t.den_df,
+                    ITERATIVE,
+                );
                 assert_close(
                     &format!("{what} p"),
                     ft.p_value,

@@ -158,7 +158,7 @@ fn check_un_fixed_effects(text: &str, fit: &MmrmFit) {
         let c = fit
             .coefficients
             .iter()
-            .find(|c| c.name == name)
+            .find(|c| c.label == name)
             .unwrap_or_else(|| panic!("{name}"));
         let delta = criterion_gap(text, fit);
         assert_estimate(
@@ -169,8 +169,8 @@ fn check_un_fixed_effects(text: &str, fit: &MmrmFit) {
             delta,
         );
         assert_printed(&format!("{name} SE"), c.std_error, nums[1]);
-        assert_printed(&format!("{name} df"), c.df, nums[2]);
-        assert_printed(&format!("{name} t"), c.t_value, nums[3]);
+        assert_printed(&format!("{name} df"), c.df.expect("t df"), nums[2]);
+        assert_printed(&format!("{name} t"), c.statistic, nums[3]);
         n += 1;
     }
     assert_eq!(n, fit.coefficients.len());
@@ -190,9 +190,9 @@ fn check_type3(text: &str, fit: &MmrmFit) {
             .filter_map(|t| t.computed())
             .find(|t| t.label == term)
             .unwrap_or_else(|| panic!("{term}"));
-        assert_printed(&format!("{term} num df"), t.num_df, nums[0]);
-        assert_printed(&format!("{term} den df"), t.den_df, nums[1]);
-        assert_printed(&format!("{term} F"), t.f_value, nums[3]);
+        assert_printed(&format!("{term} num df"), t.df_numerator, nums[0]);
+        assert_printed(&format!("{term} den df"), t.df_denominator, nums[1]);
+        assert_printed(&format!("{term} F"), t.statistic, nums[3]);
         n += 1;
     }
     assert_eq!(n, 5);
@@ -262,7 +262,7 @@ fn check_un_reml(fit: &MmrmFit) {
         let what = format!("LS-mean {} {}", labels[1], labels[2]);
         assert_printed(&format!("{what} estimate"), e.estimate, nums[0]);
         assert_printed(&format!("{what} SE"), e.std_error, nums[1]);
-        assert_printed(&format!("{what} df"), e.df, nums[2]);
+        assert_printed(&format!("{what} df"), e.df.expect("t df"), nums[2]);
         let k = nums.len();
         assert_printed(
             &format!("{what} lower"),
@@ -287,14 +287,14 @@ fn check_un_reml(fit: &MmrmFit) {
         let d = diffs
             .iter()
             .filter_map(|d| d.computed())
-            .find(|d| d.visit == labels[1])
+            .find(|d| d.visit.as_deref() == Some(labels[1].as_str()))
             .unwrap();
         let what = format!("TRT-PBO at {}", labels[1]);
-        let e = &d.estimate;
+        let e = &d.difference;
         assert_printed(&format!("{what} estimate"), e.estimate, nums[0]);
         assert_printed(&format!("{what} SE"), e.std_error, nums[1]);
-        assert_printed(&format!("{what} df"), e.df, nums[2]);
-        assert_printed(&format!("{what} t"), e.t_value, nums[3]);
+        assert_printed(&format!("{what} df"), e.df.expect("t df"), nums[2]);
+        assert_printed(&format!("{what} t"), e.statistic, nums[3]);
         let k = nums.len();
         assert_printed(
             &format!("{what} lower"),
@@ -362,7 +362,7 @@ fn check_intercept_only(
     let c = &fit.coefficients[0];
     assert_printed(&format!("{file} intercept"), c.estimate, nums[0]);
     assert_printed(&format!("{file} SE"), c.std_error, nums[1]);
-    assert_printed(&format!("{file} df"), c.df, nums[2]);
+    assert_printed(&format!("{file} df"), c.df.expect("t df"), nums[2]);
     let pars = sas::covariance_parameters(&text);
     assert_eq!(pars.len(), fit.covariance_parameters.len(), "{file}");
     for (name, grp, p) in pars {
@@ -499,11 +499,11 @@ fn mmrm_kenward_roger_matches_sas_ddfm_kr_for_every_structure() {
                 "{path}: optimum: relative differences estimate {:.2e}, SE {:.2e}, df {:.2e}",
                 (d.estimate / est - 1.0).abs(),
                 (d.std_error / se - 1.0).abs(),
-                (d.df / ddf - 1.0).abs()
+                (d.df.expect("t df") / ddf - 1.0).abs()
             );
             common::tol::assert_close(&format!("{path} estimate"), d.estimate, est, KR_REL);
             common::tol::assert_close(&format!("{path} SE"), d.std_error, se, KR_REL);
-            common::tol::assert_close(&format!("{path} df"), d.df, ddf, KR_REL);
+            common::tol::assert_close(&format!("{path} df"), d.df.expect("t df"), ddf, KR_REL);
         }
     }
 }

@@ -43,8 +43,8 @@ fn spatial_exponential_on_visit_positions_is_ar1() {
         ITERATIVE,
     );
     for (a, b) in sp.coefficients.iter().zip(&ar.coefficients) {
-        assert_close(&a.name, a.estimate, b.estimate, ITERATIVE);
-        assert_close(&a.name, a.std_error, b.std_error, ITERATIVE);
+        assert_close(&a.label, a.estimate, b.estimate, ITERATIVE);
+        assert_close(&a.label, a.std_error, b.std_error, ITERATIVE);
     }
 }
 

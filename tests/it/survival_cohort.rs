@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use crate::common::golden::{self, KmRecord};
 use crate::common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
-use pain_outcomes::data::{CsvFiles, EventEndpoint, LoadOptions, TimeToEventData, read_csv_files};
-use pain_outcomes::stats::arms::RuleChoice;
-use pain_outcomes::stats::time_to_event::{
-    Clustering, CoxCovariate, LossOfResponseOptions, Stratification, TimeToEventOptions,
-    analyse_time_to_event, time_to_loss_of_response,
+use pain_outcomes::analysis::RuleChoice;
+use pain_outcomes::analysis::{
+    Clustering, CoxCovariate, ExclusionReason, LossOfResponseOptions, Stratification,
+    TimeToEventOptions, analyse_time_to_event, time_to_loss_of_response,
 };
+use pain_outcomes::data::{CsvFiles, EventEndpoint, LoadOptions, TimeToEventData, read_csv_files};
 use pain_outcomes::{Cohort, CoxFit};
 use pain_outcomes::{Outcome, RefusalReason};
 use serde::Deserialize;
@@ -399,7 +399,7 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Case, label: &str
                     &wk,
                     R_PRINTED,
                     &[
-                        ("std.err", km.std_err_log[k], rc.std_err[k]),
+                        ("std.err", km.std_error_log[k], rc.std_err[k]),
                         ("lower", km.lower[k], rc.lower[k]),
                         ("upper", km.upper[k], rc.upper[k]),
                     ],
@@ -428,7 +428,7 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Case, label: &str
                             R_PRINTED,
                             &[
                                 ("surv", row.survival, at.surv[k]),
-                                ("se", row.std_err, at.std_err[k]),
+                                ("se", row.std_error, at.std_err[k]),
                                 ("lower", row.lower, at.lower[k]),
                                 ("upper", row.upper, at.upper[k]),
                             ],
@@ -441,7 +441,7 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Case, label: &str
             assert_close(&format!("{w} rmean"), rmst.estimate, rk.rmst, R_PRINTED);
             assert_close(
                 &format!("{w} se(rmean)"),
-                rmst.std_err,
+                rmst.std_error,
                 rk.rmst_se,
                 R_PRINTED,
             );
@@ -460,11 +460,11 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Case, label: &str
             let w = format!("{label} {arm} vs {reference}");
             assert_eq!(d.reference, reference);
             for (what, got, reference) in [
-                ("difference", d.difference, rd.difference),
-                ("se", d.std_err, rd.std_err),
-                ("lower", d.confidence_interval.0, rd.lower),
-                ("upper", d.confidence_interval.1, rd.upper),
-                ("p", d.p_value, rd.p_value),
+                ("difference", d.difference.estimate, rd.difference),
+                ("se", d.difference.std_error, rd.std_err),
+                ("lower", d.difference.confidence_interval.lower, rd.lower),
+                ("upper", d.difference.confidence_interval.upper, rd.upper),
+                ("p", d.difference.p_value, rd.p_value),
             ] {
                 assert_close(&format!("{w} RMST {what}"), got, reference, R_PRINTED);
             }
@@ -516,9 +516,11 @@ fn loss_of_response_on_disc_cohort_matches_r_derivation_and_survival() {
     assert_derived_match(&cohort, &lor.data, &c.derived, "disc loss of response");
     for e in c.excluded.as_ref().expect("excluded patients") {
         let arm = e.arm.as_str();
-        let ours = lor.excluded.iter().find(|x| x.arm == arm).unwrap();
-        assert_eq!(ours.no_baseline as f64, e.no_baseline, "{arm}");
-        assert_eq!(ours.never_responded as f64, e.never_responded, "{arm}");
+        let ours = lor.attrition.arm(arm).unwrap();
+        let no_baseline = ours.excluded_for(ExclusionReason::NoBaseline);
+        let never_responded = ours.excluded_for(ExclusionReason::NeverResponded);
+        assert_eq!(no_baseline as f64, e.no_baseline, "{arm}");
+        assert_eq!(never_responded as f64, e.never_responded, "{arm}");
     }
     check_analysis(&cohort, &lor.data, c, "disc loss of response");
 }

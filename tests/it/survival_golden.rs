@@ -250,7 +250,7 @@ fn kaplan_meier_matches_r_survfit_on_lung_veteran_and_simulated() {
                 &w,
                 R_PRINTED,
                 &[
-                    ("std.err", km.std_err_log[k], case.curve.std_err[k]),
+                    ("std.err", km.std_error_log[k], case.curve.std_err[k]),
                     ("lower", km.lower[k], case.curve.lower[k]),
                     ("upper", km.upper[k], case.curve.upper[k]),
                 ],
@@ -277,7 +277,7 @@ fn kaplan_meier_matches_r_survfit_on_lung_veteran_and_simulated() {
                 R_PRINTED,
                 &[
                     ("surv", row.survival, at.surv[k]),
-                    ("std.err", row.std_err, at.std_err[k]),
+                    ("std.err", row.std_error, at.std_err[k]),
                     ("lower", row.lower, at.lower[k]),
                     ("upper", row.upper, at.upper[k]),
                 ],
@@ -294,7 +294,7 @@ fn kaplan_meier_matches_r_survfit_on_lung_veteran_and_simulated() {
         );
         assert_close(
             &format!("{label} se(rmean)"),
-            r.std_err,
+            r.std_error,
             rm.std_err,
             R_PRINTED,
         );
@@ -327,11 +327,11 @@ fn rmst_difference_matches_r_independent_arms() {
             &[
                 ("arm rmst", d.arm_rmst.estimate, case.arm_rmst),
                 ("ref rmst", d.reference_rmst.estimate, case.reference_rmst),
-                ("diff", d.difference, case.difference),
-                ("se", d.std_err, case.std_err),
-                ("lower", d.confidence_interval.0, case.lower),
-                ("upper", d.confidence_interval.1, case.upper),
-                ("p", d.p_value, case.p_value),
+                ("diff", d.difference.estimate, case.difference),
+                ("se", d.difference.std_error, case.std_err),
+                ("lower", d.difference.confidence_interval.lower, case.lower),
+                ("upper", d.difference.confidence_interval.upper, case.upper),
+                ("p", d.difference.p_value, case.p_value),
             ],
         );
     }
