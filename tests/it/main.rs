@@ -11,6 +11,7 @@ mod common;
 mod mmrm_support;
 
 mod architecture;
+mod arms;
 mod compare_golden;
 mod compare_refusals;
 mod dist_tails;
