@@ -24,15 +24,12 @@ mod cli;
 struct Args {
     #[command(flatten)]
     study: cli::StudyArgs,
-    /// Instrument code (nrs, vas, womac_pain, koos_pain, odi, …)
-    #[arg(long, value_name = "CODE", default_value = "nrs")]
-    instrument: String,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     cli::run(&args.study, "knee_oa_trial", |loaded| {
-        let mut options = TherapyComparisonOptions::new(&args.instrument);
+        let mut options = TherapyComparisonOptions::new(&args.study.instrument);
         if let Some(r) = &args.study.reference_arm {
             options = options.with_reference_arm(r);
         }

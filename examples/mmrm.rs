@@ -31,9 +31,6 @@ mod cli;
 struct Args {
     #[command(flatten)]
     study: cli::StudyArgs,
-    /// Instrument code (nrs, vas, womac_pain, koos_pain, odi, …)
-    #[arg(long, value_name = "CODE", default_value = "nrs")]
-    instrument: String,
     /// What is modelled at each visit: `change` from baseline or the `score` itself
     #[arg(long, value_name = "RESPONSE", default_value = "change")]
     response: Response,
@@ -64,7 +61,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     cli::run(&args.study, "knee_oa_trial", |loaded| {
         let mut builder = MmrmBuilder::new(&loaded.cohort)
-            .instrument(&args.instrument)
+            .instrument(&args.study.instrument)
             .response(args.response)
             .covariance(args.covariance)
             .method(args.method)

@@ -24,9 +24,6 @@ mod cli;
 struct Args {
     #[command(flatten)]
     study: cli::StudyArgs,
-    /// Instrument code (nrs, vas, womac_pain, koos_pain, odi, …)
-    #[arg(long, value_name = "CODE", default_value = "nrs")]
-    instrument: String,
     /// Responder rule: immpact30 (≥ 30 % improvement), immpact50 (≥ 50 %), mcid (the
     /// instrument's published minimal important change for the cohort's condition), points:X
     /// (≥ X points), percent:X (≥ X %)
@@ -44,7 +41,7 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     cli::run(&args.study, "knee_oa_trial", |loaded| {
-        let wide = loaded.cohort.wide(&args.instrument)?;
+        let wide = loaded.cohort.wide(&args.study.instrument)?;
         let mut options = ResponderAnalysisOptions::default()
             .with_missing(args.missing)
             .with_intercurrent(args.intercurrent);

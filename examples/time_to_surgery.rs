@@ -31,9 +31,6 @@ struct Args {
     /// surgery or rescue medication after a response counts as loss, withdrawal censors)
     #[arg(long, value_name = "ENDPOINT", default_value = "surgery")]
     endpoint: EventEndpoint,
-    /// Instrument of the loss-of-response endpoint
-    #[arg(long, value_name = "CODE", default_value = "nrs")]
-    instrument: String,
     /// Responder rule of the loss-of-response endpoint: immpact30, immpact50, mcid, points:X,
     /// percent:X
     #[arg(long, value_name = "RULE", default_value = "immpact30")]
@@ -78,7 +75,7 @@ fn main() -> ExitCode {
         analyse_endpoint(
             &loaded.cohort,
             args.endpoint,
-            &args.instrument,
+            &args.study.instrument,
             args.rule,
             &options,
         )

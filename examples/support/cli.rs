@@ -26,6 +26,10 @@ pub struct StudyArgs {
     /// = stem-cell therapies split by cell source
     #[arg(long, value_name = "DEFINITION", default_value = "arm")]
     pub arms: ArmBy,
+    /// Pain instrument analysed (nrs, vas, womac_pain, koos_pain, odi, …; for a time-to-event
+    /// endpoint, the instrument of loss of response)
+    #[arg(long, value_name = "CODE", default_value = "nrs")]
+    pub instrument: String,
     /// Reference arm of every comparison [default: placebo, else usual_care, else the first
     /// arm in sort order]
     #[arg(long, value_name = "ARM")]

@@ -74,7 +74,9 @@ fn without_an_arm_column_the_randomised_stem_cell_arm_is_one_arm() {
     assert_eq!(comparison.patients_per_arm.len(), 2);
     assert_eq!(comparison.reference_arm, "placebo");
     let mmrm = MmrmBuilder::new(cohort).instrument("nrs").fit().unwrap();
-    let mmrm = mmrm.computed().unwrap_or_else(|| panic!("{:?}", mmrm.refusal()));
+    let mmrm = mmrm
+        .computed()
+        .unwrap_or_else(|| panic!("{:?}", mmrm.refusal()));
     assert_eq!(mmrm.arms, ["placebo", "stem_cell"]);
     assert_eq!(mmrm.attrition.arm("stem_cell").unwrap().analysed, 16);
     let wide = cohort.wide("nrs").unwrap();
