@@ -2,7 +2,7 @@
 # Regenerates the bundled synthetic datasets byte for byte:
 #   <name>.csv, <name>_events.csv, <name>_truth.json for the three presets, seed 20261128.
 # Run from the crate root:  sh datasets/regenerate.sh
-# `tests/simulate.rs` (bundled_datasets_regenerate_byte_for_byte) checks that the committed files
+# `tests/it/simulate.rs` (bundled_datasets_regenerate_byte_for_byte) checks that the committed files
 # equal what the simulator produces.
 set -eu
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
 //! What every analysis example shares: where the data come from, how patients form arms, the
 //! reference arm, and how the result is printed (tables, or JSON with `--json`).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -72,23 +73,29 @@ pub fn finish<T: std::fmt::Display + serde::Serialize>(
             return ExitCode::from(1);
         }
     };
-    if json {
-        return match pain_outcomes::report::to_json(&result) {
-            Ok(s) => {
-                println!("{s}");
-                ExitCode::SUCCESS
-            }
+    let text = if json {
+        match pain_outcomes::report::to_json(&result) {
+            Ok(s) => s,
             Err(e) => {
                 eprintln!("error [{}]: {e}", e.code());
-                ExitCode::from(1)
+                return ExitCode::from(1);
             }
-        };
+        }
+    } else {
+        match loaded {
+            Some(l) => format!("{}\n{result}", l.report),
+            None => result.to_string(),
+        }
+    };
+    // a reader that stops early (`| head`) is not an error of the analysis
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+        _ => ExitCode::SUCCESS,
     }
-    if let Some(l) = loaded {
-        println!("{}", l.report);
-    }
-    println!("{result}");
-    ExitCode::SUCCESS
 }
 
 /// Loads the data of `args` (bundled `bundled` by default) and runs `analysis` on it.

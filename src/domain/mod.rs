@@ -2,7 +2,7 @@
 //! assessments, clinical events and visit schedules.
 //!
 //! This module is plain data with validation. It imports nothing from the rest of the crate
-//! (no I/O, no polars), which `tests/architecture.rs` enforces.
+//! (no I/O, no polars), which `tests/it/architecture.rs` enforces.
 
 mod assessment;
 mod cells;
