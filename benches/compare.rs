@@ -12,6 +12,7 @@
 //! Set `COMPARE_BENCH_PATIENTS` to use another cohort size.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use pain_outcomes::stats::Proportion;
 use pain_outcomes::stats::ancova::{AncovaOptions, ancova};
 use pain_outcomes::stats::describe::{DescribeOptions, change_from_baseline, describe};
 use pain_outcomes::stats::responders::{
@@ -94,7 +95,7 @@ fn read_csv(p: &str) -> Cohort {
 fn analysis(c: &Cohort) -> f64 {
     let mut acc = 0.0;
     let rule = ResponderRule::immpact_30_percent();
-    let mut counts = [(0u64, 0u64); 4];
+    let mut counts = [Proportion::new(0, 0); 4];
     for (a, count) in counts.iter_mut().enumerate() {
         let idx: Vec<usize> = (0..c.arm.len()).filter(|&i| c.arm[i] == a).collect();
         let b: Vec<Option<f64>> = idx.iter().map(|&i| Some(c.baseline[i])).collect();
@@ -129,7 +130,7 @@ fn analysis(c: &Cohort) -> f64 {
         {
             acc += r.confidence_interval.lower;
         }
-        *count = (k.responders, k.analysed);
+        *count = Proportion::new(k.responders, k.analysed);
     }
     for a in [0, 2, 3] {
         if let Some(r) =

@@ -6,6 +6,7 @@ use crate::Outcome;
 use crate::data::{Cohort, WideTable};
 use crate::domain::{Condition, EventKind, Instrument};
 use crate::error::{Error, Result};
+use crate::stats::Proportion;
 use crate::stats::onset::{OnsetDurability, onset_and_durability};
 use crate::stats::responders::{
     ComparisonOptions, Evaluation, IntercurrentStrategy, MissingPolicy, ResponderComparison,
@@ -324,8 +325,8 @@ pub fn responders_by_arm_and_visit(
                 Some(r) if r != a => {
                     let ref_counts = counts_at(&groups[r], v)?;
                     Some(compare_responder_rates(
-                        (counts.responders, counts.analysed),
-                        (ref_counts.responders, ref_counts.analysed),
+                        Proportion::new(counts.responders, counts.analysed),
+                        Proportion::new(ref_counts.responders, ref_counts.analysed),
                         &options.comparison,
                     )?)
                 }

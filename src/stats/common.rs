@@ -338,3 +338,67 @@ impl fmt::Display for ArmDifference {
         )
     }
 }
+
+/// Events (responders, surgeries, …) out of the patients of one group.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::Proportion;
+/// let p = Proportion::new(12, 40);
+/// assert_eq!(p.non_events(), Some(28));
+/// assert_eq!(Proportion::new(5, 4).non_events(), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Proportion {
+    /// Patients with the event.
+    pub events: u64,
+    /// Patients in the group.
+    pub total: u64,
+}
+
+impl Proportion {
+    /// `events` out of `total`.
+    pub const fn new(events: u64, total: u64) -> Self {
+        Proportion { events, total }
+    }
+
+    /// `total − events`, `None` when there are more events than patients.
+    pub fn non_events(self) -> Option<u64> {
+        self.total.checked_sub(self.events)
+    }
+}
+
+/// A 2 × 2 table of counts: a treated (or exposed) group and a control group, each with its
+/// events and non-events.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::{Proportion, TwoByTwo};
+/// let t = TwoByTwo::new(Proportion::new(3, 4), Proportion::new(1, 4));
+/// assert_eq!(t.cells(), Some([[3, 1], [1, 3]]));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TwoByTwo {
+    /// The treated (first-row) group.
+    pub treated: Proportion,
+    /// The control (second-row) group.
+    pub control: Proportion,
+}
+
+impl TwoByTwo {
+    /// The table of `treated` and `control`.
+    pub const fn new(treated: Proportion, control: Proportion) -> Self {
+        TwoByTwo { treated, control }
+    }
+
+    /// `[[treated events, treated non-events], [control events, control non-events]]`;
+    /// `None` when a group has more events than patients.
+    pub fn cells(self) -> Option<[[u64; 2]; 2]> {
+        Some([
+            [self.treated.events, self.treated.non_events()?],
+            [self.control.events, self.control.non_events()?],
+        ])
+    }
+}

@@ -20,4 +20,6 @@ pub mod survival;
 
 pub(crate) use crate::outcome::refuse;
 pub use crate::outcome::{Outcome, Refusal, RefusalReason};
-pub use common::{ArmDifference, ChiSquareTest, ConfidenceInterval, Estimate, FTest};
+pub use common::{
+    ArmDifference, ChiSquareTest, ConfidenceInterval, Estimate, FTest, Proportion, TwoByTwo,
+};

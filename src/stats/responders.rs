@@ -6,9 +6,9 @@
 //! the patient got better.
 
 pub use crate::domain::Direction;
-use crate::stats::ConfidenceInterval;
 use crate::stats::describe::check_level;
 use crate::stats::hypothesis::{ContinuityCorrection, fisher_exact_p_value, wilson_interval};
+use crate::stats::{ConfidenceInterval, Proportion};
 use crate::stats::{Outcome, RefusalReason, dist, refuse};
 use crate::{Error, Result};
 use std::fmt;
@@ -769,20 +769,22 @@ impl fmt::Display for ResponderComparison {
 ///
 /// ```
 /// use pain_outcomes::stats::responders::{compare_responder_rates, ComparisonOptions};
-/// let c = compare_responder_rates((30, 50), (15, 50), &ComparisonOptions::default())
+/// use pain_outcomes::stats::Proportion;
+/// let c = compare_responder_rates(Proportion::new(30, 50), Proportion::new(15, 50),
+///     &ComparisonOptions::default())
 ///     .unwrap().into_result().unwrap();
 /// assert!((c.risk_difference - 0.3).abs() < 1e-12);
 /// assert!(c.risk_difference_interval.contains(0.3));
 /// assert!((c.relative_risk.computed().unwrap().estimate - 2.0).abs() < 1e-12);
 /// ```
 pub fn compare_responder_rates(
-    treatment: (u64, u64),
-    control: (u64, u64),
+    treatment: Proportion,
+    control: Proportion,
     options: &ComparisonOptions,
 ) -> Result<Outcome<ResponderComparison>> {
     check_level(options.confidence_level)?;
-    let (a, n1) = treatment;
-    let (c, n0) = control;
+    let (a, n1) = (treatment.events, treatment.total);
+    let (c, n0) = (control.events, control.total);
     if a > n1 || c > n0 {
         return Err(Error::invalid_argument("treatment", "responders exceed n"));
     }

@@ -24,6 +24,7 @@ use pain_outcomes::stats::responders::{
     ComparisonOptions, Evaluation, IntercurrentStrategy, MissingPolicy, NntInterval, ResponderRule,
     compare_responder_rates, count_responders, responder_rate,
 };
+use pain_outcomes::stats::{Proportion, TwoByTwo};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -900,10 +901,13 @@ fn check_responders(d: &Data, c: &mut Check) {
             ],
         );
     }
-    let f = fisher_exact_test([[a, n1 - a], [cc, n0 - cc]], 0.95)
-        .unwrap()
-        .into_result()
-        .unwrap();
+    let f = fisher_exact_test(
+        TwoByTwo::new(Proportion::new(a, n1), Proportion::new(cc, n0)),
+        0.95,
+    )
+    .unwrap()
+    .into_result()
+    .unwrap();
     let gf = &g.fisher;
     c.close("fisher p", f.p_value, gf.p_value, R_PRINTED);
     c.close(
@@ -942,10 +946,14 @@ fn check_responders(d: &Data, c: &mut Check) {
         gf.upper_uniroot,
         UNIROOT,
     );
-    let cmp = compare_responder_rates((a, n1), (cc, n0), &ComparisonOptions::default())
-        .unwrap()
-        .into_result()
-        .unwrap();
+    let cmp = compare_responder_rates(
+        Proportion::new(a, n1),
+        Proportion::new(cc, n0),
+        &ComparisonOptions::default(),
+    )
+    .unwrap()
+    .into_result()
+    .unwrap();
     c.close(
         "risk difference",
         cmp.risk_difference,

@@ -13,6 +13,7 @@ use pain_outcomes::stats::hypothesis::{
 use pain_outcomes::stats::responders::{
     ComparisonOptions, ZeroCellPolicy, compare_responder_rates,
 };
+use pain_outcomes::stats::{Proportion, TwoByTwo};
 use pain_outcomes::{Error, Outcome};
 
 fn reason<T: std::fmt::Debug>(o: Outcome<T>) -> RefusalReason {
@@ -104,19 +105,21 @@ fn small_empty_and_constant_samples_are_refused() {
 fn all_or_no_responders_and_zero_cells_follow_the_documented_rule() {
     let o = ComparisonOptions::default();
     assert_eq!(
-        reason(compare_responder_rates((10, 10), (5, 5), &o).unwrap()),
+        reason(
+            compare_responder_rates(Proportion::new(10, 10), Proportion::new(5, 5), &o).unwrap()
+        ),
         RefusalReason::AllResponders
     );
     assert_eq!(
-        reason(compare_responder_rates((0, 10), (0, 5), &o).unwrap()),
+        reason(compare_responder_rates(Proportion::new(0, 10), Proportion::new(0, 5), &o).unwrap()),
         RefusalReason::NoResponders
     );
     assert_eq!(
-        reason(compare_responder_rates((3, 10), (0, 0), &o).unwrap()),
+        reason(compare_responder_rates(Proportion::new(3, 10), Proportion::new(0, 0), &o).unwrap()),
         RefusalReason::EmptyGroup
     );
     // One arm without responders: RD is fine, RR/OR refused by default...
-    let c = compare_responder_rates((6, 20), (0, 20), &o)
+    let c = compare_responder_rates(Proportion::new(6, 20), Proportion::new(0, 20), &o)
         .unwrap()
         .into_result()
         .unwrap();
@@ -134,8 +137,8 @@ fn all_or_no_responders_and_zero_cells_follow_the_documented_rule() {
     );
     // ...and Haldane-corrected on request: (6.5/21) / (0.5/21) = 13.
     let h = compare_responder_rates(
-        (6, 20),
-        (0, 20),
+        Proportion::new(6, 20),
+        Proportion::new(0, 20),
         &o.with_zero_cells(ZeroCellPolicy::HaldaneCorrection),
     )
     .unwrap()
@@ -144,16 +147,19 @@ fn all_or_no_responders_and_zero_cells_follow_the_documented_rule() {
     let rr = h.relative_risk.computed().unwrap();
     assert!(rr.haldane_corrected && (rr.estimate - 13.0).abs() < 1e-12);
     // Equal rates: the NNT is infinite and refused.
-    let e = compare_responder_rates((5, 10), (5, 10), &o)
+    let e = compare_responder_rates(Proportion::new(5, 10), Proportion::new(5, 10), &o)
         .unwrap()
         .into_result()
         .unwrap();
     assert!(e.number_needed_to_treat.refusal().is_some());
     // Fisher with a zero cell: finite p, the MLE is reported as zero/infinite, not as a number.
-    let f = fisher_exact_test([[0, 10], [5, 5]], 0.95)
-        .unwrap()
-        .into_result()
-        .unwrap();
+    let f = fisher_exact_test(
+        TwoByTwo::new(Proportion::new(0, 10), Proportion::new(5, 10)),
+        0.95,
+    )
+    .unwrap()
+    .into_result()
+    .unwrap();
     assert!(f.p_value > 0.0 && f.p_value < 1.0 && f.odds_ratio.is_none() && f.odds_ratio_is_zero);
     assert_eq!(
         reason(chi_squared_test(&[vec![0, 0], vec![3, 4]], ContinuityCorrection::None).unwrap()),

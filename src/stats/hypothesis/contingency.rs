@@ -7,7 +7,7 @@ use super::t::ContinuityCorrection;
 use crate::outcome::refuse;
 use crate::stats::describe::{check_level, check_same_len};
 use crate::stats::dist;
-use crate::stats::{ChiSquareTest, ConfidenceInterval};
+use crate::stats::{ChiSquareTest, ConfidenceInterval, TwoByTwo};
 use crate::{Error, Outcome, RefusalReason, Result};
 
 /// Pearson's chi-square test of a table of counts, with the smallest expected count (R warns
@@ -281,23 +281,24 @@ fn bisect(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] for a confidence level outside (0, 1). Refuses (`EmptyGroup`)
-/// when a margin is zero.
+/// [`Error::InvalidArgument`] for a confidence level outside (0, 1) or a group with more events
+/// than patients. Refuses (`EmptyGroup`) when a margin is zero.
 ///
 /// # Examples
 ///
 /// ```
 /// use pain_outcomes::stats::hypothesis::fisher_exact_test;
-/// let f = fisher_exact_test([[3, 1], [1, 3]], 0.95).unwrap().into_result().unwrap();
+/// use pain_outcomes::stats::{Proportion, TwoByTwo};
+/// let table = TwoByTwo::new(Proportion::new(3, 4), Proportion::new(1, 4));
+/// let f = fisher_exact_test(table, 0.95).unwrap().into_result().unwrap();
 /// assert!((f.p_value - 0.4857142857142857).abs() < 1e-12);
 /// ```
 #[doc(alias = "fisher.test")]
-pub fn fisher_exact_test(
-    table: [[u64; 2]; 2],
-    confidence_level: f64,
-) -> Result<Outcome<FisherExact>> {
+pub fn fisher_exact_test(table: TwoByTwo, confidence_level: f64) -> Result<Outcome<FisherExact>> {
     check_level(confidence_level)?;
-    let [[a, b], [c, d]] = table;
+    let [[a, b], [c, d]] = table
+        .cells()
+        .ok_or_else(|| Error::invalid_argument("table", "a group has more events than patients"))?;
     if a + b == 0 || c + d == 0 || a + c == 0 || b + d == 0 {
         return Ok(refuse(
             RefusalReason::EmptyGroup,
