@@ -399,6 +399,57 @@ pub fn analyse_time_to_event(
     data: &TimeToEventData,
     options: &TimeToEventOptions,
 ) -> Result<TimeToEventAnalysis> {
+    check_inputs(cohort, data, options)?;
+    let arms = &data.arms;
+    let reference_arm = reference_arm(arms, options.reference_arm.as_deref())?;
+    let reference = arms.iter().position(|a| *a == reference_arm).unwrap_or(0);
+    let mut attrition = Attrition::new(arms);
+    for (a, &n_out) in data.excluded_no_follow_up.iter().enumerate() {
+        for _ in 0..n_out {
+            attrition.exclude(a, ExclusionReason::NoFollowUpTime);
+        }
+    }
+    for &a in &data.arm {
+        attrition.analysed(a as usize);
+    }
+    let status: Vec<Status> = data
+        .end
+        .iter()
+        .map(|e| {
+            if e.is_event() {
+                Status::Event
+            } else {
+                Status::Censored
+            }
+        })
+        .collect();
+    let (arm_results, tau) = per_arm_survival(data, &status, options)?;
+    let rmst_differences = match tau {
+        Some(t) => rmst_versus_reference(data, &status, reference, t, options.confidence_level)?,
+        None => Vec::new(),
+    };
+    let tests = log_rank_tests(cohort, data, &status, options.stratification)?;
+    let cox = cox_analysis(cohort, data, &status, &tests.strata, reference, options)?;
+    Ok(TimeToEventAnalysis {
+        endpoint: data.endpoint,
+        reference_arm,
+        attrition,
+        arms: arm_results,
+        tau,
+        rmst_differences,
+        log_rank: tests.all,
+        log_rank_stratified: tests.stratified,
+        stratified_attrition: tests.stratified_attrition,
+        cox,
+    })
+}
+
+/// Checks that `data` comes from `cohort` and that the options are valid.
+fn check_inputs(
+    cohort: &Cohort,
+    data: &TimeToEventData,
+    options: &TimeToEventOptions,
+) -> Result<()> {
     let n = data.time.len();
     if data.patients.len() != n || data.arm.len() != n || data.end.len() != n {
         return Err(Error::invalid_argument(
@@ -426,29 +477,18 @@ pub fn analyse_time_to_event(
             format!("{t}; expected a finite time >= 0"),
         ));
     }
+    Ok(())
+}
+
+/// Per arm: how follow-up ended, Kaplan–Meier, survival at the chosen days and RMST up to τ
+/// (`options.tau`, else the earliest of the arms' last times).
+fn per_arm_survival(
+    data: &TimeToEventData,
+    status: &[Status],
+    options: &TimeToEventOptions,
+) -> Result<(Vec<ArmSurvival>, Option<f64>)> {
+    let n = data.time.len();
     let arms = &data.arms;
-    let reference_arm = reference_arm(arms, options.reference_arm.as_deref())?;
-    let reference = arms.iter().position(|a| *a == reference_arm).unwrap_or(0);
-    let mut attrition = Attrition::new(arms);
-    for (a, &n_out) in data.excluded_no_follow_up.iter().enumerate() {
-        for _ in 0..n_out {
-            attrition.exclude(a, ExclusionReason::NoFollowUpTime);
-        }
-    }
-    for &a in &data.arm {
-        attrition.analysed(a as usize);
-    }
-    let status: Vec<Status> = data
-        .end
-        .iter()
-        .map(|e| {
-            if e.is_event() {
-                Status::Event
-            } else {
-                Status::Censored
-            }
-        })
-        .collect();
     let km_options = KaplanMeierOptions::default()
         .with_confidence_level(options.confidence_level)
         .with_confidence_type(options.confidence_type);
@@ -492,9 +532,22 @@ pub fn analyse_time_to_event(
         });
     }
 
-    // RMST differences versus the reference
+    Ok((arm_results, tau))
+}
+
+/// The RMST difference up to `t` of each arm versus the reference arm.
+fn rmst_versus_reference(
+    data: &TimeToEventData,
+    status: &[Status],
+    reference: usize,
+    t: f64,
+    confidence_level: f64,
+) -> Result<Vec<Outcome<RmstDifference>>> {
+    let n = data.time.len();
+    let arms = &data.arms;
+    let reference_arm = &arms[reference];
     let mut rmst_differences = Vec::new();
-    if let Some(t) = tau {
+    {
         for (a, label) in arms.iter().enumerate() {
             if a == reference {
                 continue;
@@ -522,24 +575,44 @@ pub fn analyse_time_to_event(
                 &group,
                 &reference_arm.as_str(),
                 t,
-                options.confidence_level,
+                confidence_level,
             )?);
         }
     }
 
-    // log-rank
+    Ok(rmst_differences)
+}
+
+/// The log-rank tests of an analysis, and each patient's stratum.
+struct LogRankTests {
+    all: Outcome<LogRank>,
+    stratified: Option<Outcome<LogRank>>,
+    stratified_attrition: Option<Attrition>,
+    strata: Vec<Option<String>>,
+}
+
+/// The log-rank test across arms and, with a stratification, the stratified test with who
+/// entered it.
+fn log_rank_tests(
+    cohort: &Cohort,
+    data: &TimeToEventData,
+    status: &[Status],
+    stratification: Stratification,
+) -> Result<LogRankTests> {
+    let n = data.time.len();
+    let arms = &data.arms;
     let group: Vec<&str> = data
         .arm
         .iter()
         .map(|&a| arms.get(a as usize).map_or("", String::as_str))
         .collect();
-    let log_rank_all = log_rank(&data.time, &status, &group)?;
+    let log_rank_all = log_rank(&data.time, status, &group)?;
     let strata: Vec<Option<String>> = data
         .patients
         .iter()
-        .map(|&p| stratum_of(cohort, p, options.stratification))
+        .map(|&p| stratum_of(cohort, p, stratification))
         .collect();
-    let (log_rank_strat, stratified_attrition) = match options.stratification {
+    let (log_rank_strat, stratified_attrition) = match stratification {
         Stratification::None => (None, None),
         _ => {
             let keep: Vec<usize> = (0..n).filter(|&i| strata[i].is_some()).collect();
@@ -561,18 +634,11 @@ pub fn analyse_time_to_event(
         }
     };
 
-    let cox = cox_analysis(cohort, data, &status, &strata, reference, options)?;
-    Ok(TimeToEventAnalysis {
-        endpoint: data.endpoint,
-        reference_arm,
-        attrition,
-        arms: arm_results,
-        tau,
-        rmst_differences,
-        log_rank: log_rank_all,
-        log_rank_stratified: log_rank_strat,
+    Ok(LogRankTests {
+        all: log_rank_all,
+        stratified: log_rank_strat,
         stratified_attrition,
-        cox,
+        strata,
     })
 }
 
