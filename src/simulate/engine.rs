@@ -90,259 +90,26 @@ impl<'a> Context<'a> {
             "arms",
             "weights must be finite, >= 0, not all 0",
         )?;
-        for arm in &cfg.arms {
-            check(
-                arm.effect.is_valid(),
-                "arms",
-                "effect profile: amplitude finite, time constants > 0, plateau in [0, 1]",
-            )?;
-            check(
-                arm.surgery_hazard_ratio.is_finite() && arm.surgery_hazard_ratio > 0.0,
-                "arms",
-                "surgery hazard ratio must be finite and > 0",
-            )?;
-            check(
-                arm.adverse_event_rate.is_finite() && arm.adverse_event_rate >= 0.0,
-                "arms",
-                "adverse-event rate must be finite and >= 0",
-            )?;
-            check(
-                arm.indication_log_odds_per_point.is_finite(),
-                "arms",
-                "indication slope must be finite",
-            )?;
-            check(
-                arm.therapy.has_cells()
-                    || (arm.cell_source.is_none()
-                        && arm.cell_origin.is_none()
-                        && arm.cell_dose_million.is_none()),
-                "arms",
-                "cell source, origin and dose apply only to stem-cell therapies",
-            )?;
-            check(
-                arm.cell_dose_million
-                    .is_none_or(|d| CellDose::new(d).is_some()),
-                "arms",
-                "cell dose must be finite and in (0, 100000] million",
-            )?;
-        }
+        check_arms(cfg)?;
         let site_weights: Vec<f64> = cfg.sites.iter().map(|s| s.weight).collect();
         check(
             weights_ok(&site_weights),
             "sites",
             "at least one site; weights finite, >= 0, not all 0",
         )?;
-        check(
-            cfg.sites
-                .iter()
-                .all(|s| prob_ok(s.ultrasound_probability) && !s.name.trim().is_empty()),
-            "sites",
-            "names non-empty and ultrasound probabilities in [0, 1]",
-        )?;
-        let condition_weights: Vec<f64> = cfg.conditions.iter().map(|c| c.weight).collect();
-        check(
-            weights_ok(&condition_weights),
-            "conditions",
-            "at least one condition; weights finite, >= 0, not all 0",
-        )?;
-        check(
-            cfg.conditions.iter().all(|c| c.pain_offset.is_finite()),
-            "conditions",
-            "pain offsets must be finite",
-        )?;
+        let (condition_weights, severity_weights) = check_population(cfg)?;
+        check_outcome_model(cfg)?;
+        let instrument_order = instrument_order(cfg, registry)?;
+        let visits = planned_visits(cfg)?;
         let pop = &cfg.population;
-        let severity_weights: Vec<f64> = pop.severity_weights.iter().map(|(_, w)| *w).collect();
-        check(
-            weights_ok(&severity_weights),
-            "population",
-            "severity weights finite, >= 0, not all 0",
-        )?;
-        check(
-            pop.severity_weights
-                .iter()
-                .all(|(g, _)| *g <= Patient::SEVERITY_RANGE.1),
-            "population",
-            "severity grades must be 0-5",
-        )?;
-        check(
-            pop.age_min >= Patient::AGE_RANGE.0
-                && pop.age_max <= Patient::AGE_RANGE.1
-                && pop.age_min <= pop.age_max
-                && pop.age_mean.is_finite()
-                && pop.age_sd.is_finite()
-                && pop.age_sd >= 0.0,
-            "population",
-            "ages must satisfy 0 <= age_min <= age_max <= 120, finite mean and SD >= 0",
-        )?;
-        check(
-            prob_ok(pop.female_fraction)
-                && pop.bmi_mean.is_finite()
-                && pop.bmi_sd.is_finite()
-                && pop.bmi_sd >= 0.0,
-            "population",
-            "female fraction in [0, 1], finite BMI mean and SD >= 0",
-        )?;
         let o = &cfg.outcome;
-        check(
-            [
-                o.baseline_pain,
-                o.pain_per_severity_grade,
-                o.drift_per_year,
-                o.response_per_age_decade,
-                o.response_per_severity_grade,
-                o.landmark_factor,
-            ]
-            .iter()
-            .all(|x| x.is_finite())
-                && [o.site_sd, o.intercept_sd, o.slope_sd, o.response_sd]
-                    .iter()
-                    .all(|x| x.is_finite() && *x >= 0.0)
-                && (-1.0..=1.0).contains(&o.intercept_slope_correlation),
-            "outcome",
-            "finite coefficients, SDs >= 0, correlation in [-1, 1]",
-        )?;
-        let d = &cfg.dropout;
-        check(
-            !d.mar_intercept.is_nan()
-                && d.mar_intercept < f64::INFINITY
-                && d.mar_slope.is_finite()
-                && prob_ok(d.mcar_probability)
-                && prob_ok(d.missed_visit_probability)
-                && prob_ok(d.item_missing_probability),
-            "dropout",
-            "intercept < +inf, finite slope, probabilities in [0, 1]",
-        )?;
-        if let Some(s) = &cfg.surgery {
-            check(
-                s.horizon_days > 0
-                    && s.reference_probability > 0.0
-                    && s.reference_probability < 1.0
-                    && s.shape.is_finite()
-                    && s.shape > 0.0
-                    && s.log_hr_per_pain_point.is_finite()
-                    && s.log_hr_per_severity_grade.is_finite(),
-                "surgery",
-                "horizon > 0, reference probability in (0, 1), shape > 0, finite coefficients",
-            )?;
-        }
-        check(
-            cfg.rescue.threshold.is_finite() && prob_ok(cfg.rescue.probability),
-            "rescue",
-            "finite threshold and probability in [0, 1]",
-        )?;
-        check(
-            !cfg.instruments.is_empty(),
-            "instruments",
-            "at least one instrument",
-        )?;
-        let mut instrument_order = Vec::with_capacity(cfg.instruments.len());
-        for (i, spec) in cfg.instruments.iter().enumerate() {
-            check(
-                spec.scale.is_finite()
-                    && spec.scale > 0.0
-                    && spec.residual_sd.is_finite()
-                    && spec.residual_sd >= 0.0
-                    && spec.step.is_finite()
-                    && spec.step > 0.0,
-                "instruments",
-                "scale > 0, residual SD >= 0 and step > 0, all finite",
-            )?;
-            let pos = registry
-                .iter()
-                .position(|r| r.code == spec.instrument.code)
-                .ok_or_else(|| {
-                    Error::invalid_argument(
-                        "instruments",
-                        format!("`{}` is not in the registry", spec.instrument.code),
-                    )
-                })?;
-            instrument_order.push((pos, i));
-        }
-        instrument_order.sort_unstable();
-        check(
-            instrument_order.windows(2).all(|w| w[0].0 != w[1].0),
-            "instruments",
-            "each instrument once",
-        )?;
-        let instrument_order = instrument_order.into_iter().map(|(_, i)| i).collect();
-        check(
-            cfg.visit_days.first() == Some(&0),
-            "visit_days",
-            "the first visit must be day 0 (baseline)",
-        )?;
-        check(
-            cfg.visit_days.windows(2).all(|w| w[0] < w[1]),
-            "visit_days",
-            "visit days must increase strictly",
-        )?;
-        check(
-            cfg.visit_jitter.is_finite() && cfg.visit_jitter >= 0.0,
-            "visit_jitter",
-            "must be finite and >= 0",
-        )?;
-        let mut visits: Vec<PlannedVisit> = Vec::with_capacity(cfg.visit_days.len());
-        for (k, &day) in cfg.visit_days.iter().enumerate() {
-            let window = cfg.schedule.assign(day);
-            let prev_last = visits.last().map_or(i32::MIN, |v| v.last);
-            let next_day = cfg.visit_days.get(k + 1).copied();
-            let (first, last) = match window {
-                Some(w) if k > 0 => (w.first_day.max(prev_last.saturating_add(1)), w.last_day),
-                Some(_) | None if k == 0 => (0, 0),
-                _ => (day, day),
-            };
-            // a window must not reach the next planned day's window
-            let last = match next_day {
-                Some(n) => last.min(n - 1),
-                None => last,
-            };
-            check(
-                first <= day && day <= last,
-                "visit_days",
-                "each planned day must fall in its own window",
-            )?;
-            if let Some(w) = window
-                && visits
-                    .iter()
-                    .any(|v| v.label.as_deref() == Some(w.label.as_str()))
-            {
-                return Err(Error::invalid_argument(
-                    "visit_days",
-                    format!("two planned days fall in the window `{}`", w.label),
-                ));
-            }
-            visits.push(PlannedVisit {
-                day,
-                label: window.map(|w| w.label.clone()),
-                first,
-                last,
-            });
-        }
         let mut site_rng = stream(cfg.seed, SITE_STREAM);
         let site_effects = cfg
             .sites
             .iter()
             .map(|_| o.site_sd * normal(&mut site_rng))
             .collect();
-        let block = match cfg.assignment {
-            Assignment::PermutedBlocks { block_size } => {
-                check(
-                    block_size > 0,
-                    "assignment",
-                    "block size must be at least 1",
-                )?;
-                let total: f64 = arm_weights.iter().sum();
-                let mut block = Vec::new();
-                for (a, w) in arm_weights.iter().enumerate() {
-                    let n = (block_size as f64 * w / total).round() as usize;
-                    block.extend(std::iter::repeat_n(a, n));
-                }
-                if block.is_empty() {
-                    block = (0..cfg.arms.len()).collect();
-                }
-                block
-            }
-            Assignment::ByIndication => Vec::new(),
-        };
+        let block = allocation_block(cfg, &arm_weights)?;
         let id_width = cfg.n_patients.to_string().len().max(4);
         Ok(Context {
             cfg,
@@ -375,6 +142,279 @@ impl<'a> Context<'a> {
         }
         order.get(index % len).copied().unwrap_or(0)
     }
+}
+
+/// Checks every arm's effect, hazards, rates and cell product.
+fn check_arms(cfg: &SimulationConfig) -> Result<()> {
+    for arm in &cfg.arms {
+        check(
+            arm.effect.is_valid(),
+            "arms",
+            "effect profile: amplitude finite, time constants > 0, plateau in [0, 1]",
+        )?;
+        check(
+            arm.surgery_hazard_ratio.is_finite() && arm.surgery_hazard_ratio > 0.0,
+            "arms",
+            "surgery hazard ratio must be finite and > 0",
+        )?;
+        check(
+            arm.adverse_event_rate.is_finite() && arm.adverse_event_rate >= 0.0,
+            "arms",
+            "adverse-event rate must be finite and >= 0",
+        )?;
+        check(
+            arm.indication_log_odds_per_point.is_finite(),
+            "arms",
+            "indication slope must be finite",
+        )?;
+        check(
+            arm.therapy.has_cells()
+                || (arm.cell_source.is_none()
+                    && arm.cell_origin.is_none()
+                    && arm.cell_dose_million.is_none()),
+            "arms",
+            "cell source, origin and dose apply only to stem-cell therapies",
+        )?;
+        check(
+            arm.cell_dose_million
+                .is_none_or(|d| CellDose::new(d).is_some()),
+            "arms",
+            "cell dose must be finite and in (0, 100000] million",
+        )?;
+    }
+    Ok(())
+}
+
+/// Checks sites, conditions and the population; returns the condition and severity weights.
+fn check_population(cfg: &SimulationConfig) -> Result<(Vec<f64>, Vec<f64>)> {
+    check(
+        cfg.sites
+            .iter()
+            .all(|s| prob_ok(s.ultrasound_probability) && !s.name.trim().is_empty()),
+        "sites",
+        "names non-empty and ultrasound probabilities in [0, 1]",
+    )?;
+    let condition_weights: Vec<f64> = cfg.conditions.iter().map(|c| c.weight).collect();
+    check(
+        weights_ok(&condition_weights),
+        "conditions",
+        "at least one condition; weights finite, >= 0, not all 0",
+    )?;
+    check(
+        cfg.conditions.iter().all(|c| c.pain_offset.is_finite()),
+        "conditions",
+        "pain offsets must be finite",
+    )?;
+    let pop = &cfg.population;
+    let severity_weights: Vec<f64> = pop.severity_weights.iter().map(|(_, w)| *w).collect();
+    check(
+        weights_ok(&severity_weights),
+        "population",
+        "severity weights finite, >= 0, not all 0",
+    )?;
+    check(
+        pop.severity_weights
+            .iter()
+            .all(|(g, _)| *g <= Patient::SEVERITY_RANGE.1),
+        "population",
+        "severity grades must be 0-5",
+    )?;
+    check(
+        pop.age_min >= Patient::AGE_RANGE.0
+            && pop.age_max <= Patient::AGE_RANGE.1
+            && pop.age_min <= pop.age_max
+            && pop.age_mean.is_finite()
+            && pop.age_sd.is_finite()
+            && pop.age_sd >= 0.0,
+        "population",
+        "ages must satisfy 0 <= age_min <= age_max <= 120, finite mean and SD >= 0",
+    )?;
+    check(
+        prob_ok(pop.female_fraction)
+            && pop.bmi_mean.is_finite()
+            && pop.bmi_sd.is_finite()
+            && pop.bmi_sd >= 0.0,
+        "population",
+        "female fraction in [0, 1], finite BMI mean and SD >= 0",
+    )?;
+    Ok((condition_weights, severity_weights))
+}
+
+/// Checks the outcome model, dropout, surgery and rescue settings.
+fn check_outcome_model(cfg: &SimulationConfig) -> Result<()> {
+    let o = &cfg.outcome;
+    check(
+        [
+            o.baseline_pain,
+            o.pain_per_severity_grade,
+            o.drift_per_year,
+            o.response_per_age_decade,
+            o.response_per_severity_grade,
+            o.landmark_factor,
+        ]
+        .iter()
+        .all(|x| x.is_finite())
+            && [o.site_sd, o.intercept_sd, o.slope_sd, o.response_sd]
+                .iter()
+                .all(|x| x.is_finite() && *x >= 0.0)
+            && (-1.0..=1.0).contains(&o.intercept_slope_correlation),
+        "outcome",
+        "finite coefficients, SDs >= 0, correlation in [-1, 1]",
+    )?;
+    let d = &cfg.dropout;
+    check(
+        !d.mar_intercept.is_nan()
+            && d.mar_intercept < f64::INFINITY
+            && d.mar_slope.is_finite()
+            && prob_ok(d.mcar_probability)
+            && prob_ok(d.missed_visit_probability)
+            && prob_ok(d.item_missing_probability),
+        "dropout",
+        "intercept < +inf, finite slope, probabilities in [0, 1]",
+    )?;
+    if let Some(s) = &cfg.surgery {
+        check(
+            s.horizon_days > 0
+                && s.reference_probability > 0.0
+                && s.reference_probability < 1.0
+                && s.shape.is_finite()
+                && s.shape > 0.0
+                && s.log_hr_per_pain_point.is_finite()
+                && s.log_hr_per_severity_grade.is_finite(),
+            "surgery",
+            "horizon > 0, reference probability in (0, 1), shape > 0, finite coefficients",
+        )?;
+    }
+    check(
+        cfg.rescue.threshold.is_finite() && prob_ok(cfg.rescue.probability),
+        "rescue",
+        "finite threshold and probability in [0, 1]",
+    )?;
+    Ok(())
+}
+
+/// The configured instruments in registry order (indices into `cfg.instruments`).
+fn instrument_order(
+    cfg: &SimulationConfig,
+    registry: &[crate::domain::Instrument],
+) -> Result<Vec<usize>> {
+    check(
+        !cfg.instruments.is_empty(),
+        "instruments",
+        "at least one instrument",
+    )?;
+    let mut instrument_order = Vec::with_capacity(cfg.instruments.len());
+    for (i, spec) in cfg.instruments.iter().enumerate() {
+        check(
+            spec.scale.is_finite()
+                && spec.scale > 0.0
+                && spec.residual_sd.is_finite()
+                && spec.residual_sd >= 0.0
+                && spec.step.is_finite()
+                && spec.step > 0.0,
+            "instruments",
+            "scale > 0, residual SD >= 0 and step > 0, all finite",
+        )?;
+        let pos = registry
+            .iter()
+            .position(|r| r.code == spec.instrument.code)
+            .ok_or_else(|| {
+                Error::invalid_argument(
+                    "instruments",
+                    format!("`{}` is not in the registry", spec.instrument.code),
+                )
+            })?;
+        instrument_order.push((pos, i));
+    }
+    instrument_order.sort_unstable();
+    check(
+        instrument_order.windows(2).all(|w| w[0].0 != w[1].0),
+        "instruments",
+        "each instrument once",
+    )?;
+    Ok(instrument_order.into_iter().map(|(_, i)| i).collect())
+}
+
+/// The planned visits with their windows (each planned day inside its own window).
+fn planned_visits(cfg: &SimulationConfig) -> Result<Vec<PlannedVisit>> {
+    check(
+        cfg.visit_days.first() == Some(&0),
+        "visit_days",
+        "the first visit must be day 0 (baseline)",
+    )?;
+    check(
+        cfg.visit_days.windows(2).all(|w| w[0] < w[1]),
+        "visit_days",
+        "visit days must increase strictly",
+    )?;
+    check(
+        cfg.visit_jitter.is_finite() && cfg.visit_jitter >= 0.0,
+        "visit_jitter",
+        "must be finite and >= 0",
+    )?;
+    let mut visits: Vec<PlannedVisit> = Vec::with_capacity(cfg.visit_days.len());
+    for (k, &day) in cfg.visit_days.iter().enumerate() {
+        let window = cfg.schedule.assign(day);
+        let prev_last = visits.last().map_or(i32::MIN, |v| v.last);
+        let next_day = cfg.visit_days.get(k + 1).copied();
+        let (first, last) = match window {
+            Some(w) if k > 0 => (w.first_day.max(prev_last.saturating_add(1)), w.last_day),
+            Some(_) | None if k == 0 => (0, 0),
+            _ => (day, day),
+        };
+        // a window must not reach the next planned day's window
+        let last = match next_day {
+            Some(n) => last.min(n - 1),
+            None => last,
+        };
+        check(
+            first <= day && day <= last,
+            "visit_days",
+            "each planned day must fall in its own window",
+        )?;
+        if let Some(w) = window
+            && visits
+                .iter()
+                .any(|v| v.label.as_deref() == Some(w.label.as_str()))
+        {
+            return Err(Error::invalid_argument(
+                "visit_days",
+                format!("two planned days fall in the window `{}`", w.label),
+            ));
+        }
+        visits.push(PlannedVisit {
+            day,
+            label: window.map(|w| w.label.clone()),
+            first,
+            last,
+        });
+    }
+    Ok(visits)
+}
+
+/// One permuted block of arm indices (arms in proportion to their weights), empty for
+/// allocation by indication.
+fn allocation_block(cfg: &SimulationConfig, arm_weights: &[f64]) -> Result<Vec<usize>> {
+    Ok(match cfg.assignment {
+        Assignment::PermutedBlocks { block_size } => {
+            check(
+                block_size > 0,
+                "assignment",
+                "block size must be at least 1",
+            )?;
+            let total: f64 = arm_weights.iter().sum();
+            let mut block = Vec::new();
+            for (a, w) in arm_weights.iter().enumerate() {
+                let n = (block_size as f64 * w / total).round() as usize;
+                block.extend(std::iter::repeat_n(a, n));
+            }
+            if block.is_empty() {
+                block = (0..cfg.arms.len()).collect();
+            }
+            block
+        }
+        Assignment::ByIndication => Vec::new(),
+    })
 }
 
 /// One generated assessment row.
