@@ -67,170 +67,203 @@ impl fmt::Display for TimeToEventAnalysis {
         if out > 0 {
             writeln!(f, "excluded (no follow-up after day 0): {out}")?;
         }
+        follow_up_table(f, self)?;
+        writeln!(f)?;
+        let level = kaplan_meier_table(f, self)?;
+        rmst_table(f, self, level)?;
+        writeln!(f)?;
+        log_rank_lines(f, self)?;
+        writeln!(f)?;
+        cox_lines(f, self)
+    }
+}
+
+/// How follow-up ended, per arm.
+fn follow_up_table(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis) -> fmt::Result {
+    writeln!(
+        f,
+        "{:<28} {:>5} {:>7} {:>12} {:>9} {:>11} {:>12} {:>12}",
+        "arm",
+        "n",
+        "events",
+        "intercurrent",
+        "censored",
+        "withdrawal",
+        "last contact",
+        "last assess."
+    )?;
+    for a in &t.arms {
+        let u = &a.follow_up;
         writeln!(
             f,
             "{:<28} {:>5} {:>7} {:>12} {:>9} {:>11} {:>12} {:>12}",
-            "arm",
-            "n",
-            "events",
-            "intercurrent",
-            "censored",
-            "withdrawal",
-            "last contact",
-            "last assess."
+            a.arm,
+            a.n,
+            u.events,
+            u.intercurrent_events,
+            u.censored(),
+            u.withdrawals,
+            u.last_contact,
+            u.last_assessment
         )?;
-        for a in &self.arms {
-            let u = &a.follow_up;
-            writeln!(
-                f,
-                "{:<28} {:>5} {:>7} {:>12} {:>9} {:>11} {:>12} {:>12}",
-                a.arm,
-                a.n,
-                u.events,
-                u.intercurrent_events,
-                u.censored(),
-                u.withdrawals,
-                u.last_contact,
-                u.last_assessment
-            )?;
-        }
-        writeln!(f)?;
-        let level = self
-            .arms
-            .iter()
-            .find_map(|a| a.kaplan_meier.computed().map(|k| k.confidence_level))
-            .unwrap_or(0.95)
-            * 100.0;
-        let times: Vec<f64> = self
-            .arms
-            .iter()
-            .find(|a| !a.survival_at.is_empty())
-            .map(|a| a.survival_at.iter().map(|s| s.time).collect())
-            .unwrap_or_default();
-        write!(
-            f,
-            "{:<28} {:>26}",
-            "Kaplan-Meier",
-            format!("median [{level:.0}% CI]")
-        )?;
-        for t in &times {
-            write!(f, " {:>26}", format!("S({t}) [CI] at risk"))?;
-        }
-        writeln!(f)?;
-        for a in &self.arms {
-            match &a.kaplan_meier {
-                Outcome::Computed(k) => {
-                    let m = &k.median;
+    }
+    Ok(())
+}
+
+/// Kaplan–Meier medians and survival at the chosen days, per arm; returns the confidence
+/// level in percent.
+fn kaplan_meier_table(
+    f: &mut fmt::Formatter<'_>,
+    t: &TimeToEventAnalysis,
+) -> Result<f64, fmt::Error> {
+    let level = t
+        .arms
+        .iter()
+        .find_map(|a| a.kaplan_meier.computed().map(|k| k.confidence_level))
+        .unwrap_or(0.95)
+        * 100.0;
+    let times: Vec<f64> = t
+        .arms
+        .iter()
+        .find(|a| !a.survival_at.is_empty())
+        .map(|a| a.survival_at.iter().map(|s| s.time).collect())
+        .unwrap_or_default();
+    write!(
+        f,
+        "{:<28} {:>26}",
+        "Kaplan-Meier",
+        format!("median [{level:.0}% CI]")
+    )?;
+    for t in &times {
+        write!(f, " {:>26}", format!("S({t}) [CI] at risk"))?;
+    }
+    writeln!(f)?;
+    for a in &t.arms {
+        match &a.kaplan_meier {
+            Outcome::Computed(k) => {
+                let m = &k.median;
+                write!(
+                    f,
+                    "{:<28} {:>26}",
+                    a.arm,
+                    format!(
+                        "{} [{}, {}]",
+                        opt(m.estimate, 0),
+                        opt(m.lower, 0),
+                        opt(m.upper, 0)
+                    )
+                )?;
+                for s in &a.survival_at {
                     write!(
                         f,
-                        "{:<28} {:>26}",
-                        a.arm,
+                        " {:>26}",
                         format!(
-                            "{} [{}, {}]",
-                            opt(m.estimate, 0),
-                            opt(m.lower, 0),
-                            opt(m.upper, 0)
+                            "{} [{}, {}] {}",
+                            opt(s.survival, 3),
+                            opt(s.lower, 3),
+                            opt(s.upper, 3),
+                            s.n_risk
                         )
                     )?;
-                    for s in &a.survival_at {
-                        write!(
-                            f,
-                            " {:>26}",
-                            format!(
-                                "{} [{}, {}] {}",
-                                opt(s.survival, 3),
-                                opt(s.lower, 3),
-                                opt(s.upper, 3),
-                                s.n_risk
-                            )
-                        )?;
-                    }
-                    writeln!(f)?;
                 }
-                Outcome::Refused(r) => writeln!(f, "{:<28} {r}", a.arm)?,
+                writeln!(f)?;
             }
+            Outcome::Refused(r) => writeln!(f, "{:<28} {r}", a.arm)?,
         }
-        if let Some(tau) = self.tau {
-            writeln!(f)?;
-            writeln!(
-                f,
-                "restricted mean survival time up to tau = {tau} days [{level:.0}% CI]; difference vs {}",
-                self.reference_arm
-            )?;
-            let mut diffs = self.rmst_differences.iter();
-            for a in &self.arms {
-                let rmst = match &a.rmst {
-                    Some(Outcome::Computed(r)) => {
-                        format!("{:.1} (se {:.1})", r.estimate, r.std_error)
-                    }
-                    Some(Outcome::Refused(r)) => r.reason.code().to_string(),
-                    None => "-".to_string(),
-                };
-                let diff = if a.arm == self.reference_arm {
-                    "reference".to_string()
-                } else {
-                    match diffs.next() {
-                        Some(Outcome::Computed(d)) => format!(
-                            "{:+.1} [{:+.1}, {:+.1}] p = {:.3e}",
-                            d.difference.estimate,
-                            d.difference.confidence_interval.lower,
-                            d.difference.confidence_interval.upper,
-                            d.difference.p_value
-                        ),
-                        Some(Outcome::Refused(r)) => r.reason.code().to_string(),
-                        None => String::new(),
-                    }
-                };
-                writeln!(f, "{:<28} {:>18}   {diff}", a.arm, rmst)?;
-            }
-        }
+    }
+    Ok(level)
+}
+
+/// RMST per arm and its difference from the reference arm (nothing without a horizon).
+fn rmst_table(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis, level: f64) -> fmt::Result {
+    if let Some(tau) = t.tau {
         writeln!(f)?;
-        match &self.log_rank {
-            Outcome::Computed(l) => writeln!(f, "log-rank test: {}", l.test)?,
-            Outcome::Refused(r) => writeln!(f, "log-rank test: {r}")?,
-        }
-        if let Some(s) = &self.log_rank_stratified {
-            match s {
-                Outcome::Computed(l) => writeln!(
-                    f,
-                    "log-rank test stratified by {:?} ({} strata): {}",
-                    self.cox.stratification, l.n_strata, l.test
-                )?,
-                Outcome::Refused(r) => writeln!(f, "stratified log-rank test: {r}")?,
-            }
-        }
-        writeln!(f)?;
-        let c = &self.cox;
         writeln!(
             f,
-            "Cox model: arm (vs {}){}{}{}; {} analysed, {} excluded for missing values",
-            self.reference_arm,
-            c.covariates
-                .iter()
-                .map(|v| format!(" + {}", v.name()))
-                .collect::<String>(),
-            match c.stratification {
-                Stratification::None => String::new(),
-                s => format!(", strata({s:?})"),
-            },
-            match c.clustering {
-                Clustering::None => String::new(),
-                Clustering::Site => ", robust SE clustered by site".to_string(),
-            },
-            c.attrition.total_analysed(),
-            c.attrition.total_excluded()
+            "restricted mean survival time up to tau = {tau} days [{level:.0}% CI]; difference vs {}",
+            t.reference_arm
         )?;
-        match &c.fit {
-            Outcome::Computed(fit) => writeln!(f, "{fit}")?,
-            Outcome::Refused(r) => writeln!(f, "  {r}")?,
+        let mut diffs = t.rmst_differences.iter();
+        for a in &t.arms {
+            let rmst = match &a.rmst {
+                Some(Outcome::Computed(r)) => {
+                    format!("{:.1} (se {:.1})", r.estimate, r.std_error)
+                }
+                Some(Outcome::Refused(r)) => r.reason.code().to_string(),
+                None => "-".to_string(),
+            };
+            let diff = if a.arm == t.reference_arm {
+                "reference".to_string()
+            } else {
+                match diffs.next() {
+                    Some(Outcome::Computed(d)) => format!(
+                        "{:+.1} [{:+.1}, {:+.1}] p = {:.3e}",
+                        d.difference.estimate,
+                        d.difference.confidence_interval.lower,
+                        d.difference.confidence_interval.upper,
+                        d.difference.p_value
+                    ),
+                    Some(Outcome::Refused(r)) => r.reason.code().to_string(),
+                    None => String::new(),
+                }
+            };
+            writeln!(f, "{:<28} {:>18}   {diff}", a.arm, rmst)?;
         }
-        match &c.proportional_hazards {
-            Some(Outcome::Computed(z)) => write!(f, "{z}")?,
-            Some(Outcome::Refused(r)) => write!(f, "proportional hazards test: {r}")?,
-            None => {}
-        }
-        Ok(())
     }
+    Ok(())
+}
+
+/// The log-rank tests.
+fn log_rank_lines(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis) -> fmt::Result {
+    match &t.log_rank {
+        Outcome::Computed(l) => writeln!(f, "log-rank test: {}", l.test)?,
+        Outcome::Refused(r) => writeln!(f, "log-rank test: {r}")?,
+    }
+    if let Some(s) = &t.log_rank_stratified {
+        match s {
+            Outcome::Computed(l) => writeln!(
+                f,
+                "log-rank test stratified by {:?} ({} strata): {}",
+                t.cox.stratification, l.n_strata, l.test
+            )?,
+            Outcome::Refused(r) => writeln!(f, "stratified log-rank test: {r}")?,
+        }
+    }
+    Ok(())
+}
+
+/// The Cox model and its proportional-hazards test.
+fn cox_lines(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis) -> fmt::Result {
+    let c = &t.cox;
+    writeln!(
+        f,
+        "Cox model: arm (vs {}){}{}{}; {} analysed, {} excluded for missing values",
+        t.reference_arm,
+        c.covariates
+            .iter()
+            .map(|v| format!(" + {}", v.name()))
+            .collect::<String>(),
+        match c.stratification {
+            Stratification::None => String::new(),
+            s => format!(", strata({s:?})"),
+        },
+        match c.clustering {
+            Clustering::None => String::new(),
+            Clustering::Site => ", robust SE clustered by site".to_string(),
+        },
+        c.attrition.total_analysed(),
+        c.attrition.total_excluded()
+    )?;
+    match &c.fit {
+        Outcome::Computed(fit) => writeln!(f, "{fit}")?,
+        Outcome::Refused(r) => writeln!(f, "  {r}")?,
+    }
+    match &c.proportional_hazards {
+        Some(Outcome::Computed(z)) => write!(f, "{z}")?,
+        Some(Outcome::Refused(r)) => write!(f, "proportional hazards test: {r}")?,
+        None => {}
+    }
+    Ok(())
 }
 
 /// The fit, its certificate, the covariance over visits, LS-means, differences from the
