@@ -1,7 +1,7 @@
 //! Per-patient generation: every patient comes from its own random stream, so patients can be
 //! generated in any order, on any number of threads, with the same result.
 
-use super::config::{Assignment, SimulationConfig};
+use super::config::{ArmSpec, Assignment, ConditionSpec, Dropout, SimulationConfig};
 use crate::domain::{
     CellDose, ClinicalEvent, EventKind, Guidance, Patient, PatientId, Sex, StemCells,
 };
@@ -461,6 +461,120 @@ const OTHER_AES: [&str; 4] = [
     "gastrointestinal upset",
 ];
 
+/// The interval between two visits, and the pain last observed before it.
+#[derive(Clone, Copy)]
+struct Gap {
+    after: i32,
+    until: i32,
+    last_observed: f64,
+}
+
+/// The event that ends follow-up in `gap`, if any: surgery on or before the day the patient
+/// would withdraw (or reach the next visit), else a withdrawal — for lack of efficacy (more
+/// likely the more pain was last observed) or lost to follow-up.
+fn follow_up_end(
+    r: &mut ChaCha8Rng,
+    d: &Dropout,
+    gap: Gap,
+    surgery_day: Option<i32>,
+    condition: &ConditionSpec,
+    id: &PatientId,
+) -> Option<ClinicalEvent> {
+    let Gap {
+        after: prev_day,
+        until: day,
+        last_observed,
+    } = gap;
+    let p_mar = 1.0 / (1.0 + (-(d.mar_intercept + d.mar_slope * (last_observed - 5.0))).exp());
+    let (u_mar, u_mcar) = (r.random::<f64>(), r.random::<f64>());
+    let reason = if u_mar < p_mar {
+        Some("lack of efficacy")
+    } else if u_mcar < d.mcar_probability {
+        Some("lost to follow-up")
+    } else {
+        None
+    };
+    let withdraw_day = reason.map(|_| {
+        if day - 1 > prev_day + 1 {
+            r.random_range(prev_day + 1..day)
+        } else {
+            prev_day + 1
+        }
+    });
+    let stop_day = withdraw_day.unwrap_or(day);
+    if let Some(s) = surgery_day.filter(|s| *s <= stop_day) {
+        let detail = pick_owned(r, &condition.procedures);
+        let mut e = ClinicalEvent::new(id.clone(), EventKind::Surgery, s);
+        if let Some(dt) = detail {
+            e = e.with_detail(dt);
+        }
+        return Some(e);
+    }
+    match (withdraw_day, reason) {
+        (Some(w), Some(why)) => {
+            Some(ClinicalEvent::new(id.clone(), EventKind::Withdrawal, w).with_detail(why))
+        }
+        _ => None,
+    }
+}
+
+/// The adverse events of a patient of `arm` followed up to `last_contact`: a Poisson number,
+/// injection-related ones within a week of the injection (steroid- or harvest-specific with
+/// set probabilities), the others at any day of follow-up; grades 1–4 with decreasing
+/// frequency.
+fn adverse_events(
+    arm: &ArmSpec,
+    id: &PatientId,
+    last_contact: i32,
+    r: &mut ChaCha8Rng,
+    events: &mut Vec<ClinicalEvent>,
+) {
+    let n_ae = if arm.adverse_event_rate > 0.0 {
+        Poisson::new(arm.adverse_event_rate).map_or(0.0, |p| p.sample(r)) as usize
+    } else {
+        0
+    };
+    for _ in 0..n_ae {
+        let injection_related = arm.injected && r.random::<f64>() < 0.6;
+        let (day, detail) = if injection_related {
+            let list: &[&str] = if arm
+                .therapy
+                .contains(crate::domain::Component::Corticosteroid)
+                && r.random::<f64>() < 0.3
+            {
+                &STEROID_AES
+            } else if arm.therapy.has_cells()
+                && arm.cell_origin == Some(crate::domain::CellOrigin::Autologous)
+                && r.random::<f64>() < 0.4
+            {
+                &HARVEST_AES
+            } else {
+                &INJECTION_AES
+            };
+            (r.random_range(0..=7), pick(r, list))
+        } else {
+            (r.random_range(1..=last_contact.max(1)), pick(r, &OTHER_AES))
+        };
+        let u = r.random::<f64>();
+        let grade = if u < 0.65 {
+            1
+        } else if u < 0.92 {
+            2
+        } else if u < 0.99 {
+            3
+        } else {
+            4
+        };
+        if day <= last_contact {
+            events.push(
+                ClinicalEvent::new(id.clone(), EventKind::AdverseEvent, day)
+                    .with_grade(grade)
+                    .with_detail(detail),
+            );
+        }
+    }
+}
+
 fn pick<'s>(rng: &mut ChaCha8Rng, list: &[&'s str]) -> &'s str {
     list.get(rng.random_range(0..list.len().max(1)))
         .copied()
@@ -624,40 +738,14 @@ impl Context<'_> {
                 (j.clamp(f64::from(visit.first), f64::from(visit.last)) as i32).max(prev_day + 1)
             };
             if k > 0 {
-                // dropout after the previous visit
-                let p_mar =
-                    1.0 / (1.0 + (-(d.mar_intercept + d.mar_slope * (last_observed - 5.0))).exp());
-                let (u_mar, u_mcar) = (r.random::<f64>(), r.random::<f64>());
-                let reason = if u_mar < p_mar {
-                    Some("lack of efficacy")
-                } else if u_mcar < d.mcar_probability {
-                    Some("lost to follow-up")
-                } else {
-                    None
+                let gap = Gap {
+                    after: prev_day,
+                    until: day,
+                    last_observed,
                 };
-                let withdraw_day = reason.map(|_| {
-                    if day - 1 > prev_day + 1 {
-                        r.random_range(prev_day + 1..day)
-                    } else {
-                        prev_day + 1
-                    }
-                });
-                let stop_day = withdraw_day.unwrap_or(day);
-                if let Some(s) = surgery_day.filter(|s| *s <= stop_day) {
-                    let detail = pick_owned(r, &condition.procedures);
-                    let mut e = ClinicalEvent::new(id.clone(), EventKind::Surgery, s);
-                    if let Some(dt) = detail {
-                        e = e.with_detail(dt);
-                    }
-                    events.push(e);
-                    last_contact = s;
-                    break;
-                }
-                if let (Some(w), Some(why)) = (withdraw_day, reason) {
-                    events.push(
-                        ClinicalEvent::new(id.clone(), EventKind::Withdrawal, w).with_detail(why),
-                    );
-                    last_contact = w;
+                if let Some(end) = follow_up_end(r, d, gap, surgery_day, condition, &id) {
+                    last_contact = end.day;
+                    events.push(end);
                     break;
                 }
             }
@@ -699,51 +787,7 @@ impl Context<'_> {
             prev_day = day;
         }
 
-        // adverse events
-        let n_ae = if arm.adverse_event_rate > 0.0 {
-            Poisson::new(arm.adverse_event_rate).map_or(0.0, |p| p.sample(r)) as usize
-        } else {
-            0
-        };
-        for _ in 0..n_ae {
-            let injection_related = arm.injected && r.random::<f64>() < 0.6;
-            let (day, detail) = if injection_related {
-                let list: &[&str] = if arm
-                    .therapy
-                    .contains(crate::domain::Component::Corticosteroid)
-                    && r.random::<f64>() < 0.3
-                {
-                    &STEROID_AES
-                } else if arm.therapy.has_cells()
-                    && arm.cell_origin == Some(crate::domain::CellOrigin::Autologous)
-                    && r.random::<f64>() < 0.4
-                {
-                    &HARVEST_AES
-                } else {
-                    &INJECTION_AES
-                };
-                (r.random_range(0..=7), pick(r, list))
-            } else {
-                (r.random_range(1..=last_contact.max(1)), pick(r, &OTHER_AES))
-            };
-            let u = r.random::<f64>();
-            let grade = if u < 0.65 {
-                1
-            } else if u < 0.92 {
-                2
-            } else if u < 0.99 {
-                3
-            } else {
-                4
-            };
-            if day <= last_contact {
-                events.push(
-                    ClinicalEvent::new(id.clone(), EventKind::AdverseEvent, day)
-                        .with_grade(grade)
-                        .with_detail(detail),
-                );
-            }
-        }
+        adverse_events(arm, &id, last_contact, r, &mut events);
         events.push(ClinicalEvent::new(id, EventKind::LastContact, last_contact));
         // the cohort's event order: by day, then kind, stable
         events.sort_by_key(|e| (e.day, e.kind));
