@@ -81,20 +81,7 @@ impl Column {
     ];
 
     /// Patient-level columns (may repeat on every row, or live in a patients file).
-    pub const PATIENT_LEVEL: [Column; 12] = [
-        Column::Therapy,
-        Column::Condition,
-        Column::CellSource,
-        Column::CellOrigin,
-        Column::CellDoseMillion,
-        Column::Guidance,
-        Column::Age,
-        Column::Sex,
-        Column::Bmi,
-        Column::Severity,
-        Column::Site,
-        Column::Arm,
-    ];
+    pub const PATIENT_LEVEL: [Column; 12] = patient_level(&Column::ALL);
 
     /// The canonical column name.
     pub fn name(self) -> &'static str {
@@ -125,6 +112,18 @@ impl Column {
     pub(crate) fn index(self) -> usize {
         self as usize
     }
+}
+
+/// The therapy and the columns from `condition` to `arm` of [`Column::ALL`] (the contract lists
+/// the assessment-level columns `day` to `score` between them).
+const fn patient_level(all: &[Column]) -> [Column; 12] {
+    let mut out = [Column::Therapy; 12];
+    let mut i = 1;
+    while i < 12 {
+        out[i] = all[i + 5];
+        i += 1;
+    }
+    out
 }
 
 /// Maps file column names to contract columns, for files whose columns have other names.
@@ -257,5 +256,20 @@ impl HeaderLayout {
             names,
             ignored,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Column;
+
+    #[test]
+    fn patient_level_columns_are_therapy_and_condition_to_arm() {
+        assert_eq!(Column::PATIENT_LEVEL[0], Column::Therapy);
+        assert_eq!(Column::PATIENT_LEVEL[1], Column::Condition);
+        assert_eq!(Column::PATIENT_LEVEL[11], Column::Arm);
+        let assessment = &crate::data::ingest::ASSESSMENT_COLUMNS;
+        assert_eq!(assessment[16], Column::Arm);
+        assert_eq!(crate::data::ingest::PATIENT_COLUMNS[12], Column::Arm);
     }
 }

@@ -19,26 +19,9 @@ use super::columns::Column;
 pub(crate) use accumulate::Ingest;
 pub(crate) use record::{RawRow, Record};
 
-/// Columns an assessments source may carry.
-pub(crate) const ASSESSMENT_COLUMNS: [Column; 17] = [
-    Column::PatientId,
-    Column::Therapy,
-    Column::Day,
-    Column::Visit,
-    Column::Instrument,
-    Column::Score,
-    Column::Condition,
-    Column::CellSource,
-    Column::CellOrigin,
-    Column::CellDoseMillion,
-    Column::Guidance,
-    Column::Age,
-    Column::Sex,
-    Column::Bmi,
-    Column::Severity,
-    Column::Site,
-    Column::Arm,
-];
+/// Columns an assessments source may carry: the contract's columns up to the patient-level
+/// ones (the events-file columns come last in [`Column::ALL`]).
+pub(crate) const ASSESSMENT_COLUMNS: [Column; 17] = prefix(&Column::ALL);
 pub(crate) const ASSESSMENT_REQUIRED: [Column; 5] = [
     Column::PatientId,
     Column::Therapy,
@@ -46,21 +29,8 @@ pub(crate) const ASSESSMENT_REQUIRED: [Column; 5] = [
     Column::Instrument,
     Column::Score,
 ];
-pub(crate) const PATIENT_COLUMNS: [Column; 13] = [
-    Column::PatientId,
-    Column::Therapy,
-    Column::Condition,
-    Column::CellSource,
-    Column::CellOrigin,
-    Column::CellDoseMillion,
-    Column::Guidance,
-    Column::Age,
-    Column::Sex,
-    Column::Bmi,
-    Column::Severity,
-    Column::Site,
-    Column::Arm,
-];
+/// Columns a patients file may carry: the id, then the patient-level columns.
+pub(crate) const PATIENT_COLUMNS: [Column; 13] = with_id(&Column::PATIENT_LEVEL);
 pub(crate) const EVENT_COLUMNS: [Column; 5] = [
     Column::PatientId,
     Column::Event,
@@ -69,3 +39,25 @@ pub(crate) const EVENT_COLUMNS: [Column; 5] = [
     Column::Grade,
 ];
 pub(crate) const EVENT_REQUIRED: [Column; 3] = [Column::PatientId, Column::Event, Column::Day];
+
+/// The first `N` columns of `all`.
+const fn prefix<const N: usize>(all: &[Column]) -> [Column; N] {
+    let mut out = [Column::PatientId; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = all[i];
+        i += 1;
+    }
+    out
+}
+
+/// `patient_id` followed by `columns`.
+const fn with_id<const N: usize>(columns: &[Column]) -> [Column; N] {
+    let mut out = [Column::PatientId; N];
+    let mut i = 1;
+    while i < N {
+        out[i] = columns[i - 1];
+        i += 1;
+    }
+    out
+}
