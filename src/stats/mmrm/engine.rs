@@ -6,13 +6,15 @@ use nalgebra::{DMatrix, DVector};
 
 use super::aggregate::Aggregate;
 use super::covariance::CovModel;
+use super::criterion::Problem;
 use super::design::Layout;
-use super::fit::{self, Optimum, Problem};
+use super::fit::{self, Optimum};
 use super::inference;
 use super::options::MmrmOptions;
 use super::results::{
     Coefficient, CovarianceFit, CovarianceParameter, DfMethod, Estimation, FitStatistics, MmrmFit,
 };
+use super::sas;
 use super::start::{self, OlsStart};
 use super::state::State;
 use crate::Error;
@@ -120,13 +122,13 @@ fn optimize(
     let opt = match covariance_fit {
         CovarianceFit::Optimize => fit::optimize(problem, &ols.empirical, ols.pooled),
         CovarianceFit::SasIterations => {
-            let start = fit::mivque0(problem, &ols.beta, &ols.xtx).unwrap_or_else(|| {
+            let start = sas::mivque0(problem, &ols.beta, &ols.xtx).unwrap_or_else(|| {
                 ols.empirical
                     .iter()
                     .flat_map(|e| problem.model.start(e))
                     .collect()
             });
-            fit::optimize_sas(problem, start)
+            sas::optimize_sas(problem, start)
         }
         CovarianceFit::Fixed(values) => fit::fixed(problem, values.clone()),
     };

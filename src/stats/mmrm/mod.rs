@@ -71,6 +71,7 @@ mod aggregate;
 mod cohort;
 mod contrast;
 mod covariance;
+mod criterion;
 mod design;
 mod design_input;
 mod engine;
@@ -80,6 +81,7 @@ mod inference;
 mod lsmeans;
 mod options;
 mod results;
+mod sas;
 mod start;
 mod state;
 
