@@ -2,7 +2,7 @@
 //! design matrix built by the caller). Both validate their input, aggregate it by (group,
 //! missingness pattern) and hand the cross-products to the fitting engine.
 
-use super::aggregate;
+use super::aggregate::{Rows, aggregate};
 use super::covariance::CovarianceStructure;
 use super::design::{FactorColumn, Layout, MmrmData, ModelSpec};
 use super::design_input::DesignInput;
@@ -50,13 +50,16 @@ pub fn mmrm(
     if let Some(refusal) = empty_visit(data).or_else(|| empty_level(&layout, &factors, options)) {
         return Ok(Outcome::Refused(refusal));
     }
-    let agg = aggregate::aggregate(
-        data.subject,
-        data.visit,
-        data.response,
-        group_codes,
-        group_labels.len(),
+    let rows = Rows {
+        subject: data.subject,
+        visit: data.visit,
+        response: data.response,
+        group: group_codes,
+        n_groups: group_labels.len(),
         n_visits,
+    };
+    let agg = aggregate(
+        &rows,
         layout.p,
         spatial_coordinates(options, &data.coordinates),
         |i, out| {
@@ -226,13 +229,16 @@ pub fn mmrm_design(
         ));
     }
     let p = input.p;
-    let agg = aggregate::aggregate(
-        input.subject,
-        input.visit,
-        input.response,
-        input.group,
+    let rows = Rows {
+        subject: input.subject,
+        visit: input.visit,
+        response: input.response,
+        group: input.group,
         n_groups,
-        input.n_visits,
+        n_visits: input.n_visits,
+    };
+    let agg = aggregate(
+        &rows,
         p,
         spatial_coordinates(options, &input.coordinates),
         |i, out| {
