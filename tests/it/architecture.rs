@@ -51,38 +51,79 @@ fn code(line: &str) -> &str {
     line.split("//").next().unwrap_or("")
 }
 
-/// The ways a file can name module `m` of this crate: a path (`crate::m`), an item of a
-/// grouped import (`use crate::{Error, m::X}` spans lines, so `{m::`, `, m::` and a line
-/// starting with `m::` count), or `super::super::m`.
-fn needles(m: &str) -> Vec<String> {
-    vec![
-        format!("crate::{m}"),
-        format!("{{{m}::"),
-        format!(", {m}::"),
-        format!("{{{m},"),
-        format!(", {m}}}"),
-        format!(", {m},"),
-        format!("super::super::{m}"),
-    ]
-}
-
-/// Lines of `path` (with numbers) whose code contains any of `needles`, or starts with
-/// `<module>::` for a module in `modules` (an item inside a multi-line grouped import).
+/// The line numbers of `path` that name one of `modules` of this crate: a path `crate::m`
+/// (or `super::super::m`) anywhere in code, or an item `m::…` / `m` of a grouped import
+/// `use crate::{…}` (which may span lines); plus the lines containing any of `extra`.
 fn offending(path: &Path, modules: &[&str], extra: &[&str]) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut all: Vec<String> = modules.iter().flat_map(|m| needles(m)).collect();
-    all.extend(extra.iter().map(|s| s.to_string()));
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| {
-            let c = code(line);
-            all.iter().any(|n| c.contains(n.as_str()))
-                || modules
-                    .iter()
-                    .any(|m| c.trim_start().starts_with(&format!("{m}::")))
+    let lines: Vec<&str> = text.lines().map(code).collect();
+    let mut hits = std::collections::BTreeSet::new();
+    for (i, c) in lines.iter().enumerate() {
+        let path_hit = modules.iter().any(|m| {
+            c.contains(&format!("crate::{m}")) || c.contains(&format!("super::super::{m}"))
+        });
+        if path_hit || extra.iter().any(|e| c.contains(e)) {
+            hits.insert(i);
+        }
+    }
+    // grouped imports: `use crate::{a, b::X, c::{Y, Z}};`, possibly over several lines
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].contains("use crate::{") {
+            let first = i;
+            let mut stmt = String::new();
+            while i < lines.len() {
+                stmt.push_str(lines[i]);
+                stmt.push('\n');
+                if lines[i].contains(';') {
+                    break;
+                }
+                i += 1;
+            }
+            let inner = stmt.split_once("crate::{").map_or("", |(_, r)| r);
+            for (offset, item) in top_level_items(inner) {
+                let head = item.trim().split("::").next().unwrap_or("").trim();
+                if modules.contains(&head) {
+                    let lead = item.len() - item.trim_start().len();
+                    let at = stmt.len() - inner.len() + offset + lead;
+                    let line = first + stmt[..at].matches('\n').count();
+                    hits.insert(line);
+                }
+            }
+        }
+        i += 1;
+    }
+    hits.into_iter()
+        .map(|i| {
+            let line = text.lines().nth(i).unwrap_or("").trim();
+            format!("{}:{}: {line}", relative(path), i + 1)
         })
-        .map(|(i, line)| format!("{}:{}: {}", relative(path), i + 1, line.trim()))
         .collect()
+}
+
+/// The top-level items of the inside of a `{…}` group (up to its closing brace), each with its
+/// byte offset.
+fn top_level_items(inner: &str) -> Vec<(usize, &str)> {
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (k, ch) in inner.char_indices() {
+        match ch {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push((start, &inner[start..k]));
+                return items;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push((start, &inner[start..k]));
+                start = k + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push((start, &inner[start..]));
+    items
 }
 
 fn assert_clean(layer: &str, modules: &[&str], extra: &[&str]) {
@@ -200,7 +241,8 @@ fn the_scanner_sees_every_form_of_import() {
          use crate::{Error, data::WideTable}; // 3\n\
          use crate::{\n    analysis::Attrition, // 5\n    Outcome,\n};\n\
          use crate::{Outcome, report}; // 8\n\
-         let x = 1; // data::Cohort in a comment\n",
+         let x = 1; // data::Cohort in a comment\n\
+         let y = run(&pr, data, options); // a variable named like a layer\n",
     )
     .unwrap();
     let hits = offending(&file, &["data", "analysis", "report"], &[]);

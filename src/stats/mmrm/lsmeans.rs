@@ -2,9 +2,10 @@
 
 use nalgebra::{DMatrix, DVector};
 
+use super::contrast::checked;
 use super::design::Layout;
 use super::results::{LsMeanWeights, MmrmFit};
-use super::{State, checked};
+use super::state::State;
 use crate::Error;
 use crate::stats::{ArmDifference, Estimate, FTest};
 use crate::stats::{Outcome, RefusalReason, refuse};

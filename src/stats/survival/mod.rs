@@ -21,13 +21,18 @@
 
 mod common;
 mod cox;
+mod cox_data;
+mod cox_likelihood;
+mod cox_newton;
+mod cox_robust;
 mod km;
 mod logrank;
 mod rmst;
 mod zph;
 
 pub use common::{ChiSquareTest, ConfidenceType, Status};
-pub use cox::{CoxCoefficient, CoxData, CoxFit, CoxOptions, CoxVariance, Ties, cox_ph};
+pub use cox::{CoxCoefficient, CoxFit, CoxOptions, CoxVariance, Ties, cox_ph};
+pub use cox_data::CoxData;
 pub use km::{KaplanMeier, KaplanMeierOptions, MedianSurvival, SurvivalAt, kaplan_meier};
 pub use logrank::{LogRank, log_rank, log_rank_stratified};
 pub use rmst::{Rmst, RmstDifference, rmst_difference};

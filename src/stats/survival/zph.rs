@@ -5,7 +5,9 @@ use std::fmt;
 use nalgebra::{DMatrix, DVector};
 
 use super::common::ChiSquareTest;
-use super::cox::{CoxData, CoxFit, Prepared, RiskSets};
+use super::cox::{CoxFit, Ties};
+use super::cox_data::CoxData;
+use super::cox_likelihood::{Prepared, RiskSets};
 use crate::stats::{Outcome, RefusalReason, refuse};
 use crate::{Error, Result};
 
@@ -250,47 +252,8 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, options: &ZphOptions) -> Result
     let beta: Vec<f64> = fit.coefficients.iter().map(|c| c.estimate).collect();
     let pr = Prepared::new(data);
     let gtime = transformed_times(&pr, options.transform)?;
-    let (_, risk) = pr.risk(&beta);
+    let (u, imat) = time_varying_score(&pr, &beta, &gtime, fit.ties);
     let q = 2 * p;
-    let mut u = vec![0.0; p];
-    let mut imat = DMatrix::<f64>::zeros(q, q);
-    let mut sets = RiskSets::new(p);
-    let mut info = vec![0.0; p * p];
-    let mut resid = vec![0.0; p];
-    for g in pr.groups.iter().rev() {
-        resid.iter_mut().for_each(|v| *v = 0.0);
-        for i in g.start..g.end {
-            let xi = &pr.x[i * p..(i + 1) * p];
-            sets.add(risk[i], xi, pr.event[i]);
-            if pr.event[i] {
-                for j in 0..p {
-                    resid[j] += xi[j];
-                }
-            }
-        }
-        if g.n_dead > 0 {
-            info.iter_mut().for_each(|v| *v = 0.0);
-            sets.fold_deaths(g.n_dead, fit.ties, &mut resid, &mut info);
-            let gt = gtime[g.start];
-            for j in 0..p {
-                u[j] += gt * resid[j];
-                for k in 0..p {
-                    let v = if k <= j {
-                        info[j * p + k]
-                    } else {
-                        info[k * p + j]
-                    };
-                    imat[(j, k)] += v;
-                    imat[(j, p + k)] += gt * v;
-                    imat[(p + j, k)] += gt * v;
-                    imat[(p + j, p + k)] += gt * gt * v;
-                }
-            }
-        }
-        if g.new_stratum {
-            sets.new_stratum();
-        }
-    }
     let quad = |m: DMatrix<f64>, v: DVector<f64>| -> Option<f64> {
         let s = m.cholesky()?.solve(&v);
         Some(v.dot(&s))
@@ -327,4 +290,58 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, options: &ZphOptions) -> Result
         terms,
         global: ChiSquareTest::new(global, p),
     }))
+}
+
+/// Score `U_j = Σ g(t) s(t)` of the time-varying coefficients at `(β̂, 0)` and the information
+/// of `(β, γ)` (`2p × 2p`), summed over the event times of a backward pass; `gtime` is the
+/// centred transformed time of each sorted row.
+fn time_varying_score(
+    pr: &Prepared,
+    beta: &[f64],
+    gtime: &[f64],
+    ties: Ties,
+) -> (Vec<f64>, DMatrix<f64>) {
+    let p = pr.p;
+    let (_, risk) = pr.risk(beta);
+    let q = 2 * p;
+    let mut u = vec![0.0; p];
+    let mut imat = DMatrix::<f64>::zeros(q, q);
+    let mut sets = RiskSets::new(p);
+    let mut info = vec![0.0; p * p];
+    let mut resid = vec![0.0; p];
+    for g in pr.groups.iter().rev() {
+        resid.iter_mut().for_each(|v| *v = 0.0);
+        for i in g.start..g.end {
+            let xi = pr.row(i);
+            sets.add(risk[i], xi, pr.event[i]);
+            if pr.event[i] {
+                for j in 0..p {
+                    resid[j] += xi[j];
+                }
+            }
+        }
+        if g.n_dead > 0 {
+            info.iter_mut().for_each(|v| *v = 0.0);
+            sets.fold_deaths(g.n_dead, ties, &mut resid, &mut info);
+            let gt = gtime[g.start];
+            for j in 0..p {
+                u[j] += gt * resid[j];
+                for k in 0..p {
+                    let v = if k <= j {
+                        info[j * p + k]
+                    } else {
+                        info[k * p + j]
+                    };
+                    imat[(j, k)] += v;
+                    imat[(j, p + k)] += gt * v;
+                    imat[(p + j, k)] += gt * v;
+                    imat[(p + j, p + k)] += gt * gt * v;
+                }
+            }
+        }
+        if g.new_stratum {
+            sets.new_stratum();
+        }
+    }
+    (u, imat)
 }
