@@ -648,8 +648,8 @@ impl fmt::Display for EndpointAnalysis {
                             "  {:<28} HR {:.2} [{:.2}, {:.2}], p = {:.3e}",
                             arm.arm,
                             c.hazard_ratio,
-                            c.confidence_interval.0,
-                            c.confidence_interval.1,
+                            c.confidence_interval.lower,
+                            c.confidence_interval.upper,
                             c.p_value
                         )?;
                     }
@@ -761,7 +761,7 @@ fn time_to_event_summary(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis) ->
             (false, Some(c), _) => (
                 format!(
                     "{:.2} [{:.2}, {:.2}]",
-                    c.hazard_ratio, c.confidence_interval.0, c.confidence_interval.1
+                    c.hazard_ratio, c.confidence_interval.lower, c.confidence_interval.upper
                 ),
                 format!("{:.2e}", c.p_value),
             ),

@@ -185,11 +185,11 @@ fn check_cox(fit: &CoxFit, r: &Cox, label: &str) {
             .unwrap_or_else(|| panic!("{label}: no coefficient {name}"));
         let w = format!("{label} {name}");
         assert_close(&format!("{w} coef"), c.estimate, r.coef[k], ITERATIVE);
-        assert_close(&format!("{w} se"), c.std_err, r.se[k], ITERATIVE);
+        assert_close(&format!("{w} se"), c.std_error, r.se[k], ITERATIVE);
         if let Some(ns) = &r.naive_se {
             assert_close(
                 &format!("{w} naive se"),
-                c.naive_std_err.unwrap(),
+                c.naive_std_error.unwrap(),
                 ns[k],
                 ITERATIVE,
             );
@@ -198,10 +198,10 @@ fn check_cox(fit: &CoxFit, r: &Cox, label: &str) {
             &w,
             ITERATIVE,
             &[
-                ("z", c.z, r.z[k]),
+                ("z", c.statistic, r.z[k]),
                 ("p", c.p_value, r.p[k]),
-                ("HR lower", c.confidence_interval.0, r.hr_lower[k]),
-                ("HR upper", c.confidence_interval.1, r.hr_upper[k]),
+                ("HR lower", c.confidence_interval.lower, r.hr_lower[k]),
+                ("HR upper", c.confidence_interval.upper, r.hr_upper[k]),
             ],
         );
     }

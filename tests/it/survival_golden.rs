@@ -440,11 +440,11 @@ fn cox_ph_matches_r_coxph_estimates_se_and_tests() {
         for (j, c) in fit.coefficients.iter().enumerate() {
             let w = format!("{name} {}", c.name);
             assert_close(&format!("{w} coef"), c.estimate, case.coef[j], ITERATIVE);
-            assert_close(&format!("{w} se"), c.std_err, case.se[j], ITERATIVE);
+            assert_close(&format!("{w} se"), c.std_error, case.se[j], ITERATIVE);
             if let Some(ns) = &case.naive_se {
                 assert_close(
                     &format!("{w} naive se"),
-                    c.naive_std_err.unwrap(),
+                    c.naive_std_error.unwrap(),
                     ns[j],
                     ITERATIVE,
                 );
@@ -453,10 +453,10 @@ fn cox_ph_matches_r_coxph_estimates_se_and_tests() {
                 &w,
                 ITERATIVE,
                 &[
-                    ("z", c.z, case.z[j]),
+                    ("z", c.statistic, case.z[j]),
                     ("p", c.p_value, case.p[j]),
-                    ("HR lower", c.confidence_interval.0, case.hr_lower[j]),
-                    ("HR upper", c.confidence_interval.1, case.hr_upper[j]),
+                    ("HR lower", c.confidence_interval.lower, case.hr_lower[j]),
+                    ("HR upper", c.confidence_interval.upper, case.hr_upper[j]),
                 ],
             );
             for k in 0..fit.coefficients.len() {

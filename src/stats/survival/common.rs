@@ -1,7 +1,6 @@
 //! Types and argument checks shared by the survival kernels.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use crate::stats::dist;
 use crate::{Error, Result};
@@ -83,53 +82,6 @@ pub enum ConfidenceType {
     /// Prentice). Stays inside (0, 1).
     #[default]
     LogLog,
-}
-
-/// A chi-square test: statistic, degrees of freedom and upper-tail p-value.
-///
-/// # Examples
-///
-/// ```
-/// use pain_outcomes::stats::survival::ChiSquareTest;
-/// let t = ChiSquareTest::new(3.84, 1);
-/// assert!((t.p_value - 0.0500435).abs() < 1e-6);
-/// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ChiSquareTest {
-    /// The chi-square statistic.
-    pub statistic: f64,
-    /// Degrees of freedom.
-    pub df: usize,
-    /// `P(X > statistic)` for `X ~ chi-square(df)`.
-    pub p_value: f64,
-}
-
-impl ChiSquareTest {
-    /// Builds the test from its statistic and degrees of freedom.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let t = pain_outcomes::stats::survival::ChiSquareTest::new(0.0, 2);
-    /// assert_eq!(t.p_value, 1.0);
-    /// ```
-    pub fn new(statistic: f64, df: usize) -> Self {
-        Self {
-            statistic,
-            df,
-            p_value: dist::chi_squared_sf(statistic, df as f64),
-        }
-    }
-}
-
-impl fmt::Display for ChiSquareTest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:.4} on {} df, p = {:.4e}",
-            self.statistic, self.df, self.p_value
-        )
-    }
 }
 
 /// Checks `time` and `status`: same length, times finite and `>= 0`.

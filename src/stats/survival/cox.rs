@@ -7,12 +7,13 @@ use std::fmt;
 
 use nalgebra::DMatrix;
 
-use super::common::{ChiSquareTest, z_for_level};
+use super::common::z_for_level;
 use super::cox_data::CoxData;
 use super::cox_likelihood::Prepared;
 use super::cox_newton::{NewtonFit, newton_raphson, solve};
 use super::cox_robust::robust_variance;
 use crate::Result;
+use crate::stats::{ChiSquareTest, ConfidenceInterval};
 use crate::stats::{Outcome, RefusalReason, dist, refuse};
 
 /// How tied event times enter the partial likelihood.
@@ -178,15 +179,15 @@ pub struct CoxCoefficient {
     /// Hazard ratio `exp(estimate)`.
     pub hazard_ratio: f64,
     /// Standard error (robust when the fit is robust).
-    pub std_err: f64,
+    pub std_error: f64,
     /// Model-based standard error when the reported one is robust.
-    pub naive_std_err: Option<f64>,
+    pub naive_std_error: Option<f64>,
     /// Wald z statistic.
-    pub z: f64,
+    pub statistic: f64,
     /// Two-sided p-value of `z`.
     pub p_value: f64,
     /// Confidence interval of the hazard ratio.
-    pub confidence_interval: (f64, f64),
+    pub confidence_interval: ConfidenceInterval,
 }
 
 /// A fitted Cox proportional-hazards model.
@@ -273,16 +274,16 @@ impl fmt::Display for CoxFit {
                 c.name,
                 c.estimate,
                 c.hazard_ratio,
-                c.std_err,
-                c.z,
+                c.std_error,
+                c.statistic,
                 c.p_value,
-                c.confidence_interval.0,
-                c.confidence_interval.1
+                c.confidence_interval.lower,
+                c.confidence_interval.upper
             )?;
         }
-        writeln!(f, "Likelihood ratio test = {}", self.likelihood_ratio)?;
-        writeln!(f, "Wald test             = {}", self.wald)?;
-        write!(f, "Score (logrank) test  = {}", self.score)?;
+        writeln!(f, "{}", self.likelihood_ratio)?;
+        writeln!(f, "{}", self.wald)?;
+        write!(f, "{}", self.score)?;
         if let Some(r) = &self.robust_score {
             write!(f, "\nRobust score test     = {r}")?;
         }
@@ -372,16 +373,27 @@ pub fn cox_ph(data: &CoxData<'_>, options: &CoxOptions) -> Result<Outcome<CoxFit
             "the variance of the coefficients is not positive definite (too few clusters?)",
         ));
     };
-    let coefficients = coefficient_table(data, &beta, &variance, robust.then_some(&naive), zq);
+    let coefficients = coefficient_table(
+        data,
+        &beta,
+        &variance,
+        robust.then_some(&naive),
+        zq,
+        options.confidence_level,
+    );
     Ok(Outcome::Computed(CoxFit {
         coefficients,
         variance: to_rows(&variance),
         naive_variance: to_rows(&naive),
         log_likelihood_null: loglik0,
         log_likelihood: ev.loglik,
-        likelihood_ratio: ChiSquareTest::new((2.0 * (ev.loglik - loglik0)).max(0.0), p),
-        wald: ChiSquareTest::new(wald_stat, p),
-        score: ChiSquareTest::new(score_stat, p),
+        likelihood_ratio: ChiSquareTest::new(
+            "Likelihood ratio test",
+            (2.0 * (ev.loglik - loglik0)).max(0.0),
+            p as f64,
+        ),
+        wald: ChiSquareTest::new("Wald test", wald_stat, p as f64),
+        score: ChiSquareTest::new("Score (logrank) test", score_stat, p as f64),
         robust_score,
         n,
         n_events,
@@ -411,13 +423,14 @@ fn wald_statistic(variance: &DMatrix<f64>, beta: &[f64]) -> Option<f64> {
 
 /// One row per covariate: estimate, hazard ratio, SE from `variance` (and the model-based SE
 /// from `naive` when the reported one is robust), Wald z, p-value and interval with the normal
-/// quantile `zq`.
+/// quantile `zq` of the confidence level `level`.
 fn coefficient_table(
     data: &CoxData<'_>,
     beta: &[f64],
     variance: &DMatrix<f64>,
     naive: Option<&DMatrix<f64>>,
     zq: f64,
+    level: f64,
 ) -> Vec<CoxCoefficient> {
     (0..beta.len())
         .map(|j| {
@@ -428,11 +441,15 @@ fn coefficient_table(
                 name: data.names.get(j).cloned().unwrap_or_default(),
                 estimate: b,
                 hazard_ratio: b.exp(),
-                std_err: se,
-                naive_std_err: naive.map(|m| m[(j, j)].sqrt()),
-                z,
+                std_error: se,
+                naive_std_error: naive.map(|m| m[(j, j)].sqrt()),
+                statistic: z,
                 p_value: (2.0 * dist::normal_sf(z.abs())).min(1.0),
-                confidence_interval: ((b - zq * se).exp(), (b + zq * se).exp()),
+                confidence_interval: ConfidenceInterval {
+                    lower: (b - zq * se).exp(),
+                    upper: (b + zq * se).exp(),
+                    level,
+                },
             }
         })
         .collect()

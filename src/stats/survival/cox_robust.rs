@@ -3,11 +3,11 @@
 
 use nalgebra::DMatrix;
 
-use super::common::ChiSquareTest;
 use super::cox::Ties;
 use super::cox_data::CoxData;
 use super::cox_likelihood::Prepared;
 use super::cox_newton::solve;
+use crate::stats::ChiSquareTest;
 
 /// The sandwich variance and what goes with it.
 pub(super) struct RobustVariance {
@@ -43,7 +43,7 @@ pub(super) fn robust_variance(
     let m0 = u0c.transpose() * &u0c;
     let score = solve(&m0, &u0).map(|(s, _)| {
         let stat = u0.iter().zip(s.iter()).map(|(a, b)| a * b).sum::<f64>();
-        ChiSquareTest::new(stat, p)
+        ChiSquareTest::new("Robust score test", stat, p as f64)
     });
     RobustVariance {
         variance,

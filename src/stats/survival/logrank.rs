@@ -36,7 +36,7 @@ pub struct LogRank {
     /// Number of strata (1 when unstratified).
     pub n_strata: usize,
     /// The chi-square test (df = groups with expected > 0, minus one).
-    pub test: super::ChiSquareTest,
+    pub test: crate::stats::ChiSquareTest,
 }
 
 impl fmt::Display for LogRank {
@@ -261,6 +261,6 @@ fn run<L: Ord + Clone + fmt::Display>(
             .map(|g| variance[g * k..(g + 1) * k].to_vec())
             .collect(),
         n_strata,
-        test: super::ChiSquareTest::new(statistic, m),
+        test: crate::stats::ChiSquareTest::new("Log-rank test", statistic, m as f64),
     }))
 }

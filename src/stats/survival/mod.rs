@@ -30,7 +30,7 @@ mod logrank;
 mod rmst;
 mod zph;
 
-pub use common::{ChiSquareTest, ConfidenceType, Status};
+pub use common::{ConfidenceType, Status};
 pub use cox::{CoxCoefficient, CoxFit, CoxOptions, CoxVariance, Ties, cox_ph};
 pub use cox_data::CoxData;
 pub use km::{KaplanMeier, KaplanMeierOptions, MedianSurvival, SurvivalAt, kaplan_meier};

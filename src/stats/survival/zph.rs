@@ -4,10 +4,10 @@ use std::fmt;
 
 use nalgebra::{DMatrix, DVector};
 
-use super::common::ChiSquareTest;
 use super::cox::{CoxFit, Ties};
 use super::cox_data::CoxData;
 use super::cox_likelihood::{Prepared, RiskSets};
+use crate::stats::ChiSquareTest;
 use crate::stats::{Outcome, RefusalReason, refuse};
 use crate::{Error, Result};
 
@@ -272,7 +272,7 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, options: &ZphOptions) -> Result
         };
         terms.push(ZphTerm {
             name: data.names.get(j).cloned().unwrap_or_default(),
-            test: ChiSquareTest::new(stat, 1),
+            test: ChiSquareTest::new(data.names.get(j).cloned().unwrap_or_default(), stat, 1.0),
         });
     }
     let mut v = DVector::zeros(q);
@@ -288,7 +288,7 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, options: &ZphOptions) -> Result
     Ok(Outcome::Computed(CoxZph {
         transform: options.transform,
         terms,
-        global: ChiSquareTest::new(global, p),
+        global: ChiSquareTest::new("GLOBAL", global, p as f64),
     }))
 }
 
