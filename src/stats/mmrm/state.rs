@@ -44,14 +44,24 @@ impl State {
         }
     }
 
-    /// Estimate, SE, df, t, p and CI of `c'β`.
+    /// Estimate, SE, df, t, p and CI of `c'β`. The p-value and the interval are `NaN` when the
+    /// df is not positive or `t` is undefined (zero SE and estimate); `checked` turns such an
+    /// estimate into a refusal.
     pub(crate) fn estimate(&self, c: &DVector<f64>, label: String) -> ContrastEstimate {
         let est = c.dot(&self.beta);
         let se = c.dot(&(&self.vcov * c)).max(0.0).sqrt();
         let df = self.df_1d(c);
         let t = est / se;
-        let p_value = dist::t_two_sided_p(t, df);
-        let tq = dist::t_quantile(0.5 + self.confidence_level / 2.0, df);
+        // The domain of the t distribution functions: `t` not NaN and `df > 0`. The quantile's
+        // probability is below 1 by `MmrmOptions::validate`.
+        let (p_value, tq) = if df > 0.0 && !t.is_nan() {
+            (
+                dist::t_two_sided_p(t, df),
+                dist::t_quantile(0.5 + self.confidence_level / 2.0, df),
+            )
+        } else {
+            (f64::NAN, f64::NAN)
+        };
         ContrastEstimate {
             label,
             estimate: est,
@@ -85,6 +95,7 @@ impl State {
                 (m, f * lambda)
             }
         };
+        // The domain of `dist::f_sf` (`r >= 1`: no rows would give a NaN `f`).
         if !(den.is_finite() && den > 0.0 && f_value.is_finite()) {
             return None;
         }
