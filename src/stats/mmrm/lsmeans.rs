@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector};
 
 use super::contrast::checked;
 use super::design::Layout;
-use super::results::{ArmDifference, FTest, LsMean, LsMeanWeights, MmrmFit};
+use super::results::{ArmDifference, FTest, LsMeanWeights, MmrmFit};
 use super::state::State;
 use crate::Error;
 use crate::stats::{Outcome, RefusalReason, refuse};
@@ -407,6 +407,3 @@ pub struct LsMeanOutcome {
     /// The estimate.
     pub estimate: Outcome<super::results::ContrastEstimate>,
 }
-
-#[allow(dead_code)]
-fn _unused(_: LsMean) {}

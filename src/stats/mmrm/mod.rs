@@ -63,10 +63,6 @@
 //! - Jennrich, R. I. & Schluchter, M. D. (1986). Unbalanced repeated-measures models with
 //!   structured covariance matrices. *Biometrics* 42, 805–820.
 
-// The crate-wide `Error` is large by design (structured variants); its size is not a concern
-// for these once-per-fit calls.
-#![allow(clippy::result_large_err)]
-
 mod aggregate;
 mod cohort;
 mod contrast;
