@@ -65,7 +65,6 @@
 
 mod aggregate;
 mod cohort;
-mod contrast;
 mod covariance;
 mod criterion;
 mod design;
@@ -73,6 +72,7 @@ mod design_input;
 mod engine;
 mod entry;
 mod fit;
+mod hypothesis;
 mod inference;
 mod lsmeans;
 mod options;
