@@ -111,7 +111,8 @@ impl Estimate {
     /// with `df` degrees of freedom or on the standard normal (`df = None`).
     ///
     /// The caller checks that `std_error` is positive and finite, `df` positive and `level` in
-    /// (0, 1); the kernels refuse before they get here.
+    /// (0, 1), or refuses the result: outside that domain (an undefined statistic, `df <= 0`)
+    /// the p-value and the interval are NaN.
     ///
     /// # Formula
     ///
@@ -131,11 +132,15 @@ impl Estimate {
         level: f64,
     ) -> Self {
         let statistic = estimate / std_error;
+        // the domain of the distribution functions: a defined statistic and, for t, df > 0;
+        // outside it the p-value and the interval are NaN, for the kernel to refuse
         let (p_value, q) = match df {
-            Some(df) => (
+            _ if statistic.is_nan() => (f64::NAN, f64::NAN),
+            Some(df) if df > 0.0 => (
                 dist::t_two_sided_p(statistic, df),
                 dist::t_quantile(0.5 + level / 2.0, df),
             ),
+            Some(_) => (f64::NAN, f64::NAN),
             None => (
                 (2.0 * dist::normal_sf(statistic.abs())).min(1.0),
                 dist::normal_quantile(1.0 - (1.0 - level) / 2.0),

@@ -428,6 +428,8 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    /// Resolves the model's terms against the data: the factors and covariate of each term,
+    /// the hierarchy check, and the treatment-coded columns with R-style names.
     pub fn resolve(data: &MmrmData<'_>, spec: &ModelSpec) -> crate::Result<Self> {
         let factors = data.all_factors();
         let mut terms = vec![Term {
@@ -439,74 +441,12 @@ impl Layout {
         }];
         let mut column_names = vec!["(Intercept)".to_string()];
         for t in spec.terms() {
-            let mut fs = Vec::new();
-            let mut cov = None;
-            for name in t {
-                if let Some(i) = factors.iter().position(|f| &f.name == name) {
-                    fs.push(i);
-                } else if let Some(i) = data.covariates.iter().position(|c| &c.name == name) {
-                    if cov.is_some() {
-                        return Err(Error::invalid_argument(
-                            "formula",
-                            format!(
-                                "term `{}` has two covariates; at most one is supported",
-                                t.join(":")
-                            ),
-                        ));
-                    }
-                    cov = Some(i);
-                } else {
-                    return Err(Error::invalid_argument(
-                        "formula",
-                        format!("unknown variable `{name}`"),
-                    ));
-                }
-            }
-            // Hierarchy: every sub-term with one element less must be present.
-            if t.len() > 1 {
-                for drop in 0..t.len() {
-                    let sub: Vec<String> = t
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i != drop)
-                        .map(|(_, x)| x.clone())
-                        .collect();
-                    if !spec.terms().iter().any(|u| same_set(u, &sub)) {
-                        return Err(Error::invalid_argument(
-                            "formula",
-                            format!(
-                                "term `{}` needs its lower-order term `{}` in the model",
-                                t.join(":"),
-                                sub.join(":")
-                            ),
-                        ));
-                    }
-                }
-            }
+            let (fs, cov) = term_variables(data, &factors, t)?;
+            check_hierarchy(spec, t)?;
             let first = column_names.len();
-            // Columns: mixed radix over the non-reference levels, first factor fastest.
-            let sizes: Vec<usize> = fs.iter().map(|&f| factors[f].levels.len() - 1).collect();
-            let n_cols: usize = sizes.iter().product();
-            for c in 0..n_cols {
-                let mut rem = c;
-                let mut parts = Vec::new();
-                for (&f, &sz) in fs.iter().zip(&sizes) {
-                    let idx = rem % sz;
-                    rem /= sz;
-                    let fac = &factors[f];
-                    let level = if idx < fac.reference { idx } else { idx + 1 };
-                    parts.push(format!("{}{}", fac.name, fac.levels[level]));
-                }
-                if let Some(ci) = cov {
-                    // R puts the covariate where it appears in the term; keep formula order.
-                    let pos = t
-                        .iter()
-                        .position(|x| x == &data.covariates[ci].name)
-                        .unwrap_or(0);
-                    parts.insert(pos.min(parts.len()), data.covariates[ci].name.clone());
-                }
-                column_names.push(parts.join(":"));
-            }
+            let names = term_columns(data, &factors, t, &fs, cov);
+            let n_cols = names.len();
+            column_names.extend(names);
             terms.push(Term {
                 name: t.join(":"),
                 factors: fs,
@@ -565,4 +505,97 @@ impl Layout {
             }
         }
     }
+}
+
+/// The factors (indices into `factors`) and the covariate (at most one) of term `t`.
+fn term_variables(
+    data: &MmrmData<'_>,
+    factors: &[FactorColumn<'_>],
+    t: &[String],
+) -> crate::Result<(Vec<usize>, Option<usize>)> {
+    let mut fs = Vec::new();
+    let mut cov = None;
+    for name in t {
+        if let Some(i) = factors.iter().position(|f| &f.name == name) {
+            fs.push(i);
+        } else if let Some(i) = data.covariates.iter().position(|c| &c.name == name) {
+            if cov.is_some() {
+                return Err(Error::invalid_argument(
+                    "formula",
+                    format!(
+                        "term `{}` has two covariates; at most one is supported",
+                        t.join(":")
+                    ),
+                ));
+            }
+            cov = Some(i);
+        } else {
+            return Err(Error::invalid_argument(
+                "formula",
+                format!("unknown variable `{name}`"),
+            ));
+        }
+    }
+    Ok((fs, cov))
+}
+
+/// Hierarchy: every sub-term of `t` with one element less must be in the model.
+fn check_hierarchy(spec: &ModelSpec, t: &[String]) -> crate::Result<()> {
+    if t.len() <= 1 {
+        return Ok(());
+    }
+    for drop in 0..t.len() {
+        let sub: Vec<String> = t
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != drop)
+            .map(|(_, x)| x.clone())
+            .collect();
+        if !spec.terms().iter().any(|u| same_set(u, &sub)) {
+            return Err(Error::invalid_argument(
+                "formula",
+                format!(
+                    "term `{}` needs its lower-order term `{}` in the model",
+                    t.join(":"),
+                    sub.join(":")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Names of the columns of term `t` (factors `fs`, covariate `cov`): mixed radix over the
+/// non-reference levels, first factor fastest, the covariate where the formula puts it.
+fn term_columns(
+    data: &MmrmData<'_>,
+    factors: &[FactorColumn<'_>],
+    t: &[String],
+    fs: &[usize],
+    cov: Option<usize>,
+) -> Vec<String> {
+    let sizes: Vec<usize> = fs.iter().map(|&f| factors[f].levels.len() - 1).collect();
+    let n_cols: usize = sizes.iter().product();
+    let mut names = Vec::with_capacity(n_cols);
+    for c in 0..n_cols {
+        let mut rem = c;
+        let mut parts = Vec::new();
+        for (&f, &sz) in fs.iter().zip(&sizes) {
+            let idx = rem % sz;
+            rem /= sz;
+            let fac = &factors[f];
+            let level = if idx < fac.reference { idx } else { idx + 1 };
+            parts.push(format!("{}{}", fac.name, fac.levels[level]));
+        }
+        if let Some(ci) = cov {
+            // R puts the covariate where it appears in the term; keep formula order.
+            let pos = t
+                .iter()
+                .position(|x| x == &data.covariates[ci].name)
+                .unwrap_or(0);
+            parts.insert(pos.min(parts.len()), data.covariates[ci].name.clone());
+        }
+        names.push(parts.join(":"));
+    }
+    names
 }

@@ -2,8 +2,8 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::contrast::checked;
 use super::design::Layout;
+use super::hypothesis::checked;
 use super::results::{LsMeanWeights, MmrmFit};
 use super::state::State;
 use crate::Error;

@@ -63,12 +63,7 @@
 //! - Jennrich, R. I. & Schluchter, M. D. (1986). Unbalanced repeated-measures models with
 //!   structured covariance matrices. *Biometrics* 42, 805–820.
 
-// The crate-wide `Error` is large by design (structured variants); its size is not a concern
-// for these once-per-fit calls.
-#![allow(clippy::result_large_err)]
-
 mod aggregate;
-mod contrast;
 mod covariance;
 mod criterion;
 mod design;
@@ -76,6 +71,7 @@ mod design_input;
 mod engine;
 mod entry;
 mod fit;
+mod hypothesis;
 mod inference;
 mod lsmeans;
 mod options;

@@ -130,8 +130,8 @@ impl MmrmOptions {
         self
     }
 
-    /// Checks the options before a fit: finite fixed parameters, a level in (0, 1), and
-    /// Kenward–Roger only with REML.
+    /// Checks the options before a fit: finite fixed parameters, a level in (0, 1) whose
+    /// interval quantile is finite, and Kenward–Roger only with REML.
     pub(super) fn validate(&self) -> crate::Result<()> {
         if let CovarianceFit::Fixed(v) = &self.covariance_fit
             && v.iter().any(|x| !x.is_finite())
@@ -145,6 +145,17 @@ impl MmrmOptions {
             return Err(Error::invalid_argument(
                 "confidence_level",
                 format!("must be in (0, 1), got {}", self.confidence_level),
+            ));
+        }
+        // The t quantile of the intervals is taken at `0.5 + level / 2`, which must stay below 1
+        // (it rounds to 1 for the largest `f64` below 1).
+        if 0.5 + self.confidence_level / 2.0 >= 1.0 {
+            return Err(Error::invalid_argument(
+                "confidence_level",
+                format!(
+                    "{} is too close to 1 for a finite interval",
+                    self.confidence_level
+                ),
             ));
         }
         if self.method == Estimation::Ml && self.df != DfMethod::Satterthwaite {

@@ -20,23 +20,40 @@ pub(crate) fn mivque0(
     beta_ols: &DVector<f64>,
     xtx: &nalgebra::Cholesky<f64, nalgebra::Dyn>,
 ) -> Option<Vec<f64>> {
-    let agg = problem.agg;
     if problem.model.is_spatial() {
         return None;
     }
-    let (p, v, ng) = (agg.p, agg.n_visits, agg.n_groups);
-    let pp = p * p;
     let un;
     let lin: &CovModel = if problem.model.is_linear() {
         problem.model
     } else {
-        un = CovModel::new(CovarianceStructure::Unstructured, v);
+        un = CovModel::new(CovarianceStructure::Unstructured, problem.agg.n_visits);
         &un
     };
+    let (t, u) = mivque_equations(problem, lin, beta_ols, &xtx.inverse());
+    let theta = t.lu().solve(&u)?;
+    if theta.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    structure_start(problem, lin, &theta)
+}
+
+/// The MIVQUE0 equations `T φ = u` of the linear structure `lin`, from the block
+/// cross-products: `u_k = Σ_b ⟨V_k,b, S_b(β_OLS)⟩` and `T_kl = Σ_b n_b tr(V_k,b V_l,b)`, for
+/// REML minus `2 tr(V_k,b V_l,b τ_b)` plus `tr(M⁻¹A_k M⁻¹A_l)` (`A_k = Σ_b ⟨V_k,b, Sxx_b⟩`,
+/// `τ_b,jk = tr(M⁻¹ Sxx_b[j,k])`, `M = X'X`).
+fn mivque_equations(
+    problem: &Problem<'_>,
+    lin: &CovModel,
+    beta_ols: &DVector<f64>,
+    m_inv: &DMatrix<f64>,
+) -> (DMatrix<f64>, DVector<f64>) {
+    let agg = problem.agg;
+    let p = agg.p;
+    let pp = p * p;
     let q = lin.n_par;
-    let nt = q * ng;
+    let nt = q * agg.n_groups;
     let basis = lin.d_sigma(&vec![0.0; q]);
-    let m_inv = xtx.inverse();
     let minv = m_inv.as_slice();
     let mut t = DMatrix::<f64>::zeros(nt, nt);
     let mut u = DVector::<f64>::zeros(nt);
@@ -81,7 +98,7 @@ pub(crate) fn mivque0(
             }
         }
     }
-    let ma: Vec<DMatrix<f64>> = a_mats.iter().map(|a| &m_inv * a).collect();
+    let ma: Vec<DMatrix<f64>> = a_mats.iter().map(|a| m_inv * a).collect();
     for a in 0..nt {
         for b in 0..nt {
             if problem.reml {
@@ -89,12 +106,20 @@ pub(crate) fn mivque0(
             }
         }
     }
-    let theta = t.lu().solve(&u)?;
-    if theta.iter().any(|x| !x.is_finite()) {
-        return None;
-    }
+    (t, u)
+}
+
+/// The starting values from the MIVQUE0 solution `theta` of `lin`: `theta` itself for a
+/// linear structure, otherwise the projection of its covariance on the structure; `None`
+/// when a covariance is not positive definite or the start is not admissible.
+fn structure_start(
+    problem: &Problem<'_>,
+    lin: &CovModel,
+    theta: &DVector<f64>,
+) -> Option<Vec<f64>> {
+    let q = lin.n_par;
     let mut out = Vec::with_capacity(problem.n_theta());
-    for g in 0..ng {
+    for g in 0..problem.agg.n_groups {
         let th = &theta.as_slice()[g * q..(g + 1) * q];
         let sigma = lin.sigma(th);
         sigma.clone().cholesky()?;

@@ -44,7 +44,9 @@ impl State {
         }
     }
 
-    /// Estimate, SE, df, t, p and CI of `c'β`.
+    /// Estimate, SE, df, t, p and CI of `c'β`. The p-value and the interval are `NaN` when the
+    /// df is not positive or `t` is undefined (zero SE and estimate); `checked` turns such an
+    /// estimate into a refusal.
     pub(crate) fn estimate(&self, c: &DVector<f64>, label: String) -> Estimate {
         let est = c.dot(&self.beta);
         let se = c.dot(&(&self.vcov * c)).max(0.0).sqrt();
@@ -70,6 +72,7 @@ impl State {
                 (m, f * lambda)
             }
         };
+        // The domain of `dist::f_sf` (`r >= 1`: no rows would give a NaN `f`).
         if !(den.is_finite() && den > 0.0 && f_value.is_finite()) {
             return None;
         }

@@ -434,6 +434,8 @@ fn coefficient_table(
 ) -> Vec<CoxCoefficient> {
     (0..beta.len())
         .map(|j| {
+            // `variance` is positive definite (its Cholesky factor gave the Wald test), so `se`
+            // is positive and `z` finite: inside the domain of `dist::normal_sf`.
             let se = variance[(j, j)].sqrt();
             let b = beta[j];
             let z = b / se;

@@ -76,8 +76,7 @@ fn hazard_increments(pr: &Prepared, risk: &[f64], ties: Ties) -> Vec<f64> {
     let mut a2 = vec![0.0; p];
     for (gi, g) in pr.groups.iter().enumerate().rev() {
         let mut denom2 = 0.0;
-        for i in g.start..g.end {
-            let r = risk[i];
+        for (i, &r) in (g.start..g.end).zip(&risk[g.start..g.end]) {
             let xi = pr.row(i);
             let target = if pr.event[i] { &mut a2 } else { &mut a };
             for j in 0..p {

@@ -16,9 +16,6 @@
 //! # Ok::<(), pain_outcomes::Error>(())
 //! ```
 
-// Numeric kernels walk several parallel arrays by index.
-#![allow(clippy::needless_range_loop)]
-
 mod common;
 mod cox;
 mod cox_data;

@@ -259,11 +259,11 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, options: &ZphOptions) -> Result
         Some(v.dot(&s))
     };
     let mut terms = Vec::with_capacity(p);
-    for j in 0..p {
+    for (j, &uj) in u.iter().enumerate() {
         let kk: Vec<usize> = (0..p).chain(std::iter::once(p + j)).collect();
         let m = DMatrix::from_fn(p + 1, p + 1, |r, c| imat[(kk[r], kk[c])]);
         let mut v = DVector::zeros(p + 1);
-        v[p] = u[j];
+        v[p] = uj;
         let Some(stat) = quad(m, v) else {
             return Ok(refuse(
                 RefusalReason::SingularDesign,
@@ -311,9 +311,9 @@ fn time_varying_score(
     let mut resid = vec![0.0; p];
     for g in pr.groups.iter().rev() {
         resid.iter_mut().for_each(|v| *v = 0.0);
-        for i in g.start..g.end {
+        for (i, &r) in (g.start..g.end).zip(&risk[g.start..g.end]) {
             let xi = pr.row(i);
-            sets.add(risk[i], xi, pr.event[i]);
+            sets.add(r, xi, pr.event[i]);
             if pr.event[i] {
                 for j in 0..p {
                     resid[j] += xi[j];
