@@ -26,7 +26,7 @@
 //! Quantiles are found by a safeguarded Newton iteration on the logarithm of the relevant tail,
 //! so they invert the very functions used for p-values (as R's `qt` inverts `pt`).
 //!
-//! The golden test `tests/dist_tails.rs` checks all of this against R's `pt`, `pf`, `pchisq`,
+//! The golden test `tests/it/dist_tails.rs` checks all of this against R's `pt`, `pf`, `pchisq`,
 //! `pnorm` (upper tails, down to 1e-300) and `qt`, `qnorm`, `qchisq`, `qf`.
 
 use statrs::function::gamma::{gamma_lr, gamma_ur, ln_gamma};

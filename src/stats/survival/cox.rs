@@ -201,7 +201,7 @@ pub struct CoxCoefficient {
 /// # let status = [Status::Event; 6];
 /// # let x = DMatrix::from_column_slice(6, 1, &[1.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
 /// let fit = cox_ph(&CoxData::new(&time, &status, &x)?, &CoxOptions::default())?.into_result().unwrap();
-/// assert_eq!(fit.likelihood_ratio.df, 1);
+/// assert_eq!(fit.likelihood_ratio.df, 1.0);
 /// assert!(fit.log_likelihood >= fit.log_likelihood_null);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```

@@ -18,7 +18,7 @@ use crate::stats::{Outcome, RefusalReason, refuse};
 /// let arm = ["a", "b", "a", "b", "a", "b"];
 /// let lr = log_rank(&time, &[Status::Event; 6], &arm)?.into_result().unwrap();
 /// assert_eq!(lr.groups, vec!["a", "b"]);
-/// assert_eq!(lr.test.df, 1);
+/// assert_eq!(lr.test.df, 1.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -100,7 +100,7 @@ pub struct ZphTerm {
 /// # let data = CoxData::new(&time, &status, &x)?;
 /// # let fit = cox_ph(&data, &CoxOptions::default())?.into_result().unwrap();
 /// let zph = cox_zph(&data, &fit, &ZphOptions::default())?.into_result().unwrap();
-/// assert_eq!(zph.global.df, 1);
+/// assert_eq!(zph.global.df, 1.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
