@@ -1,6 +1,6 @@
 # Time to surgery (and loss of response) on the bundled cohorts, derived here independently from
 # the rules documented in src/data/endpoints.rs (TimeToEventData) and
-# src/stats/time_to_event.rs (time_to_loss_of_response), then analysed with R `survival`:
+# src/analysis/loss_of_response.rs (time_to_loss_of_response), then analysed with R `survival`:
 # survfit per arm, survdiff (plain and strata(site)), coxph (arm vs reference; + age + severity;
 # + strata(site); + cluster(site)), cox.zph, RMST at tau. Writes tests/golden/survival_cohort.json.
 # Run via tests/reference/run_survival.sh (from the repository root).
@@ -56,7 +56,7 @@ derive_event <- function(co, kind) {
   cbind(d, co$p[m, c("arm", "age", "severity", "site")])
 }
 
-# Rules (time_to_event.rs): evaluate each post-baseline visit with a score against the baseline
+# Rules (loss_of_response.rs): evaluate each post-baseline visit with a score against the baseline
 # (last non-missing score on day <= 0) with the IMMPACT >= 30 % rule (lower is better, best 0;
 # not evaluable when the baseline is 0); follow-up = visits on or before the first withdrawal and
 # strictly before the first intercurrent event (surgery or rescue medication, day >= 0); entry at
