@@ -226,7 +226,6 @@ pub(super) fn p_from_z(z: f64, alternative: Alternative) -> f64 {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn finish_t(
     method: &'static str,
     estimate: f64,
