@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pain_outcomes::Error;
-use pain_outcomes::data::{ArmBy, CsvFiles, LoadOptions, Loaded, read_csv_files};
+use pain_outcomes::data::{
+    ArmBy, CsvFiles, LoadOptions, Loaded, PatientFilter, Selection, read_csv_files,
+};
 
 /// Data, arms and output options of an analysis example.
 #[derive(clap::Args, Debug)]
@@ -35,6 +37,12 @@ pub struct StudyArgs {
     /// arm in sort order]
     #[arg(long, value_name = "ARM")]
     pub reference_arm: Option<String>,
+    /// Keep only patients whose attributes match, a comma meaning "and": e.g.
+    /// `severity=4`, `age>=60,sex=female`, `site=site_01`, `cell_source=adipose` (attributes:
+    /// age, bmi, severity, sex, site, condition, cell_source, cell_origin, guidance, therapy,
+    /// arm; operators = != < <= > >=) [default: every patient]
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<PatientFilter>,
     /// Print the full result as JSON instead of tables
     #[arg(long)]
     pub json: bool,
@@ -55,15 +63,38 @@ impl StudyArgs {
         if let Some(p) = &self.patients {
             files = files.with_patients(p);
         }
-        read_csv_files(&files, &LoadOptions::default().with_arm_by(self.arms))
+        let mut loaded = read_csv_files(&files, &LoadOptions::default().with_arm_by(self.arms))?;
+        if let Some(filter) = self.filter.as_ref().filter(|f| !f.is_empty()) {
+            loaded.cohort = loaded
+                .cohort
+                .select(&Selection::new().matching(filter.clone()));
+        }
+        Ok(loaded)
+    }
+
+    /// The header line of a filtered analysis: the filter and who it kept.
+    fn selection_line(&self, loaded: &Loaded) -> Option<String> {
+        let filter = self.filter.as_ref().filter(|f| !f.is_empty())?;
+        let arms: Vec<String> = loaded
+            .cohort
+            .patients_per_arm()
+            .iter()
+            .map(|(a, n)| format!("{a} {n}"))
+            .collect();
+        Some(format!(
+            "where {filter}: {} of {} patients kept ({})",
+            loaded.cohort.n_patients(),
+            loaded.report.patients,
+            arms.join(", ")
+        ))
     }
 }
 
-/// Prints `result` as JSON or as its text tables under the load report; a typed error goes to
-/// stderr with its code and exit status 1.
+/// Prints `result` as JSON or as its text tables under `header` (the load report and the
+/// selection); a typed error goes to stderr with its code and exit status 1.
 pub fn finish<T: std::fmt::Display + serde::Serialize>(
     json: bool,
-    loaded: Option<&Loaded>,
+    header: Option<String>,
     result: Result<T, Error>,
 ) -> ExitCode {
     let result = match result {
@@ -82,8 +113,8 @@ pub fn finish<T: std::fmt::Display + serde::Serialize>(
             }
         }
     } else {
-        match loaded {
-            Some(l) => format!("{}\n{result}", l.report),
+        match header {
+            Some(h) => format!("{h}\n{result}"),
             None => result.to_string(),
         }
     };
@@ -106,8 +137,12 @@ pub fn run<T: std::fmt::Display + serde::Serialize>(
 ) -> ExitCode {
     match args.load(bundled) {
         Ok(loaded) => {
+            let mut header = loaded.report.to_string();
+            if let Some(line) = args.selection_line(&loaded) {
+                header.push_str(&format!("  {line}\n"));
+            }
             let result = analysis(&loaded);
-            finish(args.json, Some(&loaded), result)
+            finish(args.json, Some(header), result)
         }
         Err(e) => finish::<String>(args.json, None, Err(e)),
     }

@@ -1,5 +1,6 @@
 //! The validated, columnar cohort.
 
+use super::filter::PatientFilter;
 use crate::domain::{
     Assessment, ClinicalEvent, Condition, EventKind, Instrument, Patient, Therapy, VisitSchedule,
 };
@@ -420,6 +421,7 @@ impl Cohort {
                     || patient
                         .condition
                         .is_some_and(|c| selection.conditions.contains(&c)))
+                && selection.patients.matches(patient)
         };
         let keep_row = |r: usize| -> bool {
             let instr_ok = selection.instruments.is_empty()
@@ -581,6 +583,8 @@ pub struct Selection {
     pub visits: Vec<String>,
     /// Conditions to keep.
     pub conditions: Vec<Condition>,
+    /// Patient attributes every kept patient satisfies (`severity=4,age>=60`).
+    pub patients: PatientFilter,
 }
 
 impl Selection {
@@ -616,6 +620,21 @@ impl Selection {
     /// Also keeps patients with `condition`.
     pub fn condition(mut self, condition: Condition) -> Self {
         self.conditions.push(condition);
+        self
+    }
+
+    /// Keeps only patients that satisfy `filter` (added to any clauses already set).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::data::Selection;
+    /// let s = Selection::new().matching("sex=female,age>=60".parse()?);
+    /// assert_eq!(s.patients.clauses.len(), 2);
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn matching(mut self, filter: PatientFilter) -> Self {
+        self.patients.clauses.extend(filter.clauses);
         self
     }
 }

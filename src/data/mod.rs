@@ -11,6 +11,7 @@ mod cohort;
 mod columns;
 mod csv_io;
 mod endpoints;
+mod filter;
 mod frame;
 mod ingest;
 mod options;
@@ -21,6 +22,7 @@ pub use cohort::{ArmBy, Cohort, Selection};
 pub use columns::{Column, ColumnMap};
 pub use csv_io::{CsvFiles, read_csv, read_csv_files, read_csv_from, read_csv_str, read_csv_texts};
 pub use endpoints::{EventEndpoint, TimeEnd, TimeToEventData};
+pub use filter::{Attribute, Clause, Operator, PatientFilter};
 pub use frame::from_dataframe;
 #[cfg(feature = "lazy")]
 pub use frame::from_lazyframe;

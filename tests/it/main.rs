@@ -15,6 +15,7 @@ mod arms;
 mod compare_golden;
 mod compare_refusals;
 mod dist_tails;
+mod filters;
 mod golden_provenance;
 mod malformed;
 mod mmrm_bcva;
