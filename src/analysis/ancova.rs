@@ -1,7 +1,7 @@
 //! ANCOVA of the score at one visit on arm and baseline score.
 
 use super::arms::{Attrition, ExclusionReason, reference_arm};
-use crate::data::WideTable;
+use crate::data::{WideTable, same_name};
 use crate::error::{Error, Result};
 use crate::outcome::refuse;
 use crate::stats::ArmDifference;
@@ -103,6 +103,6 @@ impl AncovaAtVisit {
             .computed()?
             .differences
             .iter()
-            .find(|d| d.arm == arm)
+            .find(|d| same_name(&d.arm, arm))
     }
 }

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::data::WideTable;
+use crate::data::{WideTable, find_name};
 use crate::error::{Error, Result};
 
 /// The rows of `table` in each arm.
@@ -69,20 +69,7 @@ pub fn reference_arm(arms: &[String], requested: Option<&str>) -> Result<String>
         return default_reference_arm(arms)
             .ok_or_else(|| Error::invalid_argument("reference_arm", "there are no arms"));
     };
-    if let Some(a) = arms.iter().find(|a| a.as_str() == r) {
-        return Ok(a.clone());
-    }
-    let loose: Vec<&String> = arms
-        .iter()
-        .filter(|a| a.trim().eq_ignore_ascii_case(r.trim()))
-        .collect();
-    match loose.as_slice() {
-        [one] => Ok((*one).clone()),
-        _ => Err(Error::invalid_argument(
-            "reference_arm",
-            format!("no arm `{r}` (arms: {})", arms.join(", ")),
-        )),
-    }
+    Ok(arms[find_name("arm", r, arms)?].clone())
 }
 
 /// Why a patient was left out of an analysis.

@@ -4,14 +4,14 @@
 
 use super::arms::{Attrition, ExclusionReason, reference_arm};
 use crate::Error;
-use crate::data::{Cohort, WideTable};
+use crate::data::{Cohort, WideTable, find_name, same_name};
 use crate::domain::Patient;
 use crate::outcome::refuse;
 use crate::stats::mmrm::{
     CovarianceFit, CovarianceStructure, DfMethod, Estimation, LsMean, LsMeanWeights, MmrmData,
     MmrmFit, MmrmOptions, ModelSpec, mmrm,
 };
-use crate::stats::{ArmDifference, FTest};
+use crate::stats::{ArmDifference, Estimate, FTest};
 use crate::{Outcome, RefusalReason};
 
 /// What is modelled at each post-baseline visit.
@@ -115,6 +115,23 @@ impl CohortMmrm {
             .collect()
     }
 
+    /// The LS-mean of `arm` at `visit` (`None` when the model has no such cell).
+    ///
+    /// # Examples
+    ///
+    /// See [`MmrmBuilder`].
+    pub fn lsmean(&self, arm: &str, visit: &str) -> Option<&Outcome<Estimate>> {
+        let has = |l: &LsMean, factor: &str, level: &str| {
+            l.cell
+                .iter()
+                .any(|(f, v)| f == factor && same_name(v, level))
+        };
+        self.lsmeans
+            .iter()
+            .find(|l| has(l, "arm", arm) && (has(l, "visit", visit) || self.visits.len() == 1))
+            .map(|l| &l.estimate)
+    }
+
     /// The difference of `arm` from the reference arm at `visit` (`None` when there is no
     /// such difference; a refused one is returned as its refusal).
     ///
@@ -124,7 +141,9 @@ impl CohortMmrm {
     pub fn difference(&self, arm: &str, visit: &str) -> Option<&Outcome<ArmDifference>> {
         let label = format!("{arm} - {} at {visit}", self.reference_arm);
         self.differences.iter().find(|d| match d {
-            Outcome::Computed(d) => d.arm == arm && d.visit.as_deref() == Some(visit),
+            Outcome::Computed(d) => {
+                same_name(&d.arm, arm) && d.visit.as_deref().is_some_and(|v| same_name(v, visit))
+            }
             Outcome::Refused(r) => r.detail.contains(&label),
         })
     }
@@ -452,14 +471,10 @@ impl<'c> MmrmBuilder<'c> {
         if list.is_empty() {
             return Err(Error::invalid_argument("arms", "the list is empty"));
         }
-        for (i, a) in list.iter().enumerate() {
-            if !wide.arms.contains(a) {
-                return Err(Error::invalid_argument(
-                    "arms",
-                    format!("no arm `{a}` (present: {})", wide.arms.join(", ")),
-                ));
-            }
-            if list[..i].contains(a) {
+        let mut chosen = vec![false; wide.arms.len()];
+        for a in list {
+            let k = find_name("arm", a, &wide.arms)?;
+            if std::mem::replace(&mut chosen[k], true) {
                 return Err(Error::invalid_argument(
                     "arms",
                     format!("`{a}` is listed twice"),
@@ -469,8 +484,9 @@ impl<'c> MmrmBuilder<'c> {
         Ok(wide
             .arms
             .iter()
-            .filter(|a| list.contains(a))
-            .cloned()
+            .zip(chosen)
+            .filter(|(_, c)| *c)
+            .map(|(a, _)| a.clone())
             .collect())
     }
 
@@ -482,26 +498,25 @@ impl<'c> MmrmBuilder<'c> {
         if list.is_empty() {
             return Err(Error::invalid_argument("visits", "the list is empty"));
         }
-        for (i, v) in list.iter().enumerate() {
-            if !wide.visits.contains(v) {
-                return Err(Error::invalid_argument(
+        let mut chosen = vec![false; wide.n_visits()];
+        for v in list {
+            let k = find_name("visit", v, &wide.visits).map_err(|_| {
+                Error::invalid_argument(
                     "visits",
                     format!(
                         "no post-baseline visit `{v}` on `{instrument}` (present: {})",
                         wide.visits.join(", ")
                     ),
-                ));
-            }
-            if list[..i].contains(v) {
+                )
+            })?;
+            if std::mem::replace(&mut chosen[k], true) {
                 return Err(Error::invalid_argument(
                     "visits",
                     format!("`{v}` is listed twice"),
                 ));
             }
         }
-        Ok((0..wide.n_visits())
-            .filter(|&c| list.contains(&wide.visits[c]))
-            .collect())
+        Ok((0..wide.n_visits()).filter(|&c| chosen[c]).collect())
     }
 
     /// The covariate values of a patient (`(number, label)`: label for factors), `None` where

@@ -3,7 +3,7 @@
 
 use super::arms::{members, reference_arm};
 use crate::Outcome;
-use crate::data::{Cohort, WideTable};
+use crate::data::{Cohort, WideTable, same_name};
 use crate::domain::{Condition, EventKind, Instrument};
 use crate::error::{Error, Result};
 use crate::stats::Proportion;
@@ -359,7 +359,9 @@ impl ResponderTable {
     ///
     /// See [`responders_by_arm_and_visit`].
     pub fn cell(&self, arm: &str, visit: &str) -> Option<&ResponderCell> {
-        self.cells.iter().find(|c| c.arm == arm && c.visit == visit)
+        self.cells
+            .iter()
+            .find(|c| same_name(&c.arm, arm) && same_name(&c.visit, visit))
     }
 }
 

@@ -16,7 +16,7 @@
 use nalgebra::DMatrix;
 
 use super::arms::{Attrition, ExclusionReason, reference_arm};
-use crate::data::{Cohort, EventEndpoint, TimeEnd, TimeToEventData};
+use crate::data::{Cohort, EventEndpoint, TimeEnd, TimeToEventData, same_name};
 use crate::error::{Error, Result};
 use crate::outcome::refuse;
 use crate::stats::survival::{
@@ -313,7 +313,8 @@ impl TimeToEventAnalysis {
     ///
     /// See [`analyse_time_to_event`].
     pub fn hazard_ratio(&self, arm: &str) -> Option<&CoxCoefficient> {
-        let term = format!("arm{arm}");
+        let arm = self.arms.iter().find(|a| same_name(&a.arm, arm))?;
+        let term = format!("arm{}", arm.arm);
         self.cox
             .fit
             .computed()?
@@ -324,7 +325,7 @@ impl TimeToEventAnalysis {
 
     /// The survival summary of `arm`.
     pub fn arm(&self, arm: &str) -> Option<&ArmSurvival> {
-        self.arms.iter().find(|a| a.arm == arm)
+        self.arms.iter().find(|a| same_name(&a.arm, arm))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::arms::{Attrition, ExclusionReason, members};
 use crate::Outcome;
-use crate::data::WideTable;
+use crate::data::{WideTable, same_name};
 use crate::error::Result;
 use crate::stats::describe::{
     Describe, DescribeOptions, MissingVisitPolicy, area_under_trajectory, describe,
@@ -39,7 +39,9 @@ pub struct Trajectories {
 impl Trajectories {
     /// The row of `arm` at `visit` (`baseline` for the baseline row).
     pub fn get(&self, arm: &str, visit: &str) -> Option<&ArmVisitSummary> {
-        self.rows.iter().find(|r| r.arm == arm && r.visit == visit)
+        self.rows
+            .iter()
+            .find(|r| same_name(&r.arm, arm) && same_name(&r.visit, visit))
     }
 }
 

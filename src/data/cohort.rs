@@ -1,6 +1,7 @@
 //! The validated, columnar cohort.
 
 use super::filter::PatientFilter;
+use super::names::{find_name, same_name};
 use crate::domain::{
     Assessment, ClinicalEvent, Condition, EventKind, Instrument, Patient, Therapy, VisitSchedule,
 };
@@ -192,9 +193,9 @@ impl Cohort {
         &self.arm_of
     }
 
-    /// Index of the arm labelled `label`.
+    /// Index of the arm labelled `label` (exact, else without regard to case and spaces).
     pub fn arm_index(&self, label: &str) -> Option<usize> {
-        self.arm_labels.iter().position(|a| a == label)
+        find_name("arm", label, &self.arm_labels).ok()
     }
 
     /// The assessment rows of patient `patient` (an index into [`patients`](Self::patients)).
@@ -248,9 +249,9 @@ impl Cohort {
         &self.visits
     }
 
-    /// Index of the visit labelled `label`.
+    /// Index of the visit labelled `label` (exact, else without regard to case and spaces).
     pub fn visit_index(&self, label: &str) -> Option<usize> {
-        self.visits.iter().position(|v| v == label)
+        find_name("visit", label, &self.visits).ok()
     }
 
     /// Visit label of row `row`.
@@ -416,7 +417,7 @@ impl Cohort {
                 .and_then(|&a| self.arm_labels.get(a as usize));
             (selection.therapies.is_empty() || selection.therapies.contains(&patient.therapy))
                 && (selection.arms.is_empty()
-                    || arm.is_some_and(|a| selection.arms.iter().any(|s| s == a)))
+                    || arm.is_some_and(|a| selection.arms.iter().any(|s| same_name(a, s))))
                 && (selection.conditions.is_empty()
                     || patient
                         .condition
@@ -438,7 +439,7 @@ impl Cohort {
             let visit_ok = selection.visits.is_empty()
                 || self
                     .visit_label(r)
-                    .is_some_and(|v| selection.visits.iter().any(|s| s == v));
+                    .is_some_and(|v| selection.visits.iter().any(|s| same_name(v, s)));
             instr_ok && visit_ok
         };
         self.filter(keep_patient, keep_row)

@@ -14,6 +14,7 @@ mod endpoints;
 mod filter;
 mod frame;
 mod ingest;
+mod names;
 mod options;
 mod wide;
 
@@ -34,3 +35,4 @@ pub use wide::WideTable;
 // Record layouts shared with the simulator's CSV writer.
 pub(crate) use csv_io::{event_record, patient_cells};
 pub(crate) use ingest::{ASSESSMENT_COLUMNS, EVENT_COLUMNS};
+pub(crate) use names::{find_name, same_name};

@@ -87,6 +87,25 @@ pub struct Ancova {
     pub arm_sum_of_squares: f64,
 }
 
+impl Ancova {
+    /// The coefficient named `name` (`(Intercept)`, `arm<name>`, `baseline`, `covariate<i>`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::ancova::{ancova, AncovaOptions};
+    /// let fu = [3.0, 3.5, 5.0, 6.0, 6.2, 5.9];
+    /// let base = [7.0, 6.0, 8.0, 7.0, 6.0, 8.0];
+    /// let arm = ["prp", "prp", "prp", "placebo", "placebo", "placebo"];
+    /// let a = ancova(&fu, &base, &arm, &[], &AncovaOptions::default())?.into_result().unwrap();
+    /// assert!(a.coefficient("armprp").unwrap().estimate < 0.0);
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn coefficient(&self, name: &str) -> Option<&Estimate> {
+        self.coefficients.iter().find(|c| c.label == name)
+    }
+}
+
 impl fmt::Display for Ancova {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(

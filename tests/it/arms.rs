@@ -186,7 +186,7 @@ fn one_reference_arm_rule() {
     );
     let e = reference_arm(&arms(&["prp"]), Some("steroid")).unwrap_err();
     assert!(
-        e.to_string().contains("no arm `steroid` (arms: prp)"),
+        e.to_string().contains("no arm `steroid` (present: prp)"),
         "{e}"
     );
     // the same rule in the responder analysis (which once compared with nothing by default)
@@ -202,4 +202,33 @@ fn one_reference_arm_rule() {
     assert_eq!(r.responders.reference_arm, "placebo");
     let stem = r.responders.cell("stem_cell", "month_3").unwrap();
     assert!(stem.versus_reference.is_some());
+}
+
+#[test]
+fn names_users_type_match_without_regard_to_case_and_spaces() {
+    let cohort = load(false, ArmBy::default()).cohort;
+    let mmrm = MmrmBuilder::new(&cohort)
+        .instrument(" NRS ")
+        .arms(&["PLACEBO", "Stem_Cell "])
+        .visits(&["Month_3", "month_6"])
+        .reference_arm("Placebo")
+        .fit()
+        .unwrap();
+    let mmrm = mmrm.computed().unwrap();
+    assert_eq!(mmrm.reference_arm, "placebo");
+    assert_eq!(mmrm.visits, ["month_3", "month_6"]);
+    assert!(mmrm.difference("stem_cell", "month_6").is_some());
+    assert!(mmrm.lsmean("stem_cell", "month_6").is_some());
+    let e = MmrmBuilder::new(&cohort)
+        .instrument("nrs")
+        .arms(&["steroid"])
+        .fit()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no arm `steroid` (present: placebo, stem_cell)"),
+        "{e}"
+    );
+    assert_eq!(cohort.arm_index(" Stem_Cell"), Some(1));
+    assert_eq!(cohort.visit_index("MONTH_3"), cohort.visit_index("month_3"));
 }

@@ -151,3 +151,11 @@ pub struct MmrmFit {
     #[serde(skip_serializing)]
     pub(crate) state: super::State,
 }
+
+impl MmrmFit {
+    /// The fixed-effect coefficient named `name` (R `model.matrix` style, e.g.
+    /// `armprp:visitmonth_6`).
+    pub fn coefficient(&self, name: &str) -> Option<&Estimate> {
+        self.coefficients.iter().find(|c| c.label == name)
+    }
+}

@@ -243,6 +243,13 @@ pub struct CoxFit {
     pub confidence_level: f64,
 }
 
+impl CoxFit {
+    /// The coefficient of the covariate named `name`.
+    pub fn coefficient(&self, name: &str) -> Option<&CoxCoefficient> {
+        self.coefficients.iter().find(|c| c.name == name)
+    }
+}
+
 impl fmt::Display for CoxFit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
