@@ -11,7 +11,7 @@
 //! let files = CsvFiles::new(format!("{dir}knee_oa_trial.csv"))
 //!     .with_events(format!("{dir}knee_oa_trial_events.csv"));
 //! let loaded = read_csv_files(&files, &LoadOptions::default())?;
-//! println!("{}", loaded.report); // rows, missed assessments, patients per arm, ignored columns
+//! println!("{}", loaded.report); // rows, missed assessments, arms, kept and ignored columns
 //!
 //! let nrs = loaded.cohort.wide("nrs")?; // patients × visits, with baselines
 //! assert!(nrs.visits.contains(&"month_12".to_string()));

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pain_outcomes::Error;
-use pain_outcomes::data::{
-    ArmBy, CsvFiles, LoadOptions, Loaded, PatientFilter, Selection, read_csv_files,
-};
+use pain_outcomes::data::{ArmBy, CsvFiles, LoadOptions, Loaded, PatientFilter, read_csv_files};
 
 /// Data, arms and output options of an analysis example.
 #[derive(clap::Args, Debug)]
@@ -40,7 +38,7 @@ pub struct StudyArgs {
     /// Keep only patients whose attributes match, a comma meaning "and": e.g.
     /// `severity=4`, `age>=60,sex=female`, `site=site_01`, `cell_source=adipose` (attributes:
     /// age, bmi, severity, sex, site, condition, cell_source, cell_origin, guidance, therapy,
-    /// arm; operators = != < <= > >=) [default: every patient]
+    /// arm, or any column of your own; operators = != < <= > >=) [default: every patient]
     #[arg(long = "where", value_name = "FILTER")]
     pub filter: Option<PatientFilter>,
     /// Print the full result as JSON instead of tables
@@ -65,9 +63,7 @@ impl StudyArgs {
         }
         let mut loaded = read_csv_files(&files, &LoadOptions::default().with_arm_by(self.arms))?;
         if let Some(filter) = self.filter.as_ref().filter(|f| !f.is_empty()) {
-            loaded.cohort = loaded
-                .cohort
-                .select(&Selection::new().matching(filter.clone()));
+            loaded.cohort = loaded.cohort.filtered(filter)?;
         }
         Ok(loaded)
     }

@@ -1,7 +1,10 @@
 //! Building a cohort from typed values.
 
 use super::columns::Column;
-use super::csv_io::{event_record, opt, patient_cells, patient_field_count, read_csv_texts};
+use super::csv_io::{
+    event_record, extra_cells, extra_column_names, opt, patient_cells, patient_field_count,
+    read_csv_texts,
+};
 use super::ingest::{ASSESSMENT_COLUMNS, EVENT_COLUMNS, PATIENT_COLUMNS};
 use super::options::{LoadOptions, Loaded};
 use crate::domain::{Assessment, ClinicalEvent, Patient};
@@ -80,11 +83,16 @@ impl CohortBuilder {
         };
         let mut pw = csv::Writer::from_writer(Vec::new());
         let fields = patient_field_count(&self.patients);
-        pw.write_record(PATIENT_COLUMNS[..=fields].iter().map(|c| c.name()))
-            .map_err(boxed)?;
+        let extra = extra_column_names(&self.patients);
+        let header = PATIENT_COLUMNS[..=fields]
+            .iter()
+            .map(|c| c.name().to_string())
+            .chain(extra.clone());
+        pw.write_record(header).map_err(boxed)?;
         for p in &self.patients {
             let mut rec = vec![p.id.to_string()];
             rec.extend(patient_cells(p).into_iter().take(fields));
+            rec.extend(extra_cells(p, &extra));
             pw.write_record(&rec).map_err(boxed)?;
         }
         let therapy_of: std::collections::HashMap<_, _> = self

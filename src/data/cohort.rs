@@ -390,6 +390,30 @@ impl Cohort {
         self
     }
 
+    /// The patients that satisfy `filter`, with their rows and events.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error) when the filter names a column the data lacks
+    /// (the message lists the attributes and columns that exist).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let csv = "patient_id,therapy,day,instrument,score,symptom_months,smoker\n\
+    ///            P1,prp,0,nrs,7,14,yes\nP2,prp,0,nrs,6,3,no\n";
+    /// let cohort = pain_outcomes::data::read_csv_str(csv, "m.csv", &Default::default())?.cohort;
+    /// assert_eq!(cohort.patients()[0].covariates["symptom_months"], 14.0);
+    /// let long = cohort.filtered(&"symptom_months>=12,smoker=YES".parse()?)?;
+    /// assert_eq!(long.n_patients(), 1);
+    /// assert!(cohort.filtered(&"bmi_group=obese".parse()?).is_err());
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn filtered(&self, filter: &PatientFilter) -> crate::Result<Cohort> {
+        filter.check(&self.patients)?;
+        Ok(self.select(&Selection::new().matching(filter.clone())))
+    }
+
     /// A new cohort with only the patients and rows that `selection` keeps.
     ///
     /// Events of kept patients are kept. Instruments and visits no longer present are dropped

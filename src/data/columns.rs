@@ -191,12 +191,15 @@ impl ColumnMap {
     }
 }
 
-/// Which header cell holds each contract column, and which header cells are ignored.
+/// Which header cell holds each contract column, which hold the user's own patient-level
+/// columns (kept), and which are ignored.
 #[derive(Debug, Clone)]
 pub(crate) struct HeaderLayout {
     pub positions: [Option<usize>; 20],
     pub names: Vec<String>,
     pub ignored: Vec<String>,
+    /// `(position, name)` of the header cells kept as the user's own columns.
+    pub extra: Vec<(usize, String)>,
 }
 
 impl HeaderLayout {
@@ -213,17 +216,20 @@ impl HeaderLayout {
     }
 
     /// Resolves a header. `accepted` lists the contract columns this file may carry; other
-    /// header cells are ignored (and reported).
+    /// header cells are kept as the user's own columns when `keep_extra`, else ignored (and
+    /// reported either way).
     pub fn resolve(
         file: &str,
         header: &[String],
         map: &ColumnMap,
         accepted: &[Column],
         required: &[Column],
+        keep_extra: bool,
     ) -> crate::Result<Self> {
         let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
         let mut positions = [None; 20];
         let mut ignored = Vec::new();
+        let mut extra = Vec::new();
         for (i, name) in names.iter().enumerate() {
             let hit = accepted
                 .iter()
@@ -238,6 +244,15 @@ impl HeaderLayout {
                         });
                     }
                     positions[c.index()] = Some(i);
+                }
+                None if keep_extra && !name.is_empty() => {
+                    if extra.iter().any(|(_, n): &(usize, String)| n == name) {
+                        return Err(crate::Error::DuplicateColumn {
+                            file: file.to_string(),
+                            name: name.clone(),
+                        });
+                    }
+                    extra.push((i, name.clone()));
                 }
                 None => ignored.push(name.clone()),
             }
@@ -255,6 +270,7 @@ impl HeaderLayout {
             positions,
             names,
             ignored,
+            extra,
         })
     }
 }

@@ -549,7 +549,15 @@ fn read_table(
             });
         }
     }
-    let layout = HeaderLayout::resolve(file, &header, &options.column_map, accepted, required)?;
+    let keep_extra = !matches!(table, Table::Events);
+    let layout = HeaderLayout::resolve(
+        file,
+        &header,
+        &options.column_map,
+        accepted,
+        required,
+        keep_extra,
+    )?;
     match table {
         Table::Assessments => ingest.set_ignored_columns(layout.ignored.clone()),
         Table::Patients => ingest.report_mut().ignored_patient_columns = layout.ignored.clone(),
@@ -629,6 +637,30 @@ pub(crate) fn patient_field_count(patients: &[crate::domain::Patient]) -> usize 
     }
 }
 
+/// The names of the user's own columns of `patients` (covariates and factors), sorted.
+pub(crate) fn extra_column_names(patients: &[crate::domain::Patient]) -> Vec<String> {
+    let mut names: Vec<String> = patients
+        .iter()
+        .flat_map(|p| p.covariates.keys().chain(p.factors.keys()))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A patient's values of the user's own columns `names` (empty where not recorded).
+pub(crate) fn extra_cells(p: &crate::domain::Patient, names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| match (p.covariates.get(n), p.factors.get(n)) {
+            (Some(x), _) => x.to_string(),
+            (None, Some(s)) => s.clone(),
+            (None, None) => String::new(),
+        })
+        .collect()
+}
+
 /// The patient-level fields of a patient, in [`PATIENT_COLUMNS`] order after `patient_id`.
 pub(crate) fn patient_cells(p: &crate::domain::Patient) -> [String; 12] {
     let cells = p.cells.unwrap_or_default();
@@ -688,8 +720,12 @@ impl Cohort {
         let boxed = |e: csv::Error| Error::CsvWrite(Box::new(e));
         let fields = patient_field_count(&self.patients);
         let columns = &WRITE_COLUMNS[..WRITE_COLUMNS.len() - (PATIENT_COLUMNS.len() - 1 - fields)];
-        w.write_record(columns.iter().map(|c| c.name()))
-            .map_err(boxed)?;
+        let extra = extra_column_names(&self.patients);
+        let header = columns
+            .iter()
+            .map(|c| c.name().to_string())
+            .chain(extra.clone());
+        w.write_record(header).map_err(boxed)?;
         let mut rec: Vec<String> = vec![String::new(); columns.len()];
         for (p, patient) in self.patients.iter().enumerate() {
             let pc = patient_cells(patient);
@@ -708,6 +744,8 @@ impl Cohort {
                 for k in 1..fields {
                     rec[5 + k].clone_from(&pc[k]);
                 }
+                rec.truncate(columns.len());
+                rec.extend(extra_cells(patient, &extra));
                 w.write_record(&rec).map_err(boxed)?;
             }
         }
@@ -735,11 +773,16 @@ impl Cohort {
         let mut w = csv::WriterBuilder::new().from_writer(writer);
         let boxed = |e: csv::Error| Error::CsvWrite(Box::new(e));
         let fields = patient_field_count(&self.patients);
-        w.write_record(PATIENT_COLUMNS[..=fields].iter().map(|c| c.name()))
-            .map_err(boxed)?;
+        let extra = extra_column_names(&self.patients);
+        let header = PATIENT_COLUMNS[..=fields]
+            .iter()
+            .map(|c| c.name().to_string())
+            .chain(extra.clone());
+        w.write_record(header).map_err(boxed)?;
         for patient in &self.patients {
             let mut rec = vec![patient.id.to_string()];
             rec.extend(patient_cells(patient).into_iter().take(fields));
+            rec.extend(extra_cells(patient, &extra));
             w.write_record(&rec).map_err(boxed)?;
         }
         w.flush().map_err(|e| Error::CsvWrite(Box::new(e.into())))?;

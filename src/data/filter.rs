@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// A patient-level attribute a filter can test.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Attribute {
     /// Age in years (numeric).
@@ -34,10 +34,12 @@ pub enum Attribute {
     Therapy,
     /// Recorded arm (free text).
     Arm,
+    /// One of the user's own columns (a covariate or a factor), by name.
+    Column(String),
 }
 
 impl Attribute {
-    /// Every attribute, in the order of [`Attribute::name`]s listed in errors.
+    /// Every contract attribute, in the order of [`Attribute::name`]s listed in errors.
     pub const ALL: [Attribute; 11] = [
         Attribute::Age,
         Attribute::Bmi,
@@ -52,8 +54,8 @@ impl Attribute {
         Attribute::Arm,
     ];
 
-    /// The attribute's name, as the contract's column (`age`, `cell_source`, …).
-    pub fn name(self) -> &'static str {
+    /// The attribute's name, as the column (`age`, `cell_source`, …, or the user's column).
+    pub fn name(&self) -> &str {
         match self {
             Attribute::Age => "age",
             Attribute::Bmi => "bmi",
@@ -66,15 +68,16 @@ impl Attribute {
             Attribute::Guidance => "guidance",
             Attribute::Therapy => "therapy",
             Attribute::Arm => "arm",
+            Attribute::Column(name) => name,
         }
     }
 
-    fn is_numeric(self) -> bool {
+    fn is_numeric(&self) -> bool {
         matches!(self, Attribute::Age | Attribute::Bmi | Attribute::Severity)
     }
 
     /// The patient's value: a number for numeric attributes, else the canonical text.
-    fn value(self, p: &Patient) -> Option<Value> {
+    fn value(&self, p: &Patient) -> Option<Value> {
         let text = |s: Option<String>| s.map(Value::Text);
         match self {
             Attribute::Age => p.age.map(Value::Number),
@@ -88,14 +91,19 @@ impl Attribute {
             Attribute::Guidance => text(p.guidance.map(|x| x.to_string())),
             Attribute::Therapy => text(Some(p.therapy.to_string())),
             Attribute::Arm => text(p.arm.clone()),
+            Attribute::Column(name) => match (p.covariates.get(name), p.factors.get(name)) {
+                (Some(x), _) => Some(Value::Number(*x)),
+                (None, Some(s)) => Some(Value::Text(s.clone())),
+                (None, None) => None,
+            },
         }
     }
 
     /// The canonical spelling of `value` for a categorical attribute, checked against its
     /// categories (free-text attributes keep the value).
-    fn canonical(self, value: &str) -> Result<String> {
+    fn canonical(&self, value: &str) -> Result<String> {
         fn parsed<T: FromStr<Err = crate::domain::ParseError> + ToString>(
-            attribute: Attribute,
+            attribute: &Attribute,
             value: &str,
         ) -> Result<String> {
             value.parse::<T>().map(|v| v.to_string()).map_err(|e| {
@@ -234,25 +242,28 @@ impl FromStr for Clause {
         };
         let name = s[..at].trim();
         let value = s[at + op.len()..].trim();
+        if name.is_empty() {
+            return Err(Error::invalid_argument(
+                "where",
+                format!("`{s}` has no attribute before `{op}`"),
+            ));
+        }
+        // a contract attribute, else one of the user's own columns (checked against the
+        // cohort by `PatientFilter::check`)
         let attribute = Attribute::ALL
             .into_iter()
             .find(|a| a.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                Error::invalid_argument(
-                    "where",
-                    format!(
-                        "unknown attribute `{name}`; expected one of: {}",
-                        Attribute::ALL.map(Attribute::name).join(", ")
-                    ),
-                )
-            })?;
+            .unwrap_or_else(|| Attribute::Column(name.to_string()));
         if value.is_empty() {
             return Err(Error::invalid_argument(
                 "where",
                 format!("`{s}` has no value after `{op}`"),
             ));
         }
-        let value = if attribute.is_numeric() {
+        let value = if let Attribute::Column(_) = attribute {
+            // a user's column compares as a number when both sides are numbers
+            value.to_string()
+        } else if attribute.is_numeric() {
             match value.parse::<f64>() {
                 Ok(v) if v.is_finite() => value.to_string(),
                 _ => {
@@ -316,6 +327,38 @@ impl PatientFilter {
     /// Whether `patient` satisfies every clause.
     pub fn matches(&self, patient: &Patient) -> bool {
         self.clauses.iter().all(|c| c.matches(patient))
+    }
+
+    /// Checks that every user's column the filter names exists among `patients`' columns.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] naming the column and listing the attributes and columns
+    /// that exist.
+    pub fn check(&self, patients: &[Patient]) -> Result<()> {
+        for c in &self.clauses {
+            let Attribute::Column(name) = &c.attribute else {
+                continue;
+            };
+            let exists = patients
+                .iter()
+                .any(|p| p.covariates.contains_key(name) || p.factors.contains_key(name));
+            if !exists {
+                let mut known: Vec<String> = Attribute::ALL
+                    .iter()
+                    .map(|a| a.name().to_string())
+                    .collect();
+                known.extend(super::csv_io::extra_column_names(patients));
+                return Err(Error::invalid_argument(
+                    "where",
+                    format!(
+                        "no column `{name}` in the data; expected one of: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -46,6 +46,7 @@ pub fn from_dataframe(df: &DataFrame, options: &LoadOptions) -> Result<Loaded> {
         &options.column_map,
         &ASSESSMENT_COLUMNS,
         &ASSESSMENT_REQUIRED,
+        true,
     )?;
     if df.height() == 0 {
         return Err(Error::HeaderOnly {
@@ -55,7 +56,8 @@ pub fn from_dataframe(df: &DataFrame, options: &LoadOptions) -> Result<Loaded> {
     // cast every used column to text once
     let mut texts: Vec<Option<PlColumn>> = Vec::with_capacity(header.len());
     for (i, name) in header.iter().enumerate() {
-        let used = ASSESSMENT_COLUMNS.iter().any(|c| layout.pos(*c) == Some(i));
+        let used = ASSESSMENT_COLUMNS.iter().any(|c| layout.pos(*c) == Some(i))
+            || layout.extra.iter().any(|(p, _)| *p == i);
         texts.push(if used {
             Some(df.column(name)?.cast(&DataType::String)?)
         } else {
@@ -181,6 +183,28 @@ impl Cohort {
         // the arm column only when recorded, as the CSV writers do
         if self.patients.iter().any(|p| p.arm.is_some()) {
             columns.push(PlColumn::new(name(Column::Arm), arm));
+        }
+        // the user's own columns: covariates as numbers, factors as text
+        for extra in super::csv_io::extra_column_names(&self.patients) {
+            let numeric = self
+                .patients
+                .iter()
+                .any(|p| p.covariates.contains_key(&extra));
+            let rows = self
+                .patients
+                .iter()
+                .enumerate()
+                .flat_map(|(p, patient)| self.patient_rows(p).map(move |_| patient));
+            let column = if numeric {
+                let values: Vec<Option<f64>> =
+                    rows.map(|p| p.covariates.get(&extra).copied()).collect();
+                PlColumn::new(extra.as_str().into(), values)
+            } else {
+                let values: Vec<Option<String>> =
+                    rows.map(|p| p.factors.get(&extra).cloned()).collect();
+                PlColumn::new(extra.as_str().into(), values)
+            };
+            columns.push(column);
         }
         Ok(DataFrame::new(n, columns)?)
     }

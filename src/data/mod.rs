@@ -29,7 +29,7 @@ pub use frame::from_dataframe;
 pub use frame::from_lazyframe;
 #[cfg(feature = "parquet")]
 pub use frame::read_parquet;
-pub use options::{LoadOptions, LoadReport, Loaded};
+pub use options::{ColumnKind, KeptColumn, LoadOptions, LoadReport, Loaded};
 pub use wide::WideTable;
 
 // Record layouts shared with the simulator's CSV writer.

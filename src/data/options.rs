@@ -84,11 +84,14 @@ impl LoadOptions {
 ///
 /// ```
 /// use pain_outcomes::data::read_csv_str;
-/// let csv = "patient_id,therapy,day,instrument,score,notes\nP1,prp,0,nrs,7,x\nP1,prp,90,nrs,,y\n";
+/// let csv = "patient_id,therapy,day,instrument,score,notes,smoker\n\
+///            P1,prp,0,nrs,7,x,yes\nP1,prp,90,nrs,,y,yes\n";
 /// let loaded = read_csv_str(csv, "mem.csv", &Default::default()).unwrap();
 /// assert_eq!(loaded.report.rows_read, 2);
 /// assert_eq!(loaded.report.missed_assessments, 1);
+/// // `notes` differs within patient P1: not a patient-level column, so not kept
 /// assert_eq!(loaded.report.ignored_columns, vec!["notes".to_string()]);
+/// assert_eq!(loaded.report.kept_columns[0].name, "smoker");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -112,8 +115,13 @@ pub struct LoadReport {
     pub rows_per_instrument: Vec<(String, u64)>,
     /// Rows whose day falls in no visit window and that carry no visit label.
     pub rows_without_visit: u64,
-    /// Columns present in the input but not part of the contract (ignored).
+    /// Columns present in the input that were ignored: not part of the contract in the events
+    /// file, or the user's own columns whose values differ within a patient (a patient-level
+    /// column must agree within a patient).
     pub ignored_columns: Vec<String>,
+    /// The user's own patient-level columns kept (numeric ones as covariates, the others as
+    /// factors), from the assessments and patients files.
+    pub kept_columns: Vec<KeptColumn>,
     /// Rows read from the patients file.
     pub patient_rows_read: u64,
     /// Columns of the patients file that were ignored.
@@ -156,6 +164,20 @@ impl fmt::Display for LoadReport {
                 self.rows_without_visit
             )?;
         }
+        if !self.kept_columns.is_empty() {
+            let kept: Vec<String> = self
+                .kept_columns
+                .iter()
+                .map(|k| {
+                    let kind = match k.kind {
+                        ColumnKind::Covariate => "covariate",
+                        ColumnKind::Factor => "factor",
+                    };
+                    format!("{} ({kind})", k.name)
+                })
+                .collect();
+            writeln!(f, "  kept columns: {}", kept.join(", "))?;
+        }
         if !self.ignored_columns.is_empty() {
             writeln!(f, "  ignored columns: {}", self.ignored_columns.join(", "))?;
         }
@@ -164,6 +186,26 @@ impl fmt::Display for LoadReport {
         }
         Ok(())
     }
+}
+
+/// How a user's own column was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ColumnKind {
+    /// Every value a finite number: a covariate ([`Patient::covariates`](crate::domain::Patient)).
+    Covariate,
+    /// Text: a factor ([`Patient::factors`](crate::domain::Patient)).
+    Factor,
+}
+
+/// A user's own column kept by the load.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeptColumn {
+    /// Column name as in the file.
+    pub name: String,
+    /// Covariate or factor.
+    pub kind: ColumnKind,
 }
 
 /// A loaded cohort and the report of its load.

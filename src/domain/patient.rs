@@ -1,5 +1,7 @@
 //! Patients.
 
+use std::collections::BTreeMap;
+
 use super::cells::{Guidance, StemCells};
 use super::condition::Condition;
 use super::parse::category;
@@ -98,6 +100,12 @@ pub struct Patient {
     pub site: Option<String>,
     /// The randomised or assigned group label (free text, e.g. ADaM `TRT01P`), when recorded.
     pub arm: Option<String>,
+    /// The user's own numeric patient-level columns (symptom duration, a lab value, …), by
+    /// column name.
+    pub covariates: BTreeMap<String, f64>,
+    /// The user's own text patient-level columns (smoking, prior injections, …), by column
+    /// name.
+    pub factors: BTreeMap<String, String>,
 }
 
 impl Patient {
@@ -122,6 +130,8 @@ impl Patient {
             bmi: None,
             site: None,
             arm: None,
+            covariates: BTreeMap::new(),
+            factors: BTreeMap::new(),
         }
     }
 
@@ -176,6 +186,18 @@ impl Patient {
     /// Sets the recorded arm (the randomised or assigned group label).
     pub fn with_arm(mut self, arm: impl Into<String>) -> Self {
         self.arm = Some(arm.into());
+        self
+    }
+
+    /// Sets the user's numeric column `name`.
+    pub fn with_covariate(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.covariates.insert(name.into(), value);
+        self
+    }
+
+    /// Sets the user's text column `name`.
+    pub fn with_factor(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.factors.insert(name.into(), value.into());
         self
     }
 }

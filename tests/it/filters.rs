@@ -54,9 +54,12 @@ fn subsets_keep_their_patients_events() {
 #[test]
 fn bad_filters_are_typed_errors_that_list_what_exists() {
     let err = |s: &str| s.parse::<PatientFilter>().unwrap_err().to_string();
-    let e = err("grade=4");
+    let e = cohort()
+        .filtered(&"grade=4".parse().unwrap())
+        .unwrap_err()
+        .to_string();
     assert!(
-        e.contains("unknown attribute `grade`") && e.contains("severity, sex"),
+        e.contains("no column `grade`") && e.contains("severity, sex"),
         "{e}"
     );
     let e = err("sex=femal");
@@ -74,6 +77,8 @@ fn bad_filters_are_typed_errors_that_list_what_exists() {
     assert!(e.contains("no value"), "{e}");
     let e = err("age");
     assert!(e.contains("no comparison"), "{e}");
+    let e = err("=4");
+    assert!(e.contains("no attribute"), "{e}");
     assert_eq!(
         "age>=60, sex=female"
             .parse::<PatientFilter>()
@@ -81,4 +86,51 @@ fn bad_filters_are_typed_errors_that_list_what_exists() {
             .to_string(),
         "age>=60,sex=female"
     );
+}
+
+#[test]
+fn the_users_own_columns_are_kept_typed_and_written_back() {
+    let csv = "patient_id,therapy,day,instrument,score,symptom_months,smoker,visit_note\n\
+               P1,prp,0,nrs,7,14,yes,first\n\
+               P1,prp,90,nrs,4,14,yes,second\n\
+               P2,placebo,0,nrs,6,3.5,,first\n\
+               P2,placebo,90,nrs,6,3.5,no,\n";
+    let l = pain_outcomes::data::read_csv_str(csv, "own.csv", &Default::default()).unwrap();
+    let kinds: Vec<(&str, pain_outcomes::data::ColumnKind)> = l
+        .report
+        .kept_columns
+        .iter()
+        .map(|k| (k.name.as_str(), k.kind))
+        .collect();
+    use pain_outcomes::data::ColumnKind::{Covariate, Factor};
+    assert_eq!(kinds, [("symptom_months", Covariate), ("smoker", Factor)]);
+    // a value that differs within a patient: not patient-level, reported as ignored
+    assert_eq!(l.report.ignored_columns, ["visit_note"]);
+    assert!(
+        l.report
+            .to_string()
+            .contains("kept columns: symptom_months (covariate), smoker (factor)")
+    );
+    let p2 = &l.cohort.patients()[1];
+    assert_eq!(p2.covariates["symptom_months"], 3.5);
+    assert_eq!(p2.factors["smoker"], "no");
+    // CSV and polars round trips keep them
+    let mut out = Vec::new();
+    l.cohort.write_csv(&mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let again = pain_outcomes::data::read_csv_str(&text, "again.csv", &Default::default())
+        .unwrap()
+        .cohort;
+    assert_eq!(again, l.cohort);
+    let df = l.cohort.to_dataframe().unwrap();
+    let back = pain_outcomes::data::from_dataframe(&df, &Default::default())
+        .unwrap()
+        .cohort;
+    assert_eq!(back, l.cohort);
+    // and filters use them
+    let long = l
+        .cohort
+        .filtered(&"symptom_months>12".parse().unwrap())
+        .unwrap();
+    assert_eq!(long.n_patients(), 1);
 }

@@ -770,7 +770,7 @@ fn empty_and_truncated_files_on_disk() {
 // ---------------------------------------------------------------- positive cases
 
 #[test]
-fn spreadsheet_export_loads_and_lists_ignored_columns() {
+fn spreadsheet_export_loads_and_reports_kept_and_ignored_columns() {
     let text = "\u{feff}\"Score\",\"notes\",\"instrument\",\"Day\",\"therapy\",\"patient_id\",\"exported by\"\r\n\
                 \"7\",\"first, visit\",\"nrs\",\"0\",\"prp+stem_cell\",\"P 1\",\"x\"\r\n\
                 \"\",\"\",\"nrs\",\"90\",\"stem_cell+prp\",\"P 1\",\"x\"\r\n\
@@ -778,10 +778,18 @@ fn spreadsheet_export_loads_and_lists_ignored_columns() {
     let l = load(text).unwrap();
     assert_eq!(l.report.rows_read, 3);
     assert_eq!(l.report.missed_assessments, 2);
-    assert_eq!(
-        l.report.ignored_columns,
-        vec!["notes".to_string(), "exported by".to_string()]
-    );
+    // columns the contract does not name are kept as the user's factors (an empty cell is a
+    // missing value, so `notes` agrees within patient P 1)
+    assert!(l.report.ignored_columns.is_empty());
+    let kept: Vec<&str> = l
+        .report
+        .kept_columns
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect();
+    assert_eq!(kept, ["notes", "exported by"]);
+    assert_eq!(l.cohort.patients()[0].factors["notes"], "first, visit");
+    assert_eq!(l.cohort.patients()[0].factors["exported by"], "x");
     assert_eq!(l.cohort.scores(), &[Some(7.0), None, None]);
     assert_eq!(l.cohort.patients()[0].id.as_str(), "P 1");
     assert_eq!(l.cohort.arms(), &["stem_cell+prp".to_string()]);
@@ -810,7 +818,9 @@ fn adam_column_map_loads() {
         l.cohort.visits(),
         &["Baseline".to_string(), "Week 6".to_string()]
     );
-    assert_eq!(l.report.ignored_columns, vec!["STUDYID".to_string()]);
+    // a column the contract does not name is kept as the user's factor
+    assert!(l.report.ignored_columns.is_empty());
+    assert_eq!(l.cohort.patients()[0].factors["STUDYID"], "S1");
     assert_eq!(l.cohort.patients()[0].age, Some(55.0));
     // ADaM names are required under the map
     let e = read_csv_str(

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use super::fields::{DAY_RANGE, Fields, parse_finite, parse_integer};
 use super::patient::{PatientFields, merge_patient, new_patient, read_patient_fields};
-use super::record::RawRow;
+use super::record::{RawRow, is_missing};
 use crate::data::cohort::{Cohort, assign_arms};
 use crate::data::columns::{Column, HeaderLayout};
-use crate::data::options::{LoadOptions, LoadReport, Loaded};
+use crate::data::options::{ColumnKind, KeptColumn, LoadOptions, LoadReport, Loaded};
 use crate::domain::{ClinicalEvent, EventKind, Patient, PatientId, Therapy};
 use crate::error::{Error, Location, Result};
 
@@ -36,6 +36,15 @@ pub(crate) struct Ingest<'o> {
     prev_key: Vec<u8>,
     prev_patient: Option<u32>,
     key_buf: Vec<u8>,
+    // the user's own patient-level columns
+    extra: Vec<ExtraColumn>,
+}
+
+/// A user's own column: each patient's value, and whether a patient had two values.
+struct ExtraColumn {
+    name: String,
+    values: HashMap<u32, String>,
+    varies: bool,
 }
 
 impl<'o> Ingest<'o> {
@@ -63,6 +72,7 @@ impl<'o> Ingest<'o> {
             prev_key: Vec::new(),
             prev_patient: None,
             key_buf: Vec::new(),
+            extra: Vec::new(),
         }
     }
 
@@ -107,6 +117,11 @@ impl<'o> Ingest<'o> {
                     .extend_from_slice(row.fields.get(p).unwrap_or(b""));
             }
         }
+        for (pos, _) in &layout.extra {
+            self.key_buf.push(0);
+            self.key_buf
+                .extend_from_slice(row.fields.get(*pos).unwrap_or(b""));
+        }
         let p = match self.prev_patient {
             Some(p) if self.key_buf == self.prev_key => p,
             _ => {
@@ -119,6 +134,7 @@ impl<'o> Ingest<'o> {
                     });
                 };
                 let p = self.find_or_add_patient(&f, pid_text, fields, Some(therapy))?;
+                self.merge_extra(p, &f)?;
                 std::mem::swap(&mut self.prev_key, &mut self.key_buf);
                 self.prev_patient = Some(p);
                 p
@@ -255,6 +271,77 @@ impl<'o> Ingest<'o> {
         Ok(p)
     }
 
+    /// Records the values of the user's own columns of a row for patient `p`; a column whose
+    /// value differs within a patient is marked as varying (not patient-level).
+    fn merge_extra(&mut self, p: u32, f: &Fields<'_, '_>) -> Result<()> {
+        for (pos, name) in &f.layout.extra {
+            let bytes = f.row.fields.get(*pos).unwrap_or(b"");
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| Error::InvalidUtf8 {
+                    at: Box::new(Location::new(f.file, f.row.line, name)),
+                    byte_offset: f.row.byte + e.valid_up_to() as u64,
+                })?
+                .trim();
+            if is_missing(text) {
+                continue;
+            }
+            let k = match self.extra.iter().position(|c| c.name == *name) {
+                Some(k) => k,
+                None => {
+                    self.extra.push(ExtraColumn {
+                        name: name.clone(),
+                        values: HashMap::new(),
+                        varies: false,
+                    });
+                    self.extra.len() - 1
+                }
+            };
+            let column = &mut self.extra[k];
+            match column.values.get(&p) {
+                Some(v) if v != text => column.varies = true,
+                Some(_) => {}
+                None => {
+                    column.values.insert(p, text.to_string());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the user's patient-level columns into the patients: a column whose every value
+    /// is a finite number becomes a covariate, any other a factor; a column that varies within
+    /// a patient is reported as ignored.
+    fn keep_extra_columns(&mut self) {
+        for column in std::mem::take(&mut self.extra) {
+            if column.varies {
+                self.report.ignored_columns.push(column.name);
+                continue;
+            }
+            let numeric = column.values.values().all(|v| parse_finite(v).is_some());
+            for (p, v) in column.values {
+                let Some(patient) = self.patients.get_mut(p as usize) else {
+                    continue;
+                };
+                match (numeric, parse_finite(&v)) {
+                    (true, Some(x)) => {
+                        patient.covariates.insert(column.name.clone(), x);
+                    }
+                    _ => {
+                        patient.factors.insert(column.name.clone(), v);
+                    }
+                }
+            }
+            self.report.kept_columns.push(KeptColumn {
+                name: column.name,
+                kind: if numeric {
+                    ColumnKind::Covariate
+                } else {
+                    ColumnKind::Factor
+                },
+            });
+        }
+    }
+
     fn add_patient(&mut self, id: PatientId, therapy: Therapy, line: u64) -> Result<u32> {
         let p = u32::try_from(self.patients.len())
             .map_err(|_| Error::invalid_argument("patients", "more than 2^32 patients"))?;
@@ -278,7 +365,8 @@ impl<'o> Ingest<'o> {
         let pid_text = f.required(Column::PatientId, "a patient identifier")?;
         let fields = read_patient_fields(&f)?;
         let therapy = fields.therapy;
-        self.find_or_add_patient(&f, pid_text, fields, therapy)?;
+        let p = self.find_or_add_patient(&f, pid_text, fields, therapy)?;
+        self.merge_extra(p, &f)?;
         // a later assessment row of this patient must re-check against the merged values
         self.prev_patient = None;
         Ok(())
@@ -374,6 +462,7 @@ impl<'o> Ingest<'o> {
         drop(order);
 
         let (events, event_offsets) = self.events_by_patient();
+        self.keep_extra_columns();
         let arm_by = self.opts.arm_by.resolve(&self.patients);
         let (arm_labels, arm_of) = assign_arms(&self.patients, arm_by);
         let cohort = Cohort {
