@@ -44,8 +44,8 @@ struct Args {
     /// Denominator degrees of freedom: satterthwaite, kenward-roger or kenward-roger-linear
     #[arg(long, value_name = "METHOD", default_value = "satterthwaite")]
     df: DfMethod,
-    /// Patient-level covariate added as a main effect (age, bmi, severity, sex, site);
-    /// repeatable
+    /// Patient-level covariate added as a main effect: age, bmi, severity, sex, site, or any
+    /// column of your own (numeric ones enter as covariates, text ones as factors); repeatable
     #[arg(long = "covariate", value_name = "NAME")]
     covariates: Vec<Covariate>,
     /// LS-mean weights over the covariate factors: equal or proportional

@@ -1,7 +1,7 @@
 //! Option enums parsed from their short codes, as the examples' flags and configuration files
 //! spell them: case-insensitive, `-` and `_` alike (`treatment-policy` = `treatment_policy`).
 
-use crate::analysis::{Clustering, Covariate, CoxCovariate, Response, Stratification};
+use crate::analysis::{Clustering, CoxCovariate, Response, Stratification};
 use crate::data::{ArmBy, EventEndpoint};
 use crate::stats::describe::MissingVisitPolicy;
 use crate::stats::mmrm::LsMeanWeights;
@@ -83,13 +83,6 @@ parse_by_code!(MissingVisitPolicy, "missing_visits", {
 parse_by_code!(Response, "response", {
     Response::ChangeFromBaseline => ["change", "change_from_baseline"],
     Response::Score => ["score"],
-});
-parse_by_code!(Covariate, "covariate", {
-    Covariate::Age => ["age"],
-    Covariate::Bmi => ["bmi"],
-    Covariate::Severity => ["severity"],
-    Covariate::Sex => ["sex"],
-    Covariate::Site => ["site"],
 });
 parse_by_code!(EventEndpoint, "endpoint", {
     EventEndpoint::Surgery => ["surgery"],

@@ -33,6 +33,6 @@ pub use options::{ColumnKind, KeptColumn, LoadOptions, LoadReport, Loaded};
 pub use wide::WideTable;
 
 // Record layouts shared with the simulator's CSV writer.
-pub(crate) use csv_io::{event_record, patient_cells};
+pub(crate) use csv_io::{event_record, extra_column_names, patient_cells};
 pub(crate) use ingest::{ASSESSMENT_COLUMNS, EVENT_COLUMNS};
 pub(crate) use names::{find_name, same_name};

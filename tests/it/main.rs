@@ -22,6 +22,7 @@ mod mmrm_bcva;
 mod mmrm_gls;
 mod mmrm_knee_oa;
 mod mmrm_kr_multi;
+mod mmrm_own_columns;
 mod mmrm_refusals;
 mod mmrm_sas;
 mod mmrm_sas_iterations;

@@ -1,0 +1,89 @@
+# Reference values for a cohort-level MMRM with the user's own patient-level columns: a numeric
+# column (symptom_months, a covariate) and a text column (smoker, a factor), as a clinic's file
+# would carry them. From nlme::gls + emmeans, REML, unstructured covariance.
+#
+# Data: the NRS rows of the bundled knee OA trial (datasets/knee_oa_trial.csv, synthetic) with
+# two columns the data contract does not name, derived from the patient number so that the file
+# is reproducible: symptom_months = 3 + (37 n mod 97) / 4, smoker = "yes" when n mod 3 = 0, else
+# "no". Written to tests/data/knee_oa_own_columns.csv, which the test loads.
+#
+# Response and arms as in mmrm_knee_oa.R (change from the last non-missing baseline on a day
+# <= 0; arms from the recorded `arm` column; reference arm placebo). Model:
+#   change ~ arm*visit + baseline*visit + symptom_months + smoker
+# Compared: every coefficient's estimate and SE, and each arm minus placebo at each visit
+# (emmeans trt.vs.ctrl; df are not compared here: emmeans runs with mode df.error).
+# Run from the crate root: Rscript tests/reference/mmrm_own_columns.R (never in CI).
+suppressPackageStartupMessages({
+  library(nlme)
+  library(emmeans)
+  library(numDeriv)
+  library(jsonlite)
+})
+source("tests/reference/mmrm_gls_polish.R")
+source("tests/reference/provenance.R")
+
+src_path <- "datasets/knee_oa_trial.csv"
+data_path <- "tests/data/knee_oa_own_columns.csv"
+out_path <- "tests/golden/mmrm_own_columns.json"
+
+raw <- read.csv(src_path, stringsAsFactors = FALSE, na.strings = "", colClasses = "character")
+raw <- raw[raw$instrument == "nrs", ]
+n <- as.integer(sub("^KOA-0*", "", raw$patient_id))
+raw$symptom_months <- format(3 + ((37 * n) %% 97) / 4, trim = TRUE)
+raw$smoker <- ifelse(n %% 3 == 0, "yes", "no")
+write.csv(raw, data_path, row.names = FALSE, quote = FALSE, na = "")
+
+d <- read.csv(data_path, stringsAsFactors = FALSE, na.strings = "")
+d$day <- as.integer(d$day)
+mean_day <- tapply(d$day, d$visit, mean)
+visits <- names(sort(mean_day[mean_day > 0]))
+pre <- d[d$day <= 0 & !is.na(d$score), ]
+baseline <- tapply(pre$score, pre$patient_id, function(s) s[length(s)])
+post <- d[d$day > 0 & d$visit %in% visits, ]
+post <- post[!is.na(post$score) & post$patient_id %in% names(baseline), ]
+post$baseline <- as.numeric(baseline[post$patient_id])
+post$change <- post$score - post$baseline
+post$visit <- factor(post$visit, levels = visits)
+post$vnum <- as.integer(post$visit)
+post$arm <- relevel(factor(post$arm), ref = "placebo")
+post$smoker <- factor(post$smoker, levels = c("no", "yes"))
+post$id <- factor(post$patient_id)
+post <- post[order(post$patient_id, post$vnum), ]
+
+model <- change ~ arm * visit + baseline * visit + symptom_months + smoker
+args <- list(model = model, data = post, method = "REML")
+conv <- fit_gls_converged(args, with_value(corSymm, form = ~ vnum | id), TRUE)
+fit <- conv$fit
+fit$call$model <- model
+emm <- emmeans(fit, ~ arm | visit, data = post, mode = "df.error")
+con <- summary(contrast(emm, method = "trt.vs.ctrl"), adjust = "none")
+tt <- summary(fit)$tTable
+
+out <- list(
+  provenance = golden_provenance(
+    "third_party", "tests/reference/mmrm_own_columns.R",
+    c("nlme", "emmeans", "numDeriv", "jsonlite"),
+    data = c(src_path, data_path),
+    method = "nlme::gls (corSymm + varIdent, converged and Newton-polished) + emmeans",
+    model = "change ~ arm*visit + baseline*visit + symptom_months + smoker, REML",
+    notes = "tests/data/knee_oa_own_columns.csv is written by this script from the bundled trial",
+    details = list(
+      instrument = "nrs", visits = visits, optimizer = conv$optimizer,
+      restarts = conv$restarts, newton_steps = conv$newton_steps,
+      newton_decrement = conv$newton_decrement
+    )
+  ),
+  n_subjects = length(unique(post$patient_id)),
+  n_observations = nrow(post),
+  log_likelihood = as.numeric(logLik(fit)),
+  coefficients = lapply(seq_len(nrow(tt)), function(i) list(
+    name = rownames(tt)[i], estimate = tt[i, "Value"], std_error = tt[i, "Std.Error"]
+  )),
+  differences = lapply(seq_len(nrow(con)), function(i) list(
+    arm = sub(" - placebo$", "", as.character(con$contrast[i])),
+    visit = as.character(con$visit[i]),
+    estimate = con$estimate[i], std_error = con$SE[i]
+  ))
+)
+write_json(out, out_path, digits = NA, auto_unbox = TRUE, pretty = TRUE)
+message("wrote ", out_path)
