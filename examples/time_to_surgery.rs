@@ -11,7 +11,7 @@
 
 use clap::Parser;
 use pain_outcomes::analysis::{
-    Clustering, CoxCovariate, RuleChoice, Stratification, TimeToEventOptions, analyse_endpoint,
+    Clustering, Covariate, RuleChoice, Stratification, TimeToEventOptions, analyse_endpoint,
 };
 use pain_outcomes::data::EventEndpoint;
 use pain_outcomes::stats::survival::Ties;
@@ -44,9 +44,10 @@ struct Args {
     /// Stratification of the log-rank test and the Cox model: none, site or condition
     #[arg(long, value_name = "BY", default_value = "none")]
     strata: Stratification,
-    /// Cox covariate besides the arm (age, severity); repeatable
+    /// Cox covariate besides the arm: age, bmi, severity, sex, site, or any column of your
+    /// own (numeric ones linear, text ones as factors); repeatable
     #[arg(long = "covariate", value_name = "NAME")]
-    covariates: Vec<CoxCovariate>,
+    covariates: Vec<Covariate>,
     /// Robust (sandwich) variance clustered by: none or site
     #[arg(long, value_name = "BY", default_value = "none")]
     cluster: Clustering,

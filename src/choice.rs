@@ -1,7 +1,7 @@
 //! Option enums parsed from their short codes, as the examples' flags and configuration files
 //! spell them: case-insensitive, `-` and `_` alike (`treatment-policy` = `treatment_policy`).
 
-use crate::analysis::{Clustering, CoxCovariate, Response, Stratification};
+use crate::analysis::{Clustering, Response, Stratification};
 use crate::data::{ArmBy, EventEndpoint};
 use crate::stats::describe::MissingVisitPolicy;
 use crate::stats::mmrm::LsMeanWeights;
@@ -58,10 +58,6 @@ parse_by_code!(Stratification, "stratification", {
 parse_by_code!(Clustering, "clustering", {
     Clustering::None => ["none"],
     Clustering::Site => ["site"],
-});
-parse_by_code!(CoxCovariate, "covariate", {
-    CoxCovariate::Age => ["age"],
-    CoxCovariate::Severity => ["severity"],
 });
 parse_by_code!(Ties, "ties", {
     Ties::Efron => ["efron"],

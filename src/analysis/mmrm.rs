@@ -3,6 +3,7 @@
 //! baseline*visit (+ covariates)`.
 
 use super::arms::{Attrition, ExclusionReason, reference_arm};
+use super::covariates::{Covariate, check_covariates};
 use crate::Error;
 use crate::data::{Cohort, WideTable, find_name, same_name};
 use crate::domain::Patient;
@@ -24,99 +25,6 @@ pub enum Response {
     ChangeFromBaseline,
     /// The follow-up score itself (the baseline still enters as a covariate).
     Score,
-}
-
-/// A patient-level covariate taken from [`crate::domain::Patient`].
-///
-/// Age, BMI and severity grade enter as continuous covariates; sex and site as factors
-/// (treatment coding, reference = first level in alphabetical order). One of the user's own
-/// columns enters as a covariate when it was kept as numeric, else as a factor.
-///
-/// Parsed from `age`, `bmi`, `severity`, `sex`, `site`, or any other name (the user's column,
-/// checked when the model is fitted).
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Covariate {
-    /// Age in years (continuous).
-    Age,
-    /// Body-mass index, kg/m² (continuous).
-    Bmi,
-    /// Disease severity grade (continuous, one slope per grade).
-    Severity,
-    /// Sex (factor).
-    Sex,
-    /// Site (factor).
-    Site,
-    /// One of the user's own columns (see [`Patient::covariates`] and [`Patient::factors`]).
-    Column(String),
-}
-
-impl Covariate {
-    /// Name of the covariate in the model formula.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use pain_outcomes::analysis::Covariate;
-    /// assert_eq!(Covariate::Bmi.name(), "bmi");
-    /// ```
-    pub fn name(&self) -> &str {
-        match self {
-            Covariate::Age => "age",
-            Covariate::Bmi => "bmi",
-            Covariate::Severity => "severity",
-            Covariate::Sex => "sex",
-            Covariate::Site => "site",
-            Covariate::Column(name) => name,
-        }
-    }
-
-    /// Whether the covariate enters as a factor (for a user's column: when some patient has
-    /// it as text).
-    fn is_factor(&self, patients: &[Patient]) -> bool {
-        match self {
-            Covariate::Sex | Covariate::Site => true,
-            Covariate::Column(name) => patients.iter().any(|p| p.factors.contains_key(name)),
-            _ => false,
-        }
-    }
-
-    /// The patient's value: `(number, label)`, the label for factors.
-    fn value(&self, p: &Patient) -> Option<(f64, String)> {
-        match self {
-            Covariate::Age => p.age.map(|x| (x, String::new())),
-            Covariate::Bmi => p.bmi.map(|x| (x, String::new())),
-            Covariate::Severity => p.severity.map(|x| (f64::from(x), String::new())),
-            Covariate::Sex => p.sex.map(|s| (0.0, s.to_string())),
-            Covariate::Site => p.site.clone().map(|s| (0.0, s)),
-            Covariate::Column(name) => match (p.covariates.get(name), p.factors.get(name)) {
-                (Some(x), _) => Some((*x, String::new())),
-                (None, Some(s)) => Some((0.0, s.clone())),
-                (None, None) => None,
-            },
-        }
-    }
-}
-
-impl std::str::FromStr for Covariate {
-    type Err = Error;
-
-    /// A contract covariate by its name, else one of the user's columns.
-    fn from_str(s: &str) -> crate::Result<Self> {
-        let t = s.trim();
-        if t.is_empty() {
-            return Err(Error::invalid_argument("covariate", "the name is empty"));
-        }
-        Ok(match crate::choice::code_key(t).as_str() {
-            "age" => Covariate::Age,
-            "bmi" => Covariate::Bmi,
-            "severity" => Covariate::Severity,
-            "sex" => Covariate::Sex,
-            "site" => Covariate::Site,
-            _ => Covariate::Column(t.to_string()),
-        })
-    }
 }
 
 /// A cohort-level MMRM: the fit, LS-means by arm × visit, each arm minus the reference arm at
@@ -462,7 +370,7 @@ impl<'c> MmrmBuilder<'c> {
             .iter()
             .map(|&c| wide.visits[c].clone())
             .collect();
-        self.check_covariates()?;
+        check_covariates(&self.covariates, self.cohort.patients())?;
         let long = self.long_format(&wide, &arms, &visit_columns);
         if let Some(refusal) = long.empty_cell(&visit_labels, instrument) {
             return Ok(refusal);
@@ -503,60 +411,6 @@ impl<'c> MmrmBuilder<'c> {
             differences,
             type3,
         }))
-    }
-
-    /// Each covariate once, named so the formula can hold it, and recorded for some patient
-    /// (else a typed error naming it and listing the columns that exist).
-    fn check_covariates(&self) -> crate::Result<()> {
-        let patients = self.cohort.patients();
-        for (i, c) in self.covariates.iter().enumerate() {
-            let name = c.name();
-            if self.covariates[..i].contains(c) {
-                return Err(Error::invalid_argument(
-                    "covariates",
-                    format!("`{name}` is listed twice"),
-                ));
-            }
-            let identifier = name
-                .chars()
-                .next()
-                .is_some_and(|ch| ch.is_ascii_alphabetic())
-                && name
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
-            if !identifier || ["arm", "visit", "baseline"].contains(&name) {
-                return Err(Error::invalid_argument(
-                    "covariates",
-                    format!(
-                        "`{name}` cannot name a model term: use letters, digits, `_` and `.`, \
-                         starting with a letter, and not arm, visit or baseline"
-                    ),
-                ));
-            }
-            if !patients.iter().any(|p| c.value(p).is_some()) {
-                let contract = [
-                    Covariate::Age,
-                    Covariate::Bmi,
-                    Covariate::Severity,
-                    Covariate::Sex,
-                    Covariate::Site,
-                ];
-                let mut known: Vec<String> = contract
-                    .iter()
-                    .filter(|k| patients.iter().any(|p| k.value(p).is_some()))
-                    .map(|k| k.name().to_string())
-                    .collect();
-                known.extend(crate::data::extra_column_names(patients));
-                return Err(Error::invalid_argument(
-                    "covariates",
-                    format!(
-                        "no patient has a value of `{name}`; the covariates the data can give: {}",
-                        known.join(", ")
-                    ),
-                ));
-            }
-        }
-        Ok(())
     }
 
     /// The arms of the model, in the cohort's order.

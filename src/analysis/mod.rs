@@ -10,6 +10,7 @@
 mod ancova;
 mod arms;
 mod comparison;
+mod covariates;
 mod loss_of_response;
 mod mmrm;
 mod responders;
@@ -22,18 +23,19 @@ pub use arms::{
     default_reference_arm, reference_arm,
 };
 pub use comparison::{TherapyComparison, TherapyComparisonOptions, compare_therapies};
+pub use covariates::Covariate;
 pub use loss_of_response::{
     EndpointAnalysis, LossOfResponseData, LossOfResponseOptions, analyse_endpoint,
     time_to_loss_of_response,
 };
-pub use mmrm::{CohortMmrm, Covariate, MmrmBuilder, Response};
+pub use mmrm::{CohortMmrm, MmrmBuilder, Response};
 pub use responders::{
     ArmOnset, ResponderAnalysis, ResponderAnalysisOptions, ResponderCell, ResponderTable,
     RuleChoice, responder_analysis, responders_by_arm_and_visit,
 };
 pub use time_to_event::{
-    ArmSurvival, Clustering, CoxAnalysis, CoxCovariate, FollowUpEnds, Stratification,
-    TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event,
+    ArmSurvival, Clustering, CoxAnalysis, FollowUpEnds, Stratification, TimeToEventAnalysis,
+    TimeToEventOptions, analyse_time_to_event,
 };
 pub use trajectories::{
     AreaByArm, ArmArea, ArmVisitSummary, Trajectories, area_by_arm, describe_by_arm_and_visit,

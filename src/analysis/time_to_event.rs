@@ -16,6 +16,7 @@
 use nalgebra::DMatrix;
 
 use super::arms::{Attrition, ExclusionReason, reference_arm};
+use super::covariates::{Covariate, check_covariates};
 use crate::data::{Cohort, EventEndpoint, TimeEnd, TimeToEventData, same_name};
 use crate::error::{Error, Result};
 use crate::outcome::refuse;
@@ -65,51 +66,16 @@ pub enum Clustering {
     Site,
 }
 
-/// A patient-level covariate of the Cox model.
-///
-/// # Examples
-///
-/// ```
-/// use pain_outcomes::analysis::CoxCovariate;
-/// assert_eq!(CoxCovariate::Severity.name(), "severity");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CoxCovariate {
-    /// Age in years (linear).
-    Age,
-    /// Severity grade (Kellgren–Lawrence, Pfirrmann, …; linear).
-    Severity,
-}
-
-impl CoxCovariate {
-    /// The coefficient name.
-    pub fn name(self) -> &'static str {
-        match self {
-            CoxCovariate::Age => "age",
-            CoxCovariate::Severity => "severity",
-        }
-    }
-
-    fn value(self, patient: &crate::domain::Patient) -> Option<f64> {
-        match self {
-            CoxCovariate::Age => patient.age,
-            CoxCovariate::Severity => patient.severity.map(f64::from),
-        }
-    }
-}
-
 /// Options of [`analyse_time_to_event`].
 ///
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::analysis::{Clustering, CoxCovariate, Stratification, TimeToEventOptions};
+/// use pain_outcomes::analysis::{Clustering, Covariate, Stratification, TimeToEventOptions};
 /// let o = TimeToEventOptions::default()
 ///     .with_reference_arm("usual_care")
 ///     .with_tau(365.0)
-///     .with_covariates(vec![CoxCovariate::Age, CoxCovariate::Severity])
+///     .with_covariates(vec![Covariate::Age, Covariate::Severity])
 ///     .with_stratification(Stratification::Site)
 ///     .with_clustering(Clustering::Site);
 /// assert_eq!(o.survival_times, vec![180.0, 365.0, 730.0]);
@@ -130,8 +96,9 @@ pub struct TimeToEventOptions {
     pub confidence_type: ConfidenceType,
     /// Stratification of the log-rank test and of the Cox model (default none).
     pub stratification: Stratification,
-    /// Cox covariates besides the arm (default none).
-    pub covariates: Vec<CoxCovariate>,
+    /// Cox covariates besides the arm (default none): numeric ones linear, factors as
+    /// indicators of each level but the first in sort order.
+    pub covariates: Vec<Covariate>,
     /// Robust variance clustered by site (default none).
     pub clustering: Clustering,
     /// Cox tie handling (default Efron).
@@ -186,7 +153,7 @@ impl TimeToEventOptions {
         self
     }
     /// Sets the Cox covariates besides the arm.
-    pub fn with_covariates(mut self, covariates: Vec<CoxCovariate>) -> Self {
+    pub fn with_covariates(mut self, covariates: Vec<Covariate>) -> Self {
         self.covariates = covariates;
         self
     }
@@ -260,10 +227,11 @@ pub struct ArmSurvival {
 /// The Cox model of the arm (treatment-coded against the reference) and covariates.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CoxAnalysis {
-    /// Coefficient names, in order (`arm<label>` for each non-reference arm, then covariates).
+    /// Coefficient names, in order (`arm<label>` for each non-reference arm, then each
+    /// covariate: its name, or `<name><level>` for each non-reference level of a factor).
     pub terms: Vec<String>,
     /// Covariates besides the arm.
-    pub covariates: Vec<CoxCovariate>,
+    pub covariates: Vec<Covariate>,
     /// Stratification of the baseline hazard.
     pub stratification: Stratification,
     /// Clustering of the robust variance.
@@ -451,6 +419,7 @@ fn check_inputs(
     data: &TimeToEventData,
     options: &TimeToEventOptions,
 ) -> Result<()> {
+    check_covariates(&options.covariates, cohort.patients())?;
     let n = data.time.len();
     if data.patients.len() != n || data.arm.len() != n || data.end.len() != n {
         return Err(Error::invalid_argument(
@@ -662,10 +631,13 @@ fn cox_analysis(
         let p = data.patients[i];
         let pat = patients.get(p);
         let arm = data.arm[i] as usize;
-        let missing: Vec<&CoxCovariate> = options
+        let missing: Vec<&Covariate> = options
             .covariates
             .iter()
-            .filter(|c| !pat.and_then(|x| c.value(x)).is_some_and(f64::is_finite))
+            .filter(|c| {
+                !pat.and_then(|x| c.value(x))
+                    .is_some_and(|(v, _)| v.is_finite())
+            })
             .collect();
         for c in &missing {
             attrition.missing_covariate(c.name());
@@ -691,7 +663,23 @@ fn cox_analysis(
         .iter()
         .map(|&a| format!("arm{}", arms[a]))
         .collect();
-    terms.extend(options.covariates.iter().map(|c| c.name().to_string()));
+    let kept: Vec<&crate::domain::Patient> = keep
+        .iter()
+        .filter_map(|&i| patients.get(data.patients[i]))
+        .collect();
+    let codings: Vec<Coding> = options
+        .covariates
+        .iter()
+        .map(|c| Coding::of(c, patients, &kept))
+        .collect();
+    for (c, coding) in options.covariates.iter().zip(&codings) {
+        match coding {
+            Coding::Linear => terms.push(c.name().to_string()),
+            Coding::Levels(levels) => {
+                terms.extend(levels.iter().skip(1).map(|l| format!("{}{l}", c.name())));
+            }
+        }
+    }
     let base = CoxAnalysis {
         terms: terms.clone(),
         covariates: options.covariates.clone(),
@@ -701,6 +689,23 @@ fn cox_analysis(
         fit: refuse(RefusalReason::TooFewObservations, "no patients analysed"),
         proportional_hazards: None,
     };
+    let single = options
+        .covariates
+        .iter()
+        .zip(&codings)
+        .find(|(_, coding)| matches!(coding, Coding::Levels(l) if l.len() < 2));
+    if let (Some((c, _)), false) = (single, keep.is_empty()) {
+        return Ok(CoxAnalysis {
+            fit: refuse(
+                RefusalReason::SingularDesign,
+                format!(
+                    "covariate `{}` takes a single value among the patients analysed",
+                    c.name()
+                ),
+            ),
+            ..base
+        });
+    }
     if keep.is_empty() || terms.is_empty() {
         let detail = if keep.is_empty() {
             "no patient has complete covariates"
@@ -720,9 +725,25 @@ fn cox_analysis(
         if let Some(j) = arm_columns.iter().position(|&c| c == a) {
             x[(r, j)] = 1.0;
         }
-        if let Some(pat) = patients.get(data.patients[i]) {
-            for (k, c) in options.covariates.iter().enumerate() {
-                x[(r, arm_columns.len() + k)] = c.value(pat).unwrap_or(0.0);
+        let Some(pat) = patients.get(data.patients[i]) else {
+            continue;
+        };
+        let mut j = arm_columns.len();
+        for (c, coding) in options.covariates.iter().zip(&codings) {
+            let value = c.value(pat);
+            match coding {
+                Coding::Linear => {
+                    x[(r, j)] = value.map_or(0.0, |(v, _)| v);
+                    j += 1;
+                }
+                Coding::Levels(levels) => {
+                    for level in levels.iter().skip(1) {
+                        if value.as_ref().is_some_and(|(_, l)| l == level) {
+                            x[(r, j)] = 1.0;
+                        }
+                        j += 1;
+                    }
+                }
             }
         }
     }
@@ -756,4 +777,30 @@ fn cox_analysis(
         proportional_hazards,
         ..base
     })
+}
+
+/// How a covariate enters the Cox design: one linear column, or an indicator for each level of
+/// a factor but the first (the sorted levels among the analysed patients).
+enum Coding {
+    Linear,
+    Levels(Vec<String>),
+}
+
+impl Coding {
+    fn of(
+        c: &Covariate,
+        cohort: &[crate::domain::Patient],
+        kept: &[&crate::domain::Patient],
+    ) -> Self {
+        if !c.is_factor(cohort) {
+            return Coding::Linear;
+        }
+        let mut levels: Vec<String> = kept
+            .iter()
+            .filter_map(|p| c.value(p).map(|(_, l)| l))
+            .collect();
+        levels.sort();
+        levels.dedup();
+        Coding::Levels(levels)
+    }
 }

@@ -309,7 +309,8 @@ impl FromStr for Clause {
 /// let sub = cohort.select(&Selection::new().matching(filter.clone()));
 /// assert_eq!(sub.n_patients(), 1);
 /// assert_eq!(filter.to_string(), "severity=4,age>=60");
-/// assert!("grade=4".parse::<PatientFilter>().is_err());
+/// assert!("age>=sixty".parse::<PatientFilter>().is_err());
+/// assert!(cohort.filtered(&"grade=4".parse()?).is_err()); // no such column
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -14,6 +14,7 @@ mod architecture;
 mod arms;
 mod compare_golden;
 mod compare_refusals;
+mod cox_own_columns;
 mod dist_tails;
 mod filters;
 mod golden_provenance;

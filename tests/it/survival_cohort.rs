@@ -8,7 +8,7 @@ use crate::common::golden::{self, KmRecord};
 use crate::common::tol::{ITERATIVE, R_PRINTED, assert_all_close, assert_all_opt, assert_close};
 use pain_outcomes::analysis::RuleChoice;
 use pain_outcomes::analysis::{
-    Clustering, CoxCovariate, ExclusionReason, LossOfResponseOptions, Stratification,
+    Clustering, Covariate, ExclusionReason, LossOfResponseOptions, Stratification,
     TimeToEventOptions, analyse_time_to_event, time_to_loss_of_response,
 };
 use pain_outcomes::data::{CsvFiles, EventEndpoint, LoadOptions, TimeToEventData, read_csv_files};
@@ -257,7 +257,7 @@ fn check_analysis(cohort: &Cohort, data: &TimeToEventData, g: &Case, label: &str
         (
             "arm_age_severity",
             base.clone()
-                .with_covariates(vec![CoxCovariate::Age, CoxCovariate::Severity]),
+                .with_covariates(vec![Covariate::Age, Covariate::Severity]),
         ),
         (
             "arm_strata_site",
