@@ -17,6 +17,7 @@ mod compare_refusals;
 mod dist_tails;
 mod filters;
 mod golden_provenance;
+mod logistic_cmh;
 mod malformed;
 mod mmrm_bcva;
 mod mmrm_gls;
