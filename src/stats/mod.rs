@@ -8,11 +8,13 @@
 
 pub mod adjust;
 pub mod ancova;
+pub mod cmh;
 mod common;
 pub mod describe;
 pub mod dist;
 pub mod effect_size;
 pub mod hypothesis;
+pub mod logistic;
 pub mod mmrm;
 pub mod onset;
 pub mod responders;

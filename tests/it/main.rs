@@ -18,6 +18,7 @@ mod cox_own_columns;
 mod dist_tails;
 mod filters;
 mod golden_provenance;
+mod logistic_cmh;
 mod malformed;
 mod mmrm_bcva;
 mod mmrm_gls;

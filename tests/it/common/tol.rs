@@ -8,6 +8,15 @@ pub const CLOSED_FORM: f64 = 1e-10;
 pub const R_PRINTED: f64 = 1e-8;
 /// Iterative fits (REML/ML, Cox partial likelihood): both sides stop at a convergence criterion.
 pub const ITERATIVE: f64 = 1e-6;
+/// Newton (IRLS) fits of generalized linear models: quadratic convergence, both sides
+/// iterated to a tight criterion, so far tighter than [`ITERATIVE`].
+pub const NEWTON_FIT: f64 = 1e-9;
+/// Profile-likelihood limits: roots of the signed root deviance, each a root-finder on top of
+/// constrained refits on both sides.
+pub const PROFILE_LIMIT: f64 = 1e-5;
+/// `MASS::confint` on a `glm`: the profile is evaluated on a grid and its inverse is
+/// interpolated by spline, so it is accurate to a few units in 1e-5 only.
+pub const MASS_PROFILE_SPLINE: f64 = 1e-3;
 /// Covariance parameters of iterative fits: flatter likelihood, so looser.
 pub const COVARIANCE_PARAMETER: f64 = 1e-4;
 /// Satterthwaite degrees of freedom: a numerical derivative in the reference software.
