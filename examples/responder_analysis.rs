@@ -8,7 +8,10 @@
 //! ```
 
 use clap::Parser;
-use pain_outcomes::analysis::{ResponderAnalysisOptions, RuleChoice, responder_analysis};
+use pain_outcomes::analysis::{
+    AdjustedResponders, Covariate, ResponderAnalysis, ResponderAnalysisOptions, RuleChoice,
+    adjusted_responders, responder_analysis,
+};
 use pain_outcomes::stats::responders::{IntercurrentStrategy, MissingPolicy};
 use std::process::ExitCode;
 
@@ -36,6 +39,35 @@ struct Args {
     /// treatment-policy (ignored)
     #[arg(long, value_name = "STRATEGY", default_value = "non-response")]
     intercurrent: IntercurrentStrategy,
+    /// Also a covariate-adjusted analysis at this visit (logistic regression: odds ratio with
+    /// Wald and profile intervals, standardised risk difference) [default: none]
+    #[arg(long, value_name = "VISIT")]
+    adjusted_at: Option<String>,
+    /// Covariate of the adjusted analysis: age, bmi, severity, sex, site or any column of your
+    /// own; repeatable
+    #[arg(long = "adjust-for", value_name = "NAME")]
+    adjust_for: Vec<Covariate>,
+    /// Factor of a Cochran–Mantel–Haenszel analysis at the adjusted visit (site, sex or a text
+    /// column of your own) [default: none]
+    #[arg(long, value_name = "FACTOR")]
+    strata: Option<Covariate>,
+}
+
+/// The responder analysis and, when asked for, its adjusted counterpart at one visit.
+#[derive(serde::Serialize)]
+struct Output {
+    responders: ResponderAnalysis,
+    adjusted: Option<AdjustedResponders>,
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.responders)?;
+        match &self.adjusted {
+            Some(a) => write!(f, "\n{a}"),
+            None => Ok(()),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -48,6 +80,21 @@ fn main() -> ExitCode {
         if let Some(r) = &args.study.reference_arm {
             options = options.with_reference_arm(r);
         }
-        responder_analysis(&loaded.cohort, &wide, args.rule, &options)
+        let adjusted = match &args.adjusted_at {
+            Some(visit) => Some(adjusted_responders(
+                &loaded.cohort,
+                &wide,
+                args.rule,
+                visit,
+                &args.adjust_for,
+                args.strata.as_ref(),
+                &options,
+            )?),
+            None => None,
+        };
+        Ok(Output {
+            responders: responder_analysis(&loaded.cohort, &wide, args.rule, &options)?,
+            adjusted,
+        })
     })
 }

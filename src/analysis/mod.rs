@@ -7,6 +7,7 @@
 //! numbers themselves come from the slice kernels of [`stats`](crate::stats); the printing of
 //! the results lives in [`report`](crate::report).
 
+mod adjusted_responders;
 mod ancova;
 mod arms;
 mod comparison;
@@ -17,6 +18,7 @@ mod responders;
 mod time_to_event;
 mod trajectories;
 
+pub use adjusted_responders::{AdjustedArmComparison, AdjustedResponders, adjusted_responders};
 pub use ancova::{AncovaAtVisit, ancova_at_visit};
 pub use arms::{
     ArmAttrition, Attrition, CovariateMissing, ExclusionCount, ExclusionReason,

@@ -239,7 +239,7 @@ pub struct ResponderTable {
 /// from `cohort` (the cohort `table` was made from).
 ///
 /// Returns `evaluations[row * n_visits + visit]` and the matching intercurrent flags.
-fn evaluate_all(
+pub(super) fn evaluate_all(
     cohort: &Cohort,
     table: &WideTable,
     rule: &ResponderRule,

@@ -4,9 +4,9 @@ use std::fmt;
 
 use crate::Outcome;
 use crate::analysis::{
-    AncovaAtVisit, AreaByArm, Attrition, Clustering, CohortMmrm, EndpointAnalysis, ExclusionReason,
-    LossOfResponseData, ResponderAnalysis, ResponderTable, Response, Stratification,
-    TherapyComparison, TimeToEventAnalysis, Trajectories,
+    AdjustedResponders, AncovaAtVisit, AreaByArm, Attrition, Clustering, CohortMmrm, Covariate,
+    EndpointAnalysis, ExclusionReason, LossOfResponseData, ResponderAnalysis, ResponderTable,
+    Response, Stratification, TherapyComparison, TimeToEventAnalysis, Trajectories,
 };
 use crate::stats::ArmDifference;
 use crate::stats::describe::Describe;
@@ -813,5 +813,83 @@ impl fmt::Display for TherapyComparison {
             time_to_event_summary(f, t)?;
         }
         Ok(())
+    }
+}
+
+/// The adjusted odds ratios, standardised risk differences and stratified analyses.
+impl fmt::Display for AdjustedResponders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let covariates: Vec<&str> = self.covariates.iter().map(Covariate::name).collect();
+        writeln!(
+            f,
+            "responders ({}) on {} at {}, adjusted for {}; vs {}",
+            self.rule,
+            self.instrument,
+            self.visit,
+            if covariates.is_empty() {
+                "nothing".to_string()
+            } else {
+                covariates.join(", ")
+            },
+            self.reference_arm
+        )?;
+        writeln!(
+            f,
+            "{:<28} {:>26} {:>26} {:>26}",
+            "arm", "OR [Wald CI]", "OR [profile CI]", "standardised RD [CI]"
+        )?;
+        for c in &self.comparisons {
+            let (wald, profile, rd) = match &c.logistic {
+                Outcome::Computed(fit) => {
+                    let or = fit.odds_ratios().into_iter().find(|o| o.label == "treated");
+                    let pi = fit.profile_intervals.iter().find(|p| p.label == "treated");
+                    let num =
+                        |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.2}", v.exp()));
+                    (
+                        or.map_or("-".to_string(), |o| {
+                            format!(
+                                "{:.2} [{:.2}, {:.2}]",
+                                o.odds_ratio,
+                                o.confidence_interval.lower,
+                                o.confidence_interval.upper
+                            )
+                        }),
+                        pi.map_or("-".to_string(), |p| {
+                            format!("[{}, {}]", num(p.lower), num(p.upper))
+                        }),
+                        fit.marginal_risk_difference
+                            .as_ref()
+                            .map_or("-".to_string(), |m| {
+                                let d = &m.difference;
+                                format!(
+                                    "{:+.3} [{:+.3}, {:+.3}]",
+                                    d.estimate,
+                                    d.confidence_interval.lower,
+                                    d.confidence_interval.upper
+                                )
+                            }),
+                    )
+                }
+                Outcome::Refused(r) => (r.reason.code().to_string(), String::new(), String::new()),
+            };
+            writeln!(f, "{:<28} {wald:>26} {profile:>26} {rd:>26}", c.arm)?;
+            if let (Some(s), Some(strata)) = (&c.stratified, &self.strata) {
+                match s {
+                    Outcome::Computed(m) => writeln!(
+                        f,
+                        "  stratified by {} ({} strata): MH OR {:.2} [{:.2}, {:.2}], MH RD {:+.3}, {}",
+                        strata.name(),
+                        m.strata,
+                        m.common_odds_ratio.odds_ratio,
+                        m.common_odds_ratio.confidence_interval.lower,
+                        m.common_odds_ratio.confidence_interval.upper,
+                        m.risk_difference.estimate,
+                        m.test_corrected
+                    )?,
+                    Outcome::Refused(r) => writeln!(f, "  stratified by {}: {r}", strata.name())?,
+                }
+            }
+        }
+        write!(f, "{}", self.attrition)
     }
 }

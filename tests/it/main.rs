@@ -10,6 +10,7 @@
 mod common;
 mod mmrm_support;
 
+mod adjusted_responders;
 mod architecture;
 mod arms;
 mod compare_golden;
