@@ -16,6 +16,7 @@ mod frame;
 mod ingest;
 mod names;
 mod options;
+mod tidy;
 mod wide;
 
 pub use builder::CohortBuilder;
@@ -30,6 +31,7 @@ pub use frame::from_lazyframe;
 #[cfg(feature = "parquet")]
 pub use frame::read_parquet;
 pub use options::{ColumnKind, KeptColumn, LoadOptions, LoadReport, Loaded};
+pub use tidy::{TidyColumn, TidyTable, TidyValues};
 pub use wide::WideTable;
 
 // Record layouts shared with the simulator's CSV writer.

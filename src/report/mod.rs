@@ -1,4 +1,5 @@
-//! Results for people and programs: text tables (`Display`) of the analysis results and JSON.
+//! Results for people and programs: text tables (`Display`) of the analysis results, JSON, and
+//! tidy tables ([`Tidy`]) that become polars data frames or CSV files.
 //!
 //! The analyses in [`analysis`](crate::analysis) return plain structs; this layer decides how
 //! they look. Every analysis result prints as a compact table with `{}` and serializes with
@@ -6,5 +7,7 @@
 
 mod json;
 mod text;
+mod tidy;
 
 pub use json::to_json;
+pub use tidy::Tidy;

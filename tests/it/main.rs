@@ -36,3 +36,4 @@ mod simulate;
 mod survival_cohort;
 mod survival_golden;
 mod survival_refusals;
+mod tidy;
