@@ -48,6 +48,12 @@ struct Args {
     /// column of your own (numeric ones enter as covariates, text ones as factors); repeatable
     #[arg(long = "covariate", value_name = "NAME")]
     covariates: Vec<Covariate>,
+    /// The model's right-hand side instead of arm*visit + baseline*visit (+ --covariate terms):
+    /// any terms and interactions of arm, visit, baseline, age, bmi, severity, sex, site and
+    /// your own columns, e.g. "arm*visit + baseline*visit + age + smoker + arm:sex"
+    /// [default: the standard model]
+    #[arg(long, value_name = "RHS")]
+    formula: Option<String>,
     /// LS-mean weights over the covariate factors: equal or proportional
     #[arg(long, value_name = "WEIGHTS", default_value = "equal")]
     weights: LsMeanWeights,
@@ -70,6 +76,9 @@ fn main() -> ExitCode {
             .lsmean_weights(args.weights);
         if let Some(r) = &args.study.reference_arm {
             builder = builder.reference_arm(r);
+        }
+        if let Some(rhs) = &args.formula {
+            builder = builder.formula(rhs);
         }
         if args.sas_iterations {
             builder = builder.covariance_fit(CovarianceFit::SasIterations);

@@ -170,6 +170,7 @@ pub struct MmrmBuilder<'c> {
     covariates: Vec<Covariate>,
     options: MmrmOptions,
     weights: LsMeanWeights,
+    formula: Option<String>,
 }
 
 impl<'c> MmrmBuilder<'c> {
@@ -189,6 +190,7 @@ impl<'c> MmrmBuilder<'c> {
             covariates: Vec::new(),
             options: MmrmOptions::default(),
             weights: LsMeanWeights::Equal,
+            formula: None,
         }
     }
 
@@ -239,6 +241,34 @@ impl<'c> MmrmBuilder<'c> {
     /// See [`MmrmBuilder`].
     pub fn visits(mut self, visits: &[&str]) -> Self {
         self.visits = Some(visits.iter().map(|v| v.to_string()).collect());
+        self
+    }
+
+    /// The model's right-hand side, instead of the default `arm*visit + baseline*visit (+
+    /// covariates)`: any terms and interactions (`:`, `*`) of `arm`, `visit`, `baseline`, the
+    /// contract covariates (`age`, `bmi`, `severity`, `sex`, `site`) and the user's own
+    /// columns, e.g. `"arm*visit + baseline*visit + age + smoker + arm:sex"`. The model must be
+    /// hierarchical (an interaction's lower-order terms present) and hold `arm` and `visit`
+    /// (with one visit, `arm`). Factors are treatment-coded with the first level in sort order
+    /// as reference (the reference arm for `arm`, the first visit for `visit`), as R's
+    /// `model.matrix`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::analysis::MmrmBuilder;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    /// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+    /// let m = MmrmBuilder::new(&cohort)
+    ///     .instrument("nrs")
+    ///     .formula("arm*visit + baseline*visit + sex + arm:sex")
+    ///     .fit()?
+    ///     .into_result()?;
+    /// assert!(m.fit.coefficient("armprp:sexmale").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn formula(mut self, rhs: &str) -> Self {
+        self.formula = Some(rhs.to_string());
         self
     }
 
@@ -366,12 +396,69 @@ impl<'c> MmrmBuilder<'c> {
                 format!("`{instrument}` has no post-baseline visit"),
             ));
         }
+        let resolved;
+        let this = match &self.formula {
+            Some(rhs) => {
+                resolved = self.with_formula_covariates(rhs)?;
+                &resolved
+            }
+            None => self,
+        };
+        this.fit_model(&wide, &arms, &reference_arm, &visit_columns, instrument)
+    }
+
+    /// The builder with the covariates the formula `rhs` names (an error when covariates were
+    /// also set, or when the formula lacks `arm` or `visit`).
+    fn with_formula_covariates(&self, rhs: &str) -> crate::Result<MmrmBuilder<'c>> {
+        if !self.covariates.is_empty() {
+            return Err(Error::invalid_argument(
+                "formula",
+                "name the covariates in the formula, not also with `covariates`",
+            ));
+        }
+        let spec = ModelSpec::parse(rhs)?;
+        let mut covariates: Vec<Covariate> = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
+        for name in spec.terms().iter().flatten() {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        for required in ["arm", "visit"] {
+            if !names.contains(&required) {
+                return Err(Error::invalid_argument(
+                    "formula",
+                    format!("`{rhs}` has no `{required}` term"),
+                ));
+            }
+        }
+        for name in names {
+            if !["arm", "visit", "baseline"].contains(&name) {
+                covariates.push(name.parse()?);
+            }
+        }
+        Ok(MmrmBuilder {
+            covariates,
+            ..self.clone()
+        })
+    }
+
+    /// The fit once the arms, reference arm and visits are chosen.
+    fn fit_model(
+        &self,
+        wide: &WideTable,
+        arms: &[String],
+        reference_arm: &str,
+        visit_columns: &[usize],
+        instrument: &str,
+    ) -> crate::Result<Outcome<CohortMmrm>> {
         let visit_labels: Vec<String> = visit_columns
             .iter()
             .map(|&c| wide.visits[c].clone())
             .collect();
+        let (arms, reference_arm) = (arms.to_vec(), reference_arm.to_string());
         check_covariates(&self.covariates, self.cohort.patients())?;
-        let long = self.long_format(&wide, &arms, &visit_columns);
+        let long = self.long_format(wide, &arms, visit_columns);
         if let Some(refusal) = long.empty_cell(&visit_labels, instrument) {
             return Ok(refusal);
         }
@@ -380,7 +467,10 @@ impl<'c> MmrmBuilder<'c> {
             Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
         };
         let data = self.model_data(&long, &factors, &arms, &reference_arm, &visit_labels)?;
-        let formula = self.formula(visit_labels.len());
+        let formula = match &self.formula {
+            Some(rhs) => rhs.clone(),
+            None => self.default_formula(visit_labels.len()),
+        };
         let fit = match mmrm(&data, &ModelSpec::parse(&formula)?, &self.options)? {
             Outcome::Computed(f) => f,
             Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
@@ -595,8 +685,8 @@ impl<'c> MmrmBuilder<'c> {
         Ok(data)
     }
 
-    /// The right-hand side of the model formula.
-    fn formula(&self, n_visits: usize) -> String {
+    /// The default right-hand side of the model formula.
+    fn default_formula(&self, n_visits: usize) -> String {
         let mut formula = if n_visits > 1 {
             "arm*visit + baseline*visit".to_string()
         } else {

@@ -8,8 +8,9 @@
 # "no". Written to tests/data/knee_oa_own_columns.csv, which the test loads.
 #
 # Response and arms as in mmrm_knee_oa.R (change from the last non-missing baseline on a day
-# <= 0; arms from the recorded `arm` column; reference arm placebo). Model:
-#   change ~ arm*visit + baseline*visit + symptom_months + smoker
+# <= 0; arms from the recorded `arm` column; reference arm placebo). Models (cases):
+#   covariates: change ~ arm*visit + baseline*visit + symptom_months + smoker
+#   formula:    change ~ arm*visit + baseline*visit + age + sex + symptom_months + arm:sex
 # Compared: every coefficient's estimate and SE, and each arm minus placebo at each visit
 # (emmeans trt.vs.ctrl; df are not compared here: emmeans runs with mode df.error).
 # Run from the crate root: Rscript tests/reference/mmrm_own_columns.R (never in CI).
@@ -50,14 +51,40 @@ post$smoker <- factor(post$smoker, levels = c("no", "yes"))
 post$id <- factor(post$patient_id)
 post <- post[order(post$patient_id, post$vnum), ]
 
-model <- change ~ arm * visit + baseline * visit + symptom_months + smoker
-args <- list(model = model, data = post, method = "REML")
-conv <- fit_gls_converged(args, with_value(corSymm, form = ~ vnum | id), TRUE)
-fit <- conv$fit
-fit$call$model <- model
-emm <- emmeans(fit, ~ arm | visit, data = post, mode = "df.error")
-con <- summary(contrast(emm, method = "trt.vs.ctrl"), adjust = "none")
-tt <- summary(fit)$tTable
+models <- list(
+  covariates = change ~ arm * visit + baseline * visit + symptom_months + smoker,
+  formula = change ~ arm * visit + baseline * visit + age + sex + symptom_months + arm:sex
+)
+fit_case <- function(name) {
+  model <- models[[name]]
+  args <- list(model = model, data = post, method = "REML")
+  conv <- fit_gls_converged(args, with_value(corSymm, form = ~ vnum | id), TRUE)
+  fit <- conv$fit
+  fit$call$model <- model
+  # equal weights over the levels of the other factors (emmeans' default), as the crate's
+  # LsMeanWeights::Equal
+  emm <- emmeans(fit, ~ arm | visit, data = post, mode = "df.error")
+  con <- summary(contrast(emm, method = "trt.vs.ctrl"), adjust = "none")
+  tt <- summary(fit)$tTable
+  list(
+    name = name,
+    formula = paste(deparse(model[[3]], width.cutoff = 500L), collapse = ""),
+    optimizer = conv$optimizer, restarts = conv$restarts,
+    newton_steps = conv$newton_steps, newton_decrement = conv$newton_decrement,
+    n_subjects = length(unique(post$patient_id)),
+    n_observations = nrow(post),
+    log_likelihood = as.numeric(logLik(fit)),
+    coefficients = lapply(seq_len(nrow(tt)), function(i) list(
+      name = rownames(tt)[i], estimate = tt[i, "Value"], std_error = tt[i, "Std.Error"]
+    )),
+    differences = lapply(seq_len(nrow(con)), function(i) list(
+      arm = sub(" - placebo$", "", as.character(con$contrast[i])),
+      visit = as.character(con$visit[i]),
+      estimate = con$estimate[i], std_error = con$SE[i]
+    ))
+  )
+}
+cases <- lapply(names(models), fit_case)
 
 out <- list(
   provenance = golden_provenance(
@@ -65,25 +92,13 @@ out <- list(
     c("nlme", "emmeans", "numDeriv", "jsonlite"),
     data = c(src_path, data_path),
     method = "nlme::gls (corSymm + varIdent, converged and Newton-polished) + emmeans",
-    model = "change ~ arm*visit + baseline*visit + symptom_months + smoker, REML",
+    model = paste("change ~ arm*visit + baseline*visit + symptom_months + smoker;",
+                  "change ~ arm*visit + baseline*visit + age + sex + symptom_months + arm:sex;",
+                  "REML"),
     notes = "tests/data/knee_oa_own_columns.csv is written by this script from the bundled trial",
-    details = list(
-      instrument = "nrs", visits = visits, optimizer = conv$optimizer,
-      restarts = conv$restarts, newton_steps = conv$newton_steps,
-      newton_decrement = conv$newton_decrement
-    )
+    details = list(instrument = "nrs", visits = visits)
   ),
-  n_subjects = length(unique(post$patient_id)),
-  n_observations = nrow(post),
-  log_likelihood = as.numeric(logLik(fit)),
-  coefficients = lapply(seq_len(nrow(tt)), function(i) list(
-    name = rownames(tt)[i], estimate = tt[i, "Value"], std_error = tt[i, "Std.Error"]
-  )),
-  differences = lapply(seq_len(nrow(con)), function(i) list(
-    arm = sub(" - placebo$", "", as.character(con$contrast[i])),
-    visit = as.character(con$visit[i]),
-    estimate = con$estimate[i], std_error = con$SE[i]
-  ))
+  cases = cases
 )
 write_json(out, out_path, digits = NA, auto_unbox = TRUE, pretty = TRUE)
 message("wrote ", out_path)
