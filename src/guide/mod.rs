@@ -14,3 +14,6 @@ pub mod analysis {}
 
 #[doc = include_str!("dataframes.md")]
 pub mod dataframes {}
+
+#[doc = include_str!("own_data.md")]
+pub mod own_data {}
