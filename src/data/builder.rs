@@ -1,11 +1,8 @@
 //! Building a cohort from typed values.
 
 use super::columns::Column;
-use super::csv_io::{
-    event_record, extra_cells, extra_column_names, opt, patient_cells, patient_field_count,
-    read_csv_texts,
-};
-use super::ingest::{ASSESSMENT_COLUMNS, EVENT_COLUMNS, PATIENT_COLUMNS};
+use super::csv_io::{event_record, opt, read_csv_texts, write_patient_records};
+use super::ingest::{ASSESSMENT_COLUMNS, EVENT_COLUMNS};
 use super::options::{LoadOptions, Loaded};
 use crate::domain::{Assessment, ClinicalEvent, Patient};
 use crate::error::{Error, Result};
@@ -82,19 +79,7 @@ impl CohortBuilder {
             String::from_utf8(bytes).map_err(|e| Error::invalid_argument("builder", e.to_string()))
         };
         let mut pw = csv::Writer::from_writer(Vec::new());
-        let fields = patient_field_count(&self.patients);
-        let extra = extra_column_names(&self.patients);
-        let header = PATIENT_COLUMNS[..=fields]
-            .iter()
-            .map(|c| c.name().to_string())
-            .chain(extra.clone());
-        pw.write_record(header).map_err(boxed)?;
-        for p in &self.patients {
-            let mut rec = vec![p.id.to_string()];
-            rec.extend(patient_cells(p).into_iter().take(fields));
-            rec.extend(extra_cells(p, &extra));
-            pw.write_record(&rec).map_err(boxed)?;
-        }
+        write_patient_records(&self.patients, &mut pw)?;
         let therapy_of: std::collections::HashMap<_, _> = self
             .patients
             .iter()

@@ -637,6 +637,29 @@ pub(crate) fn patient_field_count(patients: &[crate::domain::Patient]) -> usize 
     }
 }
 
+/// Writes `patients` in the patients-file layout: `patient_id`, the patient-level contract
+/// columns (the `arm` column only when recorded), then the user's own columns.
+pub(crate) fn write_patient_records<W: Write>(
+    patients: &[crate::domain::Patient],
+    w: &mut csv::Writer<W>,
+) -> Result<()> {
+    let boxed = |e: csv::Error| Error::CsvWrite(Box::new(e));
+    let fields = patient_field_count(patients);
+    let extra = extra_column_names(patients);
+    let header = PATIENT_COLUMNS[..=fields]
+        .iter()
+        .map(|c| c.name().to_string())
+        .chain(extra.clone());
+    w.write_record(header).map_err(boxed)?;
+    for patient in patients {
+        let mut rec = vec![patient.id.to_string()];
+        rec.extend(patient_cells(patient).into_iter().take(fields));
+        rec.extend(extra_cells(patient, &extra));
+        w.write_record(&rec).map_err(boxed)?;
+    }
+    Ok(())
+}
+
 /// The names of the user's own columns of `patients` (covariates and factors), sorted.
 pub(crate) fn extra_column_names(patients: &[crate::domain::Patient]) -> Vec<String> {
     let mut names: Vec<String> = patients
@@ -771,20 +794,7 @@ impl Cohort {
     /// ```
     pub fn write_patients_csv(&self, writer: impl Write) -> Result<()> {
         let mut w = csv::WriterBuilder::new().from_writer(writer);
-        let boxed = |e: csv::Error| Error::CsvWrite(Box::new(e));
-        let fields = patient_field_count(&self.patients);
-        let extra = extra_column_names(&self.patients);
-        let header = PATIENT_COLUMNS[..=fields]
-            .iter()
-            .map(|c| c.name().to_string())
-            .chain(extra.clone());
-        w.write_record(header).map_err(boxed)?;
-        for patient in &self.patients {
-            let mut rec = vec![patient.id.to_string()];
-            rec.extend(patient_cells(patient).into_iter().take(fields));
-            rec.extend(extra_cells(patient, &extra));
-            w.write_record(&rec).map_err(boxed)?;
-        }
+        write_patient_records(&self.patients, &mut w)?;
         w.flush().map_err(|e| Error::CsvWrite(Box::new(e.into())))?;
         Ok(())
     }
