@@ -438,8 +438,8 @@ impl<'o> Ingest<'o> {
 
     /// Sorts, checks duplicates, derives visits and builds the cohort.
     pub fn finish(mut self, file: &str) -> Result<Loaded> {
-        let (offsets, order) = self.row_order();
-        if let Some((a, b)) = self.first_duplicate(&offsets, &order) {
+        let (offsets, order, duplicate) = self.row_order();
+        if let Some((a, b)) = duplicate {
             return Err(self.duplicate_error(a, b, file));
         }
         let (visit_raw, rows_without_visit) = self.assign_visits();
@@ -494,10 +494,11 @@ impl<'o> Ingest<'o> {
         Ok(Loaded { cohort, report })
     }
 
-    /// Each patient's first row in the sorted order (`offsets`, one more than patients) and
-    /// the rows sorted by patient (stable: file order within a patient), then by day and
-    /// instrument.
-    fn row_order(&self) -> (Vec<usize>, Vec<u32>) {
+    /// Each patient's first row in the sorted order (`offsets`, one more than patients), the
+    /// rows sorted by patient (stable: file order within a patient), then by day and
+    /// instrument, and the (first row, second row) of the repeated (patient, day, instrument)
+    /// whose second row comes first in the file, found in the same pass.
+    fn row_order(&self) -> (Vec<usize>, Vec<u32>, Option<(usize, usize)>) {
         let n = self.pidx.len();
         let np = self.patients.len();
         // counting sort by patient (stable: keeps file order within a patient)
@@ -523,7 +524,8 @@ impl<'o> Ingest<'o> {
             }
             order
         };
-        // within each patient: by (day, instrument)
+        // within each patient: by (day, instrument); then duplicates
+        let mut duplicate = None;
         for p in 0..np {
             let block = &mut order[offsets[p]..offsets[p + 1]];
             let key = |r: &u32| {
@@ -533,30 +535,27 @@ impl<'o> Ingest<'o> {
             if !block.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
                 block.sort_by_key(key);
             }
+            self.note_duplicates(block, &mut duplicate);
         }
-        (offsets, order)
+        (offsets, order, duplicate)
     }
 
-    /// The (first row, second row) of the repeated (patient, day, instrument) whose second row
-    /// comes first in the file.
-    fn first_duplicate(&self, offsets: &[usize], order: &[u32]) -> Option<(usize, usize)> {
-        let mut dup: Option<(usize, usize)> = None;
-        for p in 0..self.patients.len() {
-            for w in order[offsets[p]..offsets[p + 1]].windows(2) {
-                let (a, b) = (w[0] as usize, w[1] as usize);
-                if self.day[a] == self.day[b] && self.instr[a] == self.instr[b] {
-                    let second = if self.line[a] < self.line[b] {
-                        (a, b)
-                    } else {
-                        (b, a)
-                    };
-                    if dup.is_none_or(|(_, d)| self.line[second.1] < self.line[d]) {
-                        dup = Some(second);
-                    }
+    /// Updates `duplicate` with the repeated (day, instrument) rows of one patient's sorted
+    /// `block` whose second row comes earliest in the file.
+    fn note_duplicates(&self, block: &[u32], duplicate: &mut Option<(usize, usize)>) {
+        for w in block.windows(2) {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            if self.day[a] == self.day[b] && self.instr[a] == self.instr[b] {
+                let second = if self.line[a] < self.line[b] {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                if duplicate.is_none_or(|(_, d)| self.line[second.1] < self.line[d]) {
+                    *duplicate = Some(second);
                 }
             }
         }
-        dup
     }
 
     /// The error for rows `a` (first) and `b` of one (patient, day, instrument): a duplicate
