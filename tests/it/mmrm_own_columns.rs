@@ -1,5 +1,7 @@
 //! An MMRM with the user's own patient-level columns — a numeric one as a covariate and a text
-//! one as a factor — against `nlme::gls` + `emmeans` (tests/reference/mmrm_own_columns.R).
+//! one as a factor —, with a formula holding an arm × sex interaction, and on the severity-4
+//! subset (`--where severity=4`), against `nlme::gls` + `emmeans`
+//! (tests/reference/mmrm_own_columns.R).
 
 use pain_outcomes::analysis::{Covariate, MmrmBuilder};
 use pain_outcomes::data::{ColumnKind, LoadOptions, read_csv};
@@ -94,7 +96,7 @@ fn check_case(m: &pain_outcomes::analysis::CohortMmrm, g: &Case) {
 }
 
 #[test]
-fn mmrm_with_own_columns_and_a_formula_matches_nlme_gls_emmeans() {
+fn mmrm_with_own_columns_a_formula_and_a_subset_matches_nlme_gls_emmeans() {
     let g: Golden = serde_json::from_str(
         &std::fs::read_to_string(path("tests/golden/mmrm_own_columns.json")).unwrap(),
     )
@@ -117,10 +119,20 @@ fn mmrm_with_own_columns_and_a_formula_matches_nlme_gls_emmeans() {
             ("smoker", ColumnKind::Factor)
         ]
     );
-    assert_eq!(g.cases.len(), 2);
+    assert_eq!(g.cases.len(), 3);
+    // the Kellgren-Lawrence grade 4 subset, selected as `--where severity=4` does
+    let kl4 = loaded
+        .cohort
+        .filtered(&"severity=4".parse().unwrap())
+        .unwrap();
     for case in &g.cases {
-        let builder = MmrmBuilder::new(&loaded.cohort).instrument("nrs");
+        let cohort = match case.name.as_str() {
+            "severity_4" => &kl4,
+            _ => &loaded.cohort,
+        };
+        let builder = MmrmBuilder::new(cohort).instrument("nrs");
         let builder = match case.name.as_str() {
+            "severity_4" => builder,
             // the covariates as a list: main effects after the default model
             "covariates" => {
                 let covariates: Vec<Covariate> =

@@ -11,6 +11,7 @@
 # <= 0; arms from the recorded `arm` column; reference arm placebo). Models (cases):
 #   covariates: change ~ arm*visit + baseline*visit + symptom_months + smoker
 #   formula:    change ~ arm*visit + baseline*visit + age + sex + symptom_months + arm:sex
+#   severity_4: change ~ arm*visit + baseline*visit on the patients with severity 4 only
 # Compared: every coefficient's estimate and SE, and each arm minus placebo at each visit
 # (emmeans trt.vs.ctrl; df are not compared here: emmeans runs with mode df.error).
 # Run from the crate root: Rscript tests/reference/mmrm_own_columns.R (never in CI).
@@ -53,17 +54,23 @@ post <- post[order(post$patient_id, post$vnum), ]
 
 models <- list(
   covariates = change ~ arm * visit + baseline * visit + symptom_months + smoker,
-  formula = change ~ arm * visit + baseline * visit + age + sex + symptom_months + arm:sex
+  formula = change ~ arm * visit + baseline * visit + age + sex + symptom_months + arm:sex,
+  severity_4 = change ~ arm * visit + baseline * visit
 )
+# the third case is the standard model on the Kellgren-Lawrence grade 4 patients only (the
+# crate's `--where severity=4`)
+subsets <- list(covariates = TRUE, formula = TRUE, severity_4 = post$severity == 4)
 fit_case <- function(name) {
   model <- models[[name]]
-  args <- list(model = model, data = post, method = "REML")
+  data <- droplevels(post[subsets[[name]], ])
+  data$arm <- relevel(factor(data$arm), ref = "placebo")
+  args <- list(model = model, data = data, method = "REML")
   conv <- fit_gls_converged(args, with_value(corSymm, form = ~ vnum | id), TRUE)
   fit <- conv$fit
   fit$call$model <- model
   # equal weights over the levels of the other factors (emmeans' default), as the crate's
   # LsMeanWeights::Equal
-  emm <- emmeans(fit, ~ arm | visit, data = post, mode = "df.error")
+  emm <- emmeans(fit, ~ arm | visit, data = data, mode = "df.error")
   con <- summary(contrast(emm, method = "trt.vs.ctrl"), adjust = "none")
   tt <- summary(fit)$tTable
   list(
@@ -71,8 +78,8 @@ fit_case <- function(name) {
     formula = paste(deparse(model[[3]], width.cutoff = 500L), collapse = ""),
     optimizer = conv$optimizer, restarts = conv$restarts,
     newton_steps = conv$newton_steps, newton_decrement = conv$newton_decrement,
-    n_subjects = length(unique(post$patient_id)),
-    n_observations = nrow(post),
+    n_subjects = length(unique(data$patient_id)),
+    n_observations = nrow(data),
     log_likelihood = as.numeric(logLik(fit)),
     coefficients = lapply(seq_len(nrow(tt)), function(i) list(
       name = rownames(tt)[i], estimate = tt[i, "Value"], std_error = tt[i, "Std.Error"]
@@ -94,6 +101,7 @@ out <- list(
     method = "nlme::gls (corSymm + varIdent, converged and Newton-polished) + emmeans",
     model = paste("change ~ arm*visit + baseline*visit + symptom_months + smoker;",
                   "change ~ arm*visit + baseline*visit + age + sex + symptom_months + arm:sex;",
+                  "change ~ arm*visit + baseline*visit on severity 4;",
                   "REML"),
     notes = "tests/data/knee_oa_own_columns.csv is written by this script from the bundled trial",
     details = list(instrument = "nrs", visits = visits)
