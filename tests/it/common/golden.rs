@@ -91,3 +91,48 @@ pub struct KmAt {
     pub lower: Vec<Option<f64>>,
     pub upper: Vec<Option<f64>>,
 }
+
+/// The per-coefficient columns of an R `summary(coxph)` record, in coefficient order.
+#[derive(Debug, Deserialize)]
+pub struct CoxRows {
+    /// Log hazard ratios.
+    pub coef: Vec<f64>,
+    /// Standard errors (robust with clustering).
+    pub se: Vec<f64>,
+    /// With clustering: the model-based SEs beside the robust ones.
+    pub naive_se: Option<Vec<f64>>,
+    /// Wald z statistics.
+    pub z: Vec<f64>,
+    /// Two-sided p-values.
+    pub p: Vec<f64>,
+    /// Lower limits of the hazard ratios.
+    pub hr_lower: Vec<f64>,
+    /// Upper limits of the hazard ratios.
+    pub hr_upper: Vec<f64>,
+}
+
+impl CoxRows {
+    /// Checks coefficient `c` against row `k`, to the iterative-fit tolerance.
+    #[track_caller]
+    pub fn check(&self, k: usize, c: &pain_outcomes::stats::survival::CoxCoefficient, what: &str) {
+        use crate::common::tol::{ITERATIVE, assert_all_close, assert_close};
+        assert_close(&format!("{what} coef"), c.estimate, self.coef[k], ITERATIVE);
+        assert_close(&format!("{what} se"), c.std_error, self.se[k], ITERATIVE);
+        if let Some(ns) = &self.naive_se {
+            let naive = c
+                .naive_std_error
+                .expect("a model-based SE beside the robust one");
+            assert_close(&format!("{what} naive se"), naive, ns[k], ITERATIVE);
+        }
+        assert_all_close(
+            what,
+            ITERATIVE,
+            &[
+                ("z", c.statistic, self.z[k]),
+                ("p", c.p_value, self.p[k]),
+                ("HR lower", c.confidence_interval.lower, self.hr_lower[k]),
+                ("HR upper", c.confidence_interval.upper, self.hr_upper[k]),
+            ],
+        );
+    }
+}
