@@ -4,7 +4,7 @@
 //! Cochran–Mantel–Haenszel test, common odds ratio and risk difference.
 
 use super::arms::{Attrition, ExclusionReason, members, reference_arm};
-use super::covariates::{Covariate, check_covariates};
+use super::covariates::{Coding, Covariate, check_covariates};
 use super::responders::{ResponderAnalysisOptions, RuleChoice, evaluate_all};
 use crate::Outcome;
 use crate::data::{Cohort, WideTable, find_name};
@@ -191,7 +191,7 @@ struct Row {
 }
 
 /// The logistic model of the pair `treated` vs the reference: `treated` indicator, then each
-/// covariate (a factor as indicators of its levels but the first in sort order).
+/// covariate's columns ([`Coding`]).
 fn logistic_of(
     pair: &[&Row],
     treated: usize,
@@ -207,22 +207,9 @@ fn logistic_of(
             .collect::<Vec<f64>>(),
     ];
     for (j, c) in covariates.iter().enumerate() {
-        if c.is_factor(patients) {
-            let mut levels: Vec<&str> = pair.iter().map(|x| x.values[j].1.as_str()).collect();
-            levels.sort_unstable();
-            levels.dedup();
-            for level in levels.iter().skip(1) {
-                names.push(format!("{}{level}", c.name()));
-                columns.push(
-                    pair.iter()
-                        .map(|x| f64::from(u8::from(x.values[j].1 == *level)))
-                        .collect(),
-                );
-            }
-        } else {
-            names.push(c.name().to_string());
-            columns.push(pair.iter().map(|x| x.values[j].0).collect());
-        }
+        let coding = Coding::of(c, patients, pair.iter().map(|x| x.values[j].1.as_str()));
+        names.extend(coding.terms(c.name()));
+        columns.extend(coding.columns(pair.iter().map(|x| Some(&x.values[j]))));
     }
     let design: Vec<(&str, &[f64])> = names
         .iter()

@@ -149,3 +149,66 @@ pub(crate) fn check_covariates(covariates: &[Covariate], patients: &[Patient]) -
     }
     Ok(())
 }
+
+/// How a covariate enters a regression design (Cox, logistic): one linear column, or an
+/// indicator for each level of a factor but the first in sort order (treatment coding, as R's
+/// `model.matrix`).
+pub(crate) enum Coding {
+    Linear,
+    Levels(Vec<String>),
+}
+
+impl Coding {
+    /// The coding of `c` given the factor labels of the patients in the design.
+    pub(crate) fn of<'a>(
+        c: &Covariate,
+        cohort: &[Patient],
+        labels: impl Iterator<Item = &'a str>,
+    ) -> Self {
+        if !c.is_factor(cohort) {
+            return Coding::Linear;
+        }
+        let mut levels: Vec<String> = labels.map(str::to_string).collect();
+        levels.sort();
+        levels.dedup();
+        Coding::Levels(levels)
+    }
+
+    /// A factor with fewer than two levels: no contrast to estimate.
+    pub(crate) fn is_constant(&self) -> bool {
+        matches!(self, Coding::Levels(l) if l.len() < 2)
+    }
+
+    /// The design's column names for covariate `name` (`name`, or `<name><level>`).
+    pub(crate) fn terms(&self, name: &str) -> Vec<String> {
+        match self {
+            Coding::Linear => vec![name.to_string()],
+            Coding::Levels(levels) => levels
+                .iter()
+                .skip(1)
+                .map(|l| format!("{name}{l}"))
+                .collect(),
+        }
+    }
+
+    /// The design's columns for the patients' `values` (a missing value codes as 0).
+    pub(crate) fn columns<'a>(
+        &self,
+        values: impl Iterator<Item = Option<&'a (f64, String)>>,
+    ) -> Vec<Vec<f64>> {
+        let values: Vec<Option<&(f64, String)>> = values.collect();
+        match self {
+            Coding::Linear => vec![values.iter().map(|v| v.map_or(0.0, |(x, _)| *x)).collect()],
+            Coding::Levels(levels) => levels
+                .iter()
+                .skip(1)
+                .map(|level| {
+                    values
+                        .iter()
+                        .map(|v| f64::from(u8::from(v.is_some_and(|(_, l)| l == level))))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}

@@ -16,7 +16,7 @@
 use nalgebra::DMatrix;
 
 use super::arms::{Attrition, ExclusionReason, reference_arm};
-use super::covariates::{Covariate, check_covariates};
+use super::covariates::{Coding, Covariate, check_covariates};
 use crate::data::{Cohort, EventEndpoint, TimeEnd, TimeToEventData, same_name};
 use crate::error::{Error, Result};
 use crate::outcome::refuse;
@@ -612,6 +612,7 @@ fn log_rank_tests(
     })
 }
 
+/// The Cox model of the arm and the covariates on the complete cases.
 fn cox_analysis(
     cohort: &Cohort,
     data: &TimeToEventData,
@@ -620,68 +621,12 @@ fn cox_analysis(
     reference: usize,
     options: &TimeToEventOptions,
 ) -> Result<CoxAnalysis> {
-    let n = data.time.len();
-    let arms = &data.arms;
     let patients = cohort.patients();
     let site = |p: usize| patients.get(p).and_then(|x| x.site.clone());
-    // complete cases
-    let mut attrition = Attrition::new(arms);
-    let mut keep: Vec<usize> = Vec::with_capacity(n);
-    for i in 0..n {
-        let p = data.patients[i];
-        let pat = patients.get(p);
-        let arm = data.arm[i] as usize;
-        let missing: Vec<&Covariate> = options
-            .covariates
-            .iter()
-            .filter(|c| {
-                !pat.and_then(|x| c.value(x))
-                    .is_some_and(|(v, _)| v.is_finite())
-            })
-            .collect();
-        for c in &missing {
-            attrition.missing_covariate(c.name());
-        }
-        let cluster_missing = options.clustering == Clustering::Site && site(p).is_none();
-        if cluster_missing {
-            attrition.missing_covariate("site");
-        }
-        if !missing.is_empty() || cluster_missing {
-            attrition.exclude(arm, ExclusionReason::MissingCovariate);
-        } else if !strata.get(i).is_some_and(Option::is_some) {
-            attrition.exclude(arm, ExclusionReason::MissingStratum);
-        } else {
-            attrition.analysed(arm);
-            keep.push(i);
-        }
-    }
-    // arm columns: every non-reference arm with at least one analysed patient
-    let arm_columns: Vec<usize> = (0..arms.len())
-        .filter(|&a| a != reference && keep.iter().any(|&i| data.arm[i] as usize == a))
-        .collect();
-    let mut terms: Vec<String> = arm_columns
-        .iter()
-        .map(|&a| format!("arm{}", arms[a]))
-        .collect();
-    let kept: Vec<&crate::domain::Patient> = keep
-        .iter()
-        .filter_map(|&i| patients.get(data.patients[i]))
-        .collect();
-    let codings: Vec<Coding> = options
-        .covariates
-        .iter()
-        .map(|c| Coding::of(c, patients, &kept))
-        .collect();
-    for (c, coding) in options.covariates.iter().zip(&codings) {
-        match coding {
-            Coding::Linear => terms.push(c.name().to_string()),
-            Coding::Levels(levels) => {
-                terms.extend(levels.iter().skip(1).map(|l| format!("{}{l}", c.name())));
-            }
-        }
-    }
+    let (attrition, keep) = complete_cases(patients, data, strata, options);
+    let design = cox_design(patients, data, &keep, reference, &options.covariates);
     let base = CoxAnalysis {
-        terms: terms.clone(),
+        terms: design.terms.clone(),
         covariates: options.covariates.clone(),
         stratification: options.stratification,
         clustering: options.clustering,
@@ -689,24 +634,16 @@ fn cox_analysis(
         fit: refuse(RefusalReason::TooFewObservations, "no patients analysed"),
         proportional_hazards: None,
     };
-    let single = options
-        .covariates
-        .iter()
-        .zip(&codings)
-        .find(|(_, coding)| matches!(coding, Coding::Levels(l) if l.len() < 2));
-    if let (Some((c, _)), false) = (single, keep.is_empty()) {
+    if let (Some(c), false) = (&design.constant, keep.is_empty()) {
         return Ok(CoxAnalysis {
             fit: refuse(
                 RefusalReason::SingularDesign,
-                format!(
-                    "covariate `{}` takes a single value among the patients analysed",
-                    c.name()
-                ),
+                format!("covariate `{c}` takes a single value among the patients analysed"),
             ),
             ..base
         });
     }
-    if keep.is_empty() || terms.is_empty() {
+    if keep.is_empty() || design.terms.is_empty() {
         let detail = if keep.is_empty() {
             "no patient has complete covariates"
         } else {
@@ -717,39 +654,9 @@ fn cox_analysis(
             ..base
         });
     }
-    let m = keep.len();
-    let p = terms.len();
-    let mut x = DMatrix::<f64>::zeros(m, p);
-    for (r, &i) in keep.iter().enumerate() {
-        let a = data.arm[i] as usize;
-        if let Some(j) = arm_columns.iter().position(|&c| c == a) {
-            x[(r, j)] = 1.0;
-        }
-        let Some(pat) = patients.get(data.patients[i]) else {
-            continue;
-        };
-        let mut j = arm_columns.len();
-        for (c, coding) in options.covariates.iter().zip(&codings) {
-            let value = c.value(pat);
-            match coding {
-                Coding::Linear => {
-                    x[(r, j)] = value.map_or(0.0, |(v, _)| v);
-                    j += 1;
-                }
-                Coding::Levels(levels) => {
-                    for level in levels.iter().skip(1) {
-                        if value.as_ref().is_some_and(|(_, l)| l == level) {
-                            x[(r, j)] = 1.0;
-                        }
-                        j += 1;
-                    }
-                }
-            }
-        }
-    }
     let time: Vec<f64> = keep.iter().map(|&i| data.time[i]).collect();
     let st: Vec<Status> = keep.iter().map(|&i| status[i]).collect();
-    let mut cox_data = CoxData::new(&time, &st, &x)?.with_names(&terms)?;
+    let mut cox_data = CoxData::new(&time, &st, &design.x)?.with_names(&design.terms)?;
     if options.stratification != Stratification::None {
         let s: Vec<String> = keep
             .iter()
@@ -779,28 +686,95 @@ fn cox_analysis(
     })
 }
 
-/// How a covariate enters the Cox design: one linear column, or an indicator for each level of
-/// a factor but the first (the sorted levels among the analysed patients).
-enum Coding {
-    Linear,
-    Levels(Vec<String>),
+/// The rows of `data` with every covariate, the cluster site and the stratum (complete cases,
+/// as R's `na.omit`), and who was left out and why.
+fn complete_cases(
+    patients: &[crate::domain::Patient],
+    data: &TimeToEventData,
+    strata: &[Option<String>],
+    options: &TimeToEventOptions,
+) -> (Attrition, Vec<usize>) {
+    let mut attrition = Attrition::new(&data.arms);
+    let mut keep: Vec<usize> = Vec::with_capacity(data.time.len());
+    for i in 0..data.time.len() {
+        let pat = patients.get(data.patients[i]);
+        let arm = data.arm[i] as usize;
+        let missing: Vec<&Covariate> = options
+            .covariates
+            .iter()
+            .filter(|c| {
+                !pat.and_then(|x| c.value(x))
+                    .is_some_and(|(v, _)| v.is_finite())
+            })
+            .collect();
+        for c in &missing {
+            attrition.missing_covariate(c.name());
+        }
+        let cluster_missing =
+            options.clustering == Clustering::Site && pat.and_then(|x| x.site.as_ref()).is_none();
+        if cluster_missing {
+            attrition.missing_covariate("site");
+        }
+        if !missing.is_empty() || cluster_missing {
+            attrition.exclude(arm, ExclusionReason::MissingCovariate);
+        } else if !strata.get(i).is_some_and(Option::is_some) {
+            attrition.exclude(arm, ExclusionReason::MissingStratum);
+        } else {
+            attrition.analysed(arm);
+            keep.push(i);
+        }
+    }
+    (attrition, keep)
 }
 
-impl Coding {
-    fn of(
-        c: &Covariate,
-        cohort: &[crate::domain::Patient],
-        kept: &[&crate::domain::Patient],
-    ) -> Self {
-        if !c.is_factor(cohort) {
-            return Coding::Linear;
+/// The Cox design on the kept rows: an indicator of every non-reference arm with an analysed
+/// patient, then each covariate's columns.
+struct CoxDesign {
+    terms: Vec<String>,
+    x: DMatrix<f64>,
+    /// A factor covariate with a single level among the kept rows.
+    constant: Option<String>,
+}
+
+fn cox_design(
+    patients: &[crate::domain::Patient],
+    data: &TimeToEventData,
+    keep: &[usize],
+    reference: usize,
+    covariates: &[Covariate],
+) -> CoxDesign {
+    let arms = &data.arms;
+    let arm_columns: Vec<usize> = (0..arms.len())
+        .filter(|&a| a != reference && keep.iter().any(|&i| data.arm[i] as usize == a))
+        .collect();
+    let mut terms: Vec<String> = arm_columns
+        .iter()
+        .map(|&a| format!("arm{}", arms[a]))
+        .collect();
+    let mut columns: Vec<Vec<f64>> = arm_columns
+        .iter()
+        .map(|&a| {
+            keep.iter()
+                .map(|&i| f64::from(u8::from(data.arm[i] as usize == a)))
+                .collect()
+        })
+        .collect();
+    let kept: Vec<Option<&crate::domain::Patient>> = keep
+        .iter()
+        .map(|&i| patients.get(data.patients[i]))
+        .collect();
+    let mut constant = None;
+    for c in covariates {
+        let values: Vec<Option<(f64, String)>> =
+            kept.iter().map(|p| p.and_then(|p| c.value(p))).collect();
+        let labels = values.iter().flatten().map(|(_, l)| l.as_str());
+        let coding = Coding::of(c, patients, labels);
+        if coding.is_constant() && constant.is_none() {
+            constant = Some(c.name().to_string());
         }
-        let mut levels: Vec<String> = kept
-            .iter()
-            .filter_map(|p| c.value(p).map(|(_, l)| l))
-            .collect();
-        levels.sort();
-        levels.dedup();
-        Coding::Levels(levels)
+        terms.extend(coding.terms(c.name()));
+        columns.extend(coding.columns(values.iter().map(Option::as_ref)));
     }
+    let x = DMatrix::from_fn(keep.len(), columns.len(), |r, j| columns[j][r]);
+    CoxDesign { terms, x, constant }
 }
