@@ -3,6 +3,7 @@
 
 use crate::domain::Patient;
 use crate::error::{Error, Result};
+use crate::stats::formula::ModelSpec;
 
 /// A patient-level covariate taken from [`crate::domain::Patient`].
 ///
@@ -174,11 +175,6 @@ impl Coding {
         Coding::Levels(levels)
     }
 
-    /// A factor with fewer than two levels: no contrast to estimate.
-    pub(crate) fn is_constant(&self) -> bool {
-        matches!(self, Coding::Levels(l) if l.len() < 2)
-    }
-
     /// The design's column names for covariate `name` (`name`, or `<name><level>`).
     pub(crate) fn terms(&self, name: &str) -> Vec<String> {
         match self {
@@ -211,4 +207,35 @@ impl Coding {
                 .collect(),
         }
     }
+}
+
+/// The model and the covariates a formula right-hand side names: every variable but the
+/// `builtin` ones (`arm`, `visit`, `baseline`, … which the model builds itself) is parsed as a
+/// [`Covariate`] (a contract covariate or a kept column). Each of `required` must appear.
+pub(crate) fn formula_covariates(
+    rhs: &str,
+    required: &[&str],
+    builtin: &[&str],
+) -> Result<(ModelSpec, Vec<Covariate>)> {
+    let spec = ModelSpec::parse(rhs)?;
+    let mut names: Vec<&str> = Vec::new();
+    for name in spec.terms().iter().flatten() {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    for r in required {
+        if !names.contains(r) {
+            return Err(Error::invalid_argument(
+                "formula",
+                format!("`{rhs}` has no `{r}` term"),
+            ));
+        }
+    }
+    let covariates = names
+        .into_iter()
+        .filter(|n| !builtin.contains(n))
+        .map(str::parse)
+        .collect::<Result<Vec<Covariate>>>()?;
+    Ok((spec, covariates))
 }

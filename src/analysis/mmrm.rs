@@ -3,7 +3,7 @@
 //! baseline*visit (+ covariates)`.
 
 use super::arms::{Attrition, ExclusionReason, reference_arm};
-use super::covariates::{Covariate, check_covariates};
+use super::covariates::{Covariate, check_covariates, formula_covariates};
 use crate::Error;
 use crate::data::{Cohort, WideTable, find_name, same_name};
 use crate::domain::Patient;
@@ -399,7 +399,7 @@ impl<'c> MmrmBuilder<'c> {
         let resolved;
         let this = match &self.formula {
             Some(rhs) => {
-                resolved = self.with_formula_covariates(rhs)?;
+                resolved = self.with_formula_covariates(rhs, visit_columns.len())?;
                 &resolved
             }
             None => self,
@@ -408,35 +408,24 @@ impl<'c> MmrmBuilder<'c> {
     }
 
     /// The builder with the covariates the formula `rhs` names (an error when covariates were
-    /// also set, or when the formula lacks `arm` or `visit`).
-    fn with_formula_covariates(&self, rhs: &str) -> crate::Result<MmrmBuilder<'c>> {
+    /// also set, or when the formula lacks `arm`, or `visit` with more than one visit).
+    fn with_formula_covariates(
+        &self,
+        rhs: &str,
+        n_visits: usize,
+    ) -> crate::Result<MmrmBuilder<'c>> {
         if !self.covariates.is_empty() {
             return Err(Error::invalid_argument(
                 "formula",
                 "name the covariates in the formula, not also with `covariates`",
             ));
         }
-        let spec = ModelSpec::parse(rhs)?;
-        let mut covariates: Vec<Covariate> = Vec::new();
-        let mut names: Vec<&str> = Vec::new();
-        for name in spec.terms().iter().flatten() {
-            if !names.contains(&name.as_str()) {
-                names.push(name);
-            }
-        }
-        for required in ["arm", "visit"] {
-            if !names.contains(&required) {
-                return Err(Error::invalid_argument(
-                    "formula",
-                    format!("`{rhs}` has no `{required}` term"),
-                ));
-            }
-        }
-        for name in names {
-            if !["arm", "visit", "baseline"].contains(&name) {
-                covariates.push(name.parse()?);
-            }
-        }
+        let required: &[&str] = if n_visits > 1 {
+            &["arm", "visit"]
+        } else {
+            &["arm"]
+        };
+        let (_, covariates) = formula_covariates(rhs, required, &["arm", "visit", "baseline"])?;
         Ok(MmrmBuilder {
             covariates,
             ..self.clone()

@@ -16,10 +16,11 @@
 use nalgebra::DMatrix;
 
 use super::arms::{Attrition, ExclusionReason, reference_arm};
-use super::covariates::{Coding, Covariate, check_covariates};
+use super::covariates::{Covariate, check_covariates, formula_covariates};
 use crate::data::{Cohort, EventEndpoint, TimeEnd, TimeToEventData, same_name};
 use crate::error::{Error, Result};
 use crate::outcome::refuse;
+use crate::stats::formula::{CovariateColumn, FactorColumn, Layout, ModelSpec, design_matrix};
 use crate::stats::survival::{
     ConfidenceType, CoxCoefficient, CoxData, CoxFit, CoxOptions, CoxZph, KaplanMeier,
     KaplanMeierOptions, LogRank, Rmst, RmstDifference, Status, SurvivalAt, Ties, ZphOptions,
@@ -103,6 +104,12 @@ pub struct TimeToEventOptions {
     pub clustering: Clustering,
     /// Cox tie handling (default Efron).
     pub ties: Ties,
+    /// The Cox model's right-hand side instead of `arm` plus the covariates (default none):
+    /// any terms and interactions (`:`, `*`) of `arm`, the contract covariates and the user's
+    /// own columns, e.g. `"arm + age + sex + arm:sex"`; it must hold `arm` and be hierarchical.
+    /// Treatment coding as R's `model.matrix` (reference: the reference arm, and the first
+    /// level in sort order of the other factors); no intercept (the baseline hazard takes it).
+    pub formula: Option<String>,
 }
 
 impl Default for TimeToEventOptions {
@@ -117,6 +124,7 @@ impl Default for TimeToEventOptions {
             covariates: Vec::new(),
             clustering: Clustering::None,
             ties: Ties::Efron,
+            formula: None,
         }
     }
 }
@@ -152,6 +160,20 @@ impl TimeToEventOptions {
         self.stratification = stratification;
         self
     }
+    /// Sets the Cox model's right-hand side (see [`TimeToEventOptions::formula`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::analysis::TimeToEventOptions;
+    /// let o = TimeToEventOptions::default().with_formula("arm + age + sex + arm:sex");
+    /// assert_eq!(o.formula.as_deref(), Some("arm + age + sex + arm:sex"));
+    /// ```
+    pub fn with_formula(mut self, rhs: impl Into<String>) -> Self {
+        self.formula = Some(rhs.into());
+        self
+    }
+
     /// Sets the Cox covariates besides the arm.
     pub fn with_covariates(mut self, covariates: Vec<Covariate>) -> Self {
         self.covariates = covariates;
@@ -232,6 +254,8 @@ pub struct CoxAnalysis {
     pub terms: Vec<String>,
     /// Covariates besides the arm.
     pub covariates: Vec<Covariate>,
+    /// The model's right-hand side (`arm` plus the covariates unless a formula was given).
+    pub formula: String,
     /// Stratification of the baseline hazard.
     pub stratification: Stratification,
     /// Clustering of the robust variance.
@@ -368,6 +392,24 @@ pub fn analyse_time_to_event(
     data: &TimeToEventData,
     options: &TimeToEventOptions,
 ) -> Result<TimeToEventAnalysis> {
+    let resolved;
+    let options = match &options.formula {
+        Some(rhs) => {
+            if !options.covariates.is_empty() {
+                return Err(Error::invalid_argument(
+                    "formula",
+                    "name the covariates in the formula, not also with `with_covariates`",
+                ));
+            }
+            let (_, covariates) = formula_covariates(rhs, &["arm"], &["arm"])?;
+            resolved = TimeToEventOptions {
+                covariates,
+                ..options.clone()
+            };
+            &resolved
+        }
+        None => options,
+    };
     check_inputs(cohort, data, options)?;
     let arms = &data.arms;
     let reference_arm = reference_arm(arms, options.reference_arm.as_deref())?;
@@ -624,10 +666,11 @@ fn cox_analysis(
     let patients = cohort.patients();
     let site = |p: usize| patients.get(p).and_then(|x| x.site.clone());
     let (attrition, keep) = complete_cases(patients, data, strata, options);
-    let design = cox_design(patients, data, &keep, reference, &options.covariates);
+    let design = cox_design(patients, data, &keep, reference, options)?;
     let base = CoxAnalysis {
         terms: design.terms.clone(),
         covariates: options.covariates.clone(),
+        formula: design.formula.clone(),
         stratification: options.stratification,
         clustering: options.clustering,
         attrition,
@@ -727,9 +770,11 @@ fn complete_cases(
     (attrition, keep)
 }
 
-/// The Cox design on the kept rows: an indicator of every non-reference arm with an analysed
-/// patient, then each covariate's columns.
+/// The Cox design on the kept rows, from the formula (default `arm` plus the covariates): arm
+/// coded against the reference over the arms with an analysed patient, factor covariates
+/// against their first level among the kept rows, the intercept column dropped.
 struct CoxDesign {
+    formula: String,
     terms: Vec<String>,
     x: DMatrix<f64>,
     /// A factor covariate with a single level among the kept rows.
@@ -741,22 +786,27 @@ fn cox_design(
     data: &TimeToEventData,
     keep: &[usize],
     reference: usize,
-    covariates: &[Covariate],
-) -> CoxDesign {
-    let arms = &data.arms;
-    let arm_columns: Vec<usize> = (0..arms.len())
-        .filter(|&a| a != reference && keep.iter().any(|&i| data.arm[i] as usize == a))
-        .collect();
-    let mut terms: Vec<String> = arm_columns
+    options: &TimeToEventOptions,
+) -> Result<CoxDesign> {
+    let formula = options.formula.clone().unwrap_or_else(|| {
+        std::iter::once("arm")
+            .chain(options.covariates.iter().map(Covariate::name))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    });
+    // the arms with an analysed patient, the reference first
+    let mut arm_levels: Vec<usize> = vec![reference];
+    arm_levels.extend(
+        (0..data.arms.len())
+            .filter(|&a| a != reference && keep.iter().any(|&i| data.arm[i] as usize == a)),
+    );
+    let arm_codes: Vec<usize> = keep
         .iter()
-        .map(|&a| format!("arm{}", arms[a]))
-        .collect();
-    let mut columns: Vec<Vec<f64>> = arm_columns
-        .iter()
-        .map(|&a| {
-            keep.iter()
-                .map(|&i| f64::from(u8::from(data.arm[i] as usize == a)))
-                .collect()
+        .map(|&i| {
+            arm_levels
+                .iter()
+                .position(|&a| a == data.arm[i] as usize)
+                .unwrap_or(0)
         })
         .collect();
     let kept: Vec<Option<&crate::domain::Patient>> = keep
@@ -764,17 +814,65 @@ fn cox_design(
         .map(|&i| patients.get(data.patients[i]))
         .collect();
     let mut constant = None;
-    for c in covariates {
+    let mut factor_codes: Vec<(String, Vec<usize>, Vec<String>)> = Vec::new();
+    let mut numeric: Vec<(String, Vec<f64>)> = Vec::new();
+    for c in &options.covariates {
         let values: Vec<Option<(f64, String)>> =
             kept.iter().map(|p| p.and_then(|p| c.value(p))).collect();
-        let labels = values.iter().flatten().map(|(_, l)| l.as_str());
-        let coding = Coding::of(c, patients, labels);
-        if coding.is_constant() && constant.is_none() {
-            constant = Some(c.name().to_string());
+        if c.is_factor(patients) {
+            let mut levels: Vec<String> = values.iter().flatten().map(|(_, l)| l.clone()).collect();
+            levels.sort();
+            levels.dedup();
+            if levels.len() < 2 && constant.is_none() {
+                constant = Some(c.name().to_string());
+            }
+            let codes = values
+                .iter()
+                .map(|v| {
+                    v.as_ref()
+                        .and_then(|(_, l)| levels.binary_search(l).ok())
+                        .unwrap_or(0)
+                })
+                .collect();
+            factor_codes.push((c.name().to_string(), codes, levels));
+        } else {
+            let x = values
+                .iter()
+                .map(|v| v.as_ref().map_or(0.0, |(x, _)| *x))
+                .collect();
+            numeric.push((c.name().to_string(), x));
         }
-        terms.extend(coding.terms(c.name()));
-        columns.extend(coding.columns(values.iter().map(Option::as_ref)));
     }
-    let x = DMatrix::from_fn(keep.len(), columns.len(), |r, j| columns[j][r]);
-    CoxDesign { terms, x, constant }
+    let mut factors = vec![FactorColumn {
+        name: "arm".into(),
+        levels: arm_levels.iter().map(|&a| data.arms[a].clone()).collect(),
+        codes: &arm_codes,
+        reference: 0,
+    }];
+    factors.extend(
+        factor_codes
+            .iter()
+            .map(|(name, codes, levels)| FactorColumn {
+                name: name.clone(),
+                levels: levels.clone(),
+                codes,
+                reference: 0,
+            }),
+    );
+    let covariates: Vec<CovariateColumn<'_>> = numeric
+        .iter()
+        .map(|(name, values)| CovariateColumn {
+            name: name.clone(),
+            values,
+        })
+        .collect();
+    let layout = Layout::resolve(&factors, &covariates, &ModelSpec::parse(&formula)?)?;
+    let full = design_matrix(&layout, &factors, &covariates, keep.len());
+    let x = full.columns(1, layout.p - 1).into_owned();
+    Ok(CoxDesign {
+        formula,
+        terms: layout.column_names.iter().skip(1).cloned().collect(),
+        x,
+        constant,
+    })
 }

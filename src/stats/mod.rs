@@ -13,6 +13,7 @@ mod common;
 pub mod describe;
 pub mod dist;
 pub mod effect_size;
+pub mod formula;
 pub mod hypothesis;
 pub mod logistic;
 pub mod mmrm;

@@ -43,8 +43,8 @@ pub fn mmrm(
     options: &MmrmOptions,
 ) -> crate::Result<Outcome<MmrmFit>> {
     options.validate()?;
-    let layout = Layout::resolve(data, spec)?;
     let factors = data.all_factors();
+    let layout = Layout::resolve(&factors, &data.covariates, spec)?;
     let n_visits = data.visit_labels.len();
     let (group_codes, group_labels) = covariance_groups(&factors, options)?;
     if let Some(refusal) = empty_visit(data).or_else(|| empty_level(&layout, &factors, options)) {
