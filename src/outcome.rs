@@ -199,6 +199,22 @@ impl<T> Outcome<T> {
         }
     }
 
+    /// Borrows the computed value (the refusal is cloned), so that a looked-up `&Outcome`
+    /// converts with `.as_ref().into_result()?`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = pain_outcomes::Outcome::Computed(2);
+    /// assert_eq!(o.as_ref().into_result(), Ok(&2));
+    /// ```
+    pub fn as_ref(&self) -> Outcome<&T> {
+        match self {
+            Outcome::Computed(v) => Outcome::Computed(v),
+            Outcome::Refused(r) => Outcome::Refused(r.clone()),
+        }
+    }
+
     /// Maps the computed value.
     ///
     /// # Examples

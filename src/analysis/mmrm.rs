@@ -8,6 +8,7 @@ use crate::Error;
 use crate::data::{Cohort, WideTable, find_name, same_name};
 use crate::domain::Patient;
 use crate::outcome::refuse;
+use crate::stats::formula::same_term;
 use crate::stats::mmrm::{
     CovarianceFit, CovarianceStructure, DfMethod, Estimation, LsMean, LsMeanWeights, MmrmData,
     MmrmFit, MmrmOptions, ModelSpec, mmrm,
@@ -102,6 +103,37 @@ impl CohortMmrm {
                 same_name(&d.arm, arm) && d.visit.as_deref().is_some_and(|v| same_name(v, visit))
             }
             Outcome::Refused(r) => r.detail.contains(&label),
+        })
+    }
+}
+
+impl CohortMmrm {
+    /// The Type III F test of model term `term` (`arm:sex` or `sex:arm`; `None` when the model
+    /// has no such term; a refused test is returned as its refusal).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::analysis::MmrmBuilder;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    /// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+    /// let m = MmrmBuilder::new(&cohort)
+    ///     .instrument("nrs")
+    ///     .formula("arm*visit + baseline*visit + sex + arm:sex")
+    ///     .fit()?
+    ///     .into_result()?;
+    /// let f = m.type3_test("sex:arm").unwrap().as_ref().into_result()?;
+    /// assert_eq!(f.df_numerator, 4.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn type3_test(&self, term: &str) -> Option<&Outcome<FTest>> {
+        self.type3.iter().find(|t| match t {
+            Outcome::Computed(f) => same_term(&f.label, term),
+            Outcome::Refused(r) => r
+                .detail
+                .strip_prefix("term `")
+                .and_then(|d| d.split('`').next())
+                .is_some_and(|name| same_term(name, term)),
         })
     }
 }

@@ -128,6 +128,22 @@ impl ModelSpec {
     }
 }
 
+/// Whether two term names are the same term: the same variables joined by `:` in any order
+/// (`visit:baseline` is `baseline:visit`).
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::formula::same_term;
+/// assert!(same_term("visit:baseline", "baseline:visit"));
+/// assert!(!same_term("arm:sex", "arm"));
+/// ```
+pub fn same_term(a: &str, b: &str) -> bool {
+    let a: Vec<String> = a.split(':').map(|x| x.trim().to_string()).collect();
+    let b: Vec<String> = b.split(':').map(|x| x.trim().to_string()).collect();
+    same_set(&a, &b)
+}
+
 fn same_set(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }

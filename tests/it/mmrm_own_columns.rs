@@ -24,6 +24,14 @@ struct Case {
     log_likelihood: f64,
     coefficients: Vec<Coefficient>,
     differences: Vec<Difference>,
+    type3: Vec<TermTest>,
+}
+
+#[derive(Deserialize)]
+struct TermTest {
+    term: String,
+    numerator_df: f64,
+    f: f64,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +73,17 @@ fn check_case(m: &pain_outcomes::analysis::CohortMmrm, g: &Case) {
         let w = format!("{name} {}", r.name);
         assert_close(&format!("{w} estimate"), c.estimate, r.estimate, ITERATIVE);
         assert_close(&format!("{w} SE"), c.std_error, r.std_error, ITERATIVE);
+    }
+    for r in &g.type3 {
+        let t = m
+            .type3_test(&r.term)
+            .and_then(|t| t.computed())
+            .unwrap_or_else(|| panic!("{name}: no Type III test of {}", r.term));
+        assert_eq!(t.df_numerator, r.numerator_df, "{name} {}", r.term);
+        assert_close(&format!("{name} {} F", r.term), t.statistic, r.f, ITERATIVE);
+    }
+    if g.name == "formula" {
+        assert!(g.type3.iter().any(|t| t.term == "arm:sex"));
     }
     let computed = m
         .differences

@@ -12,8 +12,9 @@
 #   covariates: change ~ arm*visit + baseline*visit + symptom_months + smoker
 #   formula:    change ~ arm*visit + baseline*visit + age + sex + symptom_months + arm:sex
 #   severity_4: change ~ arm*visit + baseline*visit on the patients with severity 4 only
-# Compared: every coefficient's estimate and SE, and each arm minus placebo at each visit
-# (emmeans trt.vs.ctrl; df are not compared here: emmeans runs with mode df.error).
+# Compared: every coefficient's estimate and SE, each arm minus placebo at each visit
+# (emmeans trt.vs.ctrl; df are not compared here: emmeans runs with mode df.error), and the
+# Wald F of every term no other term contains (the arm x sex interaction among them).
 # Run from the crate root: Rscript tests/reference/mmrm_own_columns.R (never in CI).
 suppressPackageStartupMessages({
   library(nlme)
@@ -60,6 +61,19 @@ models <- list(
 # the third case is the standard model on the Kellgren-Lawrence grade 4 patients only (the
 # crate's `--where severity=4`)
 subsets <- list(covariates = TRUE, formula = TRUE, severity_4 = post$severity == 4)
+# Wald F of each term that no other term contains (anova.gls, type = "marginal"): for such a
+# term the hypothesis (all its coefficients zero) is the same under any coding of the factors,
+# so it equals the crate's Type III test of the term; the F statistic is compared (nlme's
+# denominator df, n - p, is not the crate's Satterthwaite df).
+maximal_term_tests <- function(fit, model) {
+  fac <- attr(terms(model), "factors")
+  labels <- colnames(fac)
+  contained <- function(j) any(vapply(setdiff(seq_along(labels), j), function(k)
+    all(fac[fac[, j] > 0, k] > 0), logical(1)))
+  keep <- labels[!vapply(seq_along(labels), contained, logical(1))]
+  a <- anova(fit, type = "marginal")
+  lapply(keep, function(t) list(term = t, numerator_df = a[t, "numDF"], f = a[t, "F-value"]))
+}
 fit_case <- function(name) {
   model <- models[[name]]
   data <- droplevels(post[subsets[[name]], ])
@@ -84,6 +98,7 @@ fit_case <- function(name) {
     coefficients = lapply(seq_len(nrow(tt)), function(i) list(
       name = rownames(tt)[i], estimate = tt[i, "Value"], std_error = tt[i, "Std.Error"]
     )),
+    type3 = maximal_term_tests(fit, model),
     differences = lapply(seq_len(nrow(con)), function(i) list(
       arm = sub(" - placebo$", "", as.character(con$contrast[i])),
       visit = as.character(con$visit[i]),
