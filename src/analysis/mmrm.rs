@@ -123,7 +123,7 @@ impl CohortMmrm {
     ///     .fit()?
     ///     .into_result()?;
     /// let f = m.type3_test("sex:arm").unwrap().as_ref().into_result()?;
-    /// assert_eq!(f.df_numerator, 4.0);
+    /// assert_eq!(f.df_numerator, 5.0); // six arms, two sexes
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn type3_test(&self, term: &str) -> Option<&Outcome<FTest>> {
