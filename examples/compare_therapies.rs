@@ -6,6 +6,8 @@
 //! cargo run --release --example compare_therapies                 # bundled knee OA trial
 //! cargo run --release --example compare_therapies -- --input my.csv --events my_events.csv \
 //!     --instrument vas --arms therapy --reference-arm corticosteroid --json
+//! cargo run --release --example compare_therapies -- \
+//!     --formula "arm*visit + baseline*visit + age + sex + arm:sex" --cox-formula "arm + age"
 //! cargo run --example compare_therapies -- --help
 //! ```
 
@@ -24,6 +26,15 @@ mod cli;
 struct Args {
     #[command(flatten)]
     study: cli::StudyArgs,
+    /// The MMRM's model (right-hand side) instead of "arm*visit + baseline*visit": terms and
+    /// interactions of arm, visit, baseline, age, bmi, severity, sex, site and any column of
+    /// your own, e.g. "arm*visit + baseline*visit + age + symptom_months + arm:sex + sex"
+    #[arg(long, value_name = "TERMS")]
+    formula: Option<String>,
+    /// The Cox model of time to surgery (right-hand side) instead of "arm", e.g.
+    /// "arm + age + smoker"
+    #[arg(long, value_name = "TERMS")]
+    cox_formula: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -32,6 +43,12 @@ fn main() -> ExitCode {
         let mut options = TherapyComparisonOptions::new(&args.study.instrument);
         if let Some(r) = &args.study.reference_arm {
             options = options.with_reference_arm(r);
+        }
+        if let Some(f) = &args.formula {
+            options = options.with_formula(f);
+        }
+        if let Some(f) = &args.cox_formula {
+            options = options.with_cox_formula(f);
         }
         compare_therapies(&loaded.cohort, &options)
     })

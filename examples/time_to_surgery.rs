@@ -48,6 +48,11 @@ struct Args {
     /// own (numeric ones linear, text ones as factors); repeatable
     #[arg(long = "covariate", value_name = "NAME")]
     covariates: Vec<Covariate>,
+    /// The Cox model (right-hand side) instead of arm plus the covariates: terms and
+    /// interactions of arm, age, bmi, severity, sex, site and any column of your own, e.g.
+    /// "arm*sex + age" (not together with --covariate)
+    #[arg(long, value_name = "TERMS", conflicts_with = "covariates")]
+    formula: Option<String>,
     /// Robust (sandwich) variance clustered by: none or site
     #[arg(long, value_name = "BY", default_value = "none")]
     cluster: Clustering,
@@ -66,6 +71,9 @@ fn main() -> ExitCode {
             .with_ties(args.ties);
         if let Some(r) = &args.study.reference_arm {
             options = options.with_reference_arm(r);
+        }
+        if let Some(f) = &args.formula {
+            options = options.with_formula(f);
         }
         if let Some(t) = args.tau {
             options = options.with_tau(t);

@@ -62,7 +62,7 @@ pub use analysis::{CohortMmrm, MmrmBuilder};
 pub use analysis::{TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event};
 pub use data::{ArmBy, Cohort, LoadOptions, LoadReport, Loaded};
 pub use error::{Error, Location, Result};
-pub use outcome::{Outcome, Refusal, RefusalReason};
+pub use outcome::{Outcome, OutcomeRows, Refusal, RefusalReason};
 pub use stats::mmrm::{MmrmData, MmrmFit, MmrmOptions, ModelSpec, mmrm};
 pub use stats::survival::{CoxData, CoxFit, CoxZph, KaplanMeier, LogRank, RmstDifference, Status};
 pub use stats::{ArmDifference, ChiSquareTest, ConfidenceInterval, Estimate, FTest};
@@ -81,7 +81,7 @@ pub mod prelude {
         CellOrigin, CellSource, ClinicalEvent, Component, Condition, Direction, EventKind,
         Guidance, Instrument, Patient, PatientId, Sex, Therapy, VisitSchedule,
     };
-    pub use crate::{Error, Outcome, Refusal, RefusalReason, Result};
+    pub use crate::{Error, Outcome, OutcomeRows, Refusal, RefusalReason, Result};
 }
 
 /// The README's code blocks, compiled as doctests so that they stay true.

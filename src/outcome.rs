@@ -230,6 +230,50 @@ impl<T> Outcome<T> {
     }
 }
 
+/// Iterators over a list of outcomes: the computed rows and the refusals.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::MmrmBuilder;
+/// use pain_outcomes::OutcomeRows;
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+/// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+/// let m = MmrmBuilder::new(&cohort).instrument("nrs").fit()?.into_result()?;
+/// let significant = m.differences.computed_rows()
+///     .filter(|d| d.difference.p_value < 0.05)
+///     .count();
+/// assert!(significant > 0);
+/// assert_eq!(m.differences.refusals().count(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait OutcomeRows<T> {
+    /// The computed values, in order.
+    fn computed_rows<'a>(&'a self) -> impl Iterator<Item = &'a T>
+    where
+        T: 'a;
+    /// The refusals, in order.
+    fn refusals<'a>(&'a self) -> impl Iterator<Item = &'a Refusal>
+    where
+        T: 'a;
+}
+
+impl<T> OutcomeRows<T> for [Outcome<T>] {
+    fn computed_rows<'a>(&'a self) -> impl Iterator<Item = &'a T>
+    where
+        T: 'a,
+    {
+        self.iter().filter_map(Outcome::computed)
+    }
+
+    fn refusals<'a>(&'a self) -> impl Iterator<Item = &'a Refusal>
+    where
+        T: 'a,
+    {
+        self.iter().filter_map(Outcome::refusal)
+    }
+}
+
 /// Shorthand for `Outcome::Refused(Refusal::new(reason, detail))`.
 pub(crate) fn refuse<T>(reason: RefusalReason, detail: impl Into<String>) -> Outcome<T> {
     Outcome::Refused(Refusal::new(reason, detail))

@@ -36,6 +36,12 @@ pub struct TherapyComparisonOptions {
     /// Responder rules (default IMMPACT 30 %, IMMPACT 50 %, the instrument's MCID; a rule the
     /// instrument has no published value for is skipped).
     pub rules: Vec<RuleChoice>,
+    /// The MMRM's right-hand side instead of `arm*visit + baseline*visit` (see
+    /// [`MmrmBuilder::formula`]).
+    pub formula: Option<String>,
+    /// The Cox model's right-hand side for time to surgery instead of `arm` (see
+    /// [`TimeToEventOptions::formula`]).
+    pub cox_formula: Option<String>,
 }
 
 impl Default for TherapyComparisonOptions {
@@ -55,6 +61,8 @@ impl TherapyComparisonOptions {
                 RuleChoice::Immpact50,
                 RuleChoice::Mcid,
             ],
+            formula: None,
+            cox_formula: None,
         }
     }
 
@@ -67,6 +75,39 @@ impl TherapyComparisonOptions {
     /// Sets the responder rules.
     pub fn with_rules(mut self, rules: Vec<RuleChoice>) -> Self {
         self.rules = rules;
+        self
+    }
+
+    /// Sets the MMRM's formula (right-hand side).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::analysis::{TherapyComparisonOptions, compare_therapies};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    /// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+    /// let o = TherapyComparisonOptions::default()
+    ///     .with_formula("arm*visit + baseline*visit + age + arm:sex + sex");
+    /// let c = compare_therapies(&cohort, &o)?;
+    /// assert!(c.mmrm.computed().unwrap().type3_test("arm:sex").is_some());
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn with_formula(mut self, rhs: impl Into<String>) -> Self {
+        self.formula = Some(rhs.into());
+        self
+    }
+
+    /// Sets the Cox model's formula (right-hand side) for time to surgery.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = pain_outcomes::analysis::TherapyComparisonOptions::default()
+    ///     .with_cox_formula("arm + age");
+    /// assert_eq!(o.cox_formula.as_deref(), Some("arm + age"));
+    /// ```
+    pub fn with_cox_formula(mut self, rhs: impl Into<String>) -> Self {
+        self.cox_formula = Some(rhs.into());
         self
     }
 }
@@ -145,18 +186,21 @@ pub fn compare_therapies(
         last,
         &AncovaOptions::default().with_reference_arm(&reference),
     )?;
-    let mmrm = MmrmBuilder::new(cohort)
+    let mut mmrm = MmrmBuilder::new(cohort)
         .instrument(&wide.instrument.code)
-        .reference_arm(&reference)
-        .fit()?;
+        .reference_arm(&reference);
+    if let Some(rhs) = &options.formula {
+        mmrm = mmrm.formula(rhs);
+    }
+    let mmrm = mmrm.fit()?;
     let has_surgery = cohort.events().iter().any(|e| e.kind == EventKind::Surgery);
     let time_to_surgery = if has_surgery {
         let data = cohort.time_to_event(EventEndpoint::Surgery)?;
-        Some(analyse_time_to_event(
-            cohort,
-            &data,
-            &TimeToEventOptions::default().with_reference_arm(&reference),
-        )?)
+        let mut cox_options = TimeToEventOptions::default().with_reference_arm(&reference);
+        if let Some(rhs) = &options.cox_formula {
+            cox_options = cox_options.with_formula(rhs);
+        }
+        Some(analyse_time_to_event(cohort, &data, &cox_options)?)
     } else {
         None
     };

@@ -496,17 +496,10 @@ impl<'c> MmrmBuilder<'c> {
             Outcome::Computed(f) => f,
             Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
         };
-        let (lsmeans, differences) = if visit_labels.len() > 1 {
-            (
-                fit.lsmeans(&["arm", "visit"], self.weights)?,
-                fit.arm_differences("arm", self.weights)?,
-            )
-        } else {
-            (
-                fit.lsmeans(&["arm"], self.weights)?,
-                single_visit_differences(&fit, &arms, &reference_arm, &visit_labels)?,
-            )
-        };
+        // with one visit the visit factor has a single level: the same LS-means and
+        // differences (averaged over the other factors, so right with arm interactions too)
+        let lsmeans = fit.lsmeans(&["arm", "visit"], self.weights)?;
+        let differences = fit.arm_differences("arm", self.weights)?;
         let type3 = fit.type3()?;
         Ok(Outcome::Computed(CohortMmrm {
             instrument: wide.instrument.code.clone(),
@@ -759,30 +752,4 @@ impl Long {
             ),
         ))
     }
-}
-
-/// With one visit the model has no visit factor; differences are arm contrasts.
-fn single_visit_differences(
-    fit: &MmrmFit,
-    arms: &[String],
-    reference: &str,
-    visits: &[String],
-) -> crate::Result<Vec<Outcome<ArmDifference>>> {
-    let visit = visits.first().cloned().unwrap_or_default();
-    let mut out = Vec::new();
-    for a in arms.iter().filter(|a| a.as_str() != reference) {
-        let name = format!("arm{a}");
-        let mut c = vec![0.0; fit.coefficients.len()];
-        if let Some(j) = fit.coefficients.iter().position(|k| k.label == name) {
-            c[j] = 1.0;
-        }
-        let e = fit.contrast(&c, &format!("{a} - {reference} at {visit}"))?;
-        out.push(e.map(|difference| ArmDifference {
-            arm: a.clone(),
-            reference: reference.to_string(),
-            visit: Some(visit.clone()),
-            difference,
-        }));
-    }
-    Ok(out)
 }

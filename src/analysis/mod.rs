@@ -19,7 +19,7 @@ mod time_to_event;
 mod trajectories;
 
 pub use adjusted_responders::{AdjustedArmComparison, AdjustedResponders, adjusted_responders};
-pub use ancova::{AncovaAtVisit, ancova_at_visit};
+pub use ancova::{AncovaAtVisit, AncovaBuilder, CohortAncova, ancova_at_visit};
 pub use arms::{
     ArmAttrition, Attrition, CovariateMissing, ExclusionCount, ExclusionReason,
     default_reference_arm, reference_arm,

@@ -4,9 +4,9 @@ use std::fmt;
 
 use crate::Outcome;
 use crate::analysis::{
-    AdjustedResponders, AncovaAtVisit, AreaByArm, Attrition, Clustering, CohortMmrm, Covariate,
-    EndpointAnalysis, ExclusionReason, LossOfResponseData, ResponderAnalysis, ResponderTable,
-    Response, Stratification, TherapyComparison, TimeToEventAnalysis, Trajectories,
+    AdjustedResponders, AncovaAtVisit, AreaByArm, Attrition, Clustering, CohortAncova, CohortMmrm,
+    Covariate, EndpointAnalysis, ExclusionReason, LossOfResponseData, ResponderAnalysis,
+    ResponderTable, Response, Stratification, TherapyComparison, TimeToEventAnalysis, Trajectories,
 };
 use crate::stats::ArmDifference;
 use crate::stats::describe::Describe;
@@ -237,12 +237,9 @@ fn cox_lines(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis) -> fmt::Result
     let c = &t.cox;
     writeln!(
         f,
-        "Cox model: arm (vs {}){}{}{}; {} analysed, {} excluded for missing values",
+        "Cox model: ~ {} (arm vs {}){}{}; {} analysed, {} excluded for missing values",
+        c.formula,
         t.reference_arm,
-        c.covariates
-            .iter()
-            .map(|v| format!(" + {}", v.name()))
-            .collect::<String>(),
         match c.stratification {
             Stratification::None => String::new(),
             s => format!(", strata({s:?})"),
@@ -280,25 +277,7 @@ impl fmt::Display for CohortMmrm {
             "MMRM: {} {response} ~ {}   ({} patients, {} observations)",
             self.instrument, self.formula, fit.n_subjects, fit.n_observations
         )?;
-        let e = &self.attrition;
-        writeln!(
-            f,
-            "excluded patients: {} without baseline, {} missing a covariate, {} without follow-up (total {})",
-            e.excluded_for(ExclusionReason::NoBaseline),
-            e.excluded_for(ExclusionReason::MissingCovariate),
-            e.excluded_for(ExclusionReason::NoFollowUp),
-            e.total_excluded()
-        )?;
-        writeln!(
-            f,
-            "patients per arm: {}; reference arm {}",
-            self.patients_per_arm()
-                .iter()
-                .map(|(a, n)| format!("{a} {n}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            self.reference_arm
-        )?;
+        attrition_lines(f, self)?;
         let c = &fit.certificate;
         writeln!(
             f,
@@ -326,65 +305,133 @@ gradient norm {:.2e}, Newton decrement {:.2e}, Hessian {} (min scaled eigenvalue
             s.log_likelihood, s.minus_two_log_likelihood, s.aic, s.aicc, s.bic, s.n_parameters
         )?;
         covariance_over_visits(f, fit, &self.visits)?;
-        writeln!(f, "\nLS-means ({response}):")?;
+        model_tables(f, self, response)
+    }
+}
+
+/// Patients excluded and used per arm, and the reference arm, of a cohort-level linear model.
+fn attrition_lines(f: &mut fmt::Formatter<'_>, m: &CohortMmrm) -> fmt::Result {
+    let e = &m.attrition;
+    writeln!(
+        f,
+        "excluded patients: {} without baseline, {} missing a covariate, {} without follow-up (total {})",
+        e.excluded_for(ExclusionReason::NoBaseline),
+        e.excluded_for(ExclusionReason::MissingCovariate),
+        e.excluded_for(ExclusionReason::NoFollowUp),
+        e.total_excluded()
+    )?;
+    writeln!(
+        f,
+        "patients per arm: {}; reference arm {}",
+        m.patients_per_arm()
+            .iter()
+            .map(|(a, n)| format!("{a} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        m.reference_arm
+    )?;
+    Ok(())
+}
+
+/// The LS-means, the differences from the reference arm and the Type III tests of a
+/// cohort-level linear model.
+fn model_tables(f: &mut fmt::Formatter<'_>, m: &CohortMmrm, response: &str) -> fmt::Result {
+    writeln!(f, "\nLS-means ({response}):")?;
+    writeln!(
+        f,
+        "{:<26} {:<10} {:>8} {:>7} {:>7} {:>18}",
+        "arm", "visit", "LS-mean", "SE", "df", "CI"
+    )?;
+    for l in &m.lsmeans {
+        let get = |k: &str| {
+            l.cell
+                .iter()
+                .find(|(factor, _)| factor == k)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        match &l.estimate {
+            Outcome::Computed(e) => writeln!(
+                f,
+                "{:<26} {:<10} {:>8.3} {:>7.3} {:>7.1} [{:>7.3}, {:>7.3}]",
+                get("arm"),
+                get("visit"),
+                e.estimate,
+                e.std_error,
+                e.df.unwrap_or(f64::NAN),
+                e.confidence_interval.lower,
+                e.confidence_interval.upper
+            )?,
+            Outcome::Refused(x) => writeln!(
+                f,
+                "{:<26} {:<10} refused: {}",
+                get("arm"),
+                get("visit"),
+                x.detail
+            )?,
+        }
+    }
+    writeln!(f, "\ndifferences vs {} by visit:", m.reference_arm)?;
+    writeln!(f, "{}", ArmDifference::table_header())?;
+    for d in &m.differences {
+        match d {
+            Outcome::Computed(d) => writeln!(f, "{d}")?,
+            Outcome::Refused(x) => writeln!(f, "refused: {}", x.detail)?,
+        }
+    }
+    writeln!(f, "\nType III tests:")?;
+    writeln!(
+        f,
+        "{:<24} {:>6} {:>9} {:>10} {:>10}",
+        "term", "num df", "den df", "F", "p"
+    )?;
+    for t in &m.type3 {
+        match t {
+            Outcome::Computed(t) => writeln!(
+                f,
+                "{:<24} {:>6} {:>9.2} {:>10.4} {:>10.4}",
+                t.label, t.df_numerator, t.df_denominator, t.statistic, t.p_value
+            )?,
+            Outcome::Refused(x) => writeln!(f, "refused: {}", x.detail)?,
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for CohortAncova {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = &self.model;
+        let fit = &m.fit;
         writeln!(
             f,
-            "{:<26} {:<10} {:>8} {:>7} {:>7} {:>18}",
-            "arm", "visit", "LS-mean", "SE", "df", "CI"
+            "ANCOVA at {}: {} score ~ {}   ({} patients)",
+            self.visit, m.instrument, m.formula, fit.n_subjects
         )?;
-        for l in &self.lsmeans {
-            let get = |k: &str| {
-                l.cell
-                    .iter()
-                    .find(|(factor, _)| factor == k)
-                    .map_or("", |(_, v)| v.as_str())
-            };
-            match &l.estimate {
-                Outcome::Computed(e) => writeln!(
-                    f,
-                    "{:<26} {:<10} {:>8.3} {:>7.3} {:>7.1} [{:>7.3}, {:>7.3}]",
-                    get("arm"),
-                    get("visit"),
-                    e.estimate,
-                    e.std_error,
-                    e.df.unwrap_or(f64::NAN),
-                    e.confidence_interval.lower,
-                    e.confidence_interval.upper
-                )?,
-                Outcome::Refused(x) => writeln!(
-                    f,
-                    "{:<26} {:<10} refused: {}",
-                    get("arm"),
-                    get("visit"),
-                    x.detail
-                )?,
-            }
-        }
-        writeln!(f, "\ndifferences vs {} by visit:", self.reference_arm)?;
-        writeln!(f, "{}", ArmDifference::table_header())?;
-        for d in &self.differences {
-            match d {
-                Outcome::Computed(d) => writeln!(f, "{d}")?,
-                Outcome::Refused(x) => writeln!(f, "refused: {}", x.detail)?,
-            }
-        }
-        writeln!(f, "\nType III tests:")?;
+        attrition_lines(f, m)?;
+        let sigma = fit
+            .covariance_matrices
+            .first()
+            .and_then(|c| c.first())
+            .and_then(|r| r.first())
+            .map_or(f64::NAN, |v| v.sqrt());
+        writeln!(f, "residual standard error {sigma:.4}")?;
+        writeln!(f, "\ncoefficients:")?;
         writeln!(
             f,
-            "{:<24} {:>6} {:>9} {:>10} {:>10}",
-            "term", "num df", "den df", "F", "p"
+            "{:<40} {:>10} {:>9} {:>8} {:>10}",
+            "term", "estimate", "SE", "df", "p"
         )?;
-        for t in &self.type3 {
-            match t {
-                Outcome::Computed(t) => writeln!(
-                    f,
-                    "{:<24} {:>6} {:>9.2} {:>10.4} {:>10.4}",
-                    t.label, t.df_numerator, t.df_denominator, t.statistic, t.p_value
-                )?,
-                Outcome::Refused(x) => writeln!(f, "refused: {}", x.detail)?,
-            }
+        for c in &fit.coefficients {
+            writeln!(
+                f,
+                "{:<40} {:>10.4} {:>9.4} {:>8.1} {:>10.4}",
+                c.label,
+                c.estimate,
+                c.std_error,
+                c.df.unwrap_or(f64::NAN),
+                c.p_value
+            )?;
         }
-        Ok(())
+        model_tables(f, m, "score")
     }
 }
 
@@ -738,8 +785,8 @@ fn time_to_event_summary(f: &mut fmt::Formatter<'_>, t: &TimeToEventAnalysis) ->
     let nr = |x: Option<f64>| x.map_or_else(|| "NR".to_string(), |v| format!("{v:.0}"));
     writeln!(
         f,
-        "time to {} (days; censored at withdrawal, last contact or last assessment; NR = not reached); vs {}",
-        t.endpoint, t.reference_arm
+        "time to {} (days; censored at withdrawal, last contact or last assessment; NR = not reached); vs {}; Cox ~ {}",
+        t.endpoint, t.reference_arm, t.cox.formula
     )?;
     writeln!(
         f,

@@ -3,11 +3,15 @@
 //! becomes a polars `DataFrame` or a CSV file through [`TidyTable`].
 
 use crate::analysis::{
-    AdjustedResponders, CohortMmrm, ResponderTable, TimeToEventAnalysis, Trajectories,
+    AdjustedResponders, AncovaAtVisit, CohortAncova, CohortMmrm, ResponderTable,
+    TimeToEventAnalysis, Trajectories,
 };
 use crate::data::{TidyColumn, TidyTable, TidyValues};
 use crate::error::Result;
+use crate::stats::ancova::AdjustedMean;
 use crate::stats::describe::Describe;
+use crate::stats::mmrm::LsMean;
+use crate::stats::{ArmDifference, Estimate, FTest};
 use crate::{Outcome, Refusal};
 
 /// A result that has a tidy table.
@@ -103,6 +107,111 @@ impl Tidy for CohortMmrm {
             c.text("visit", computed.and_then(|d| d.visit.clone()));
             estimate_columns(&mut c, computed.map(|d| &d.difference));
             c.status(d.refusal());
+        }
+        c.table()
+    }
+}
+
+/// The differences from the reference arm at the visit, one row per arm: the columns of the
+/// MMRM's table (`arm, reference, visit, estimate, …, status, detail`).
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::AncovaBuilder;
+/// use pain_outcomes::report::Tidy;
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+/// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+/// let a = AncovaBuilder::new(&cohort).instrument("nrs").fit()?.into_result()?;
+/// assert_eq!(a.tidy()?.n_rows(), 5);
+/// assert_eq!(a.model.lsmeans.tidy()?.n_rows(), 6);
+/// assert_eq!(a.model.fit.coefficients.tidy()?.n_rows(), 7);
+/// assert_eq!(a.model.type3.tidy()?.n_rows(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl Tidy for CohortAncova {
+    fn tidy(&self) -> Result<TidyTable> {
+        self.model.tidy()
+    }
+}
+
+/// The adjusted differences from the reference arm, one row per arm: `arm, reference, visit,
+/// estimate, std_error, df, statistic, p_value, lower, upper, status, detail` (one refused row
+/// when the model was refused).
+impl Tidy for AncovaAtVisit {
+    fn tidy(&self) -> Result<TidyTable> {
+        let mut c = Columns::default();
+        let rows: Vec<Option<&ArmDifference>> = match &self.ancova {
+            Outcome::Computed(a) => a.differences.iter().map(Some).collect(),
+            Outcome::Refused(_) => vec![None],
+        };
+        for d in rows {
+            c.text("arm", d.map(|d| d.arm.clone()));
+            c.text("reference", Some(self.reference_arm.clone()));
+            c.text("visit", Some(self.visit.clone()));
+            estimate_columns(&mut c, d.map(|d| &d.difference));
+            c.status(self.ancova.refusal());
+        }
+        c.table()
+    }
+}
+
+/// One row per LS-mean: a column per factor of the cell (`arm`, `visit`, …), then
+/// `estimate, std_error, df, statistic, p_value, lower, upper, status, detail`.
+impl Tidy for [LsMean] {
+    fn tidy(&self) -> Result<TidyTable> {
+        let mut c = Columns::default();
+        for l in self {
+            for (factor, level) in &l.cell {
+                c.text(factor, Some(level.clone()));
+            }
+            estimate_columns(&mut c, l.estimate.computed());
+            c.status(l.estimate.refusal());
+        }
+        c.table()
+    }
+}
+
+/// One row per ANCOVA adjusted mean: `arm, n, estimate, std_error, df, statistic, p_value,
+/// lower, upper`.
+impl Tidy for [AdjustedMean] {
+    fn tidy(&self) -> Result<TidyTable> {
+        let mut c = Columns::default();
+        for m in self {
+            c.text("arm", Some(m.arm.clone()));
+            c.number("n", Some(m.n as f64));
+            estimate_columns(&mut c, Some(&m.mean));
+        }
+        c.table()
+    }
+}
+
+/// One row per estimate (for example a model's coefficients): `term, estimate, std_error, df,
+/// statistic, p_value, lower, upper`.
+impl Tidy for [Estimate] {
+    fn tidy(&self) -> Result<TidyTable> {
+        let mut c = Columns::default();
+        for e in self {
+            c.text("term", Some(e.label.clone()));
+            estimate_columns(&mut c, Some(e));
+        }
+        c.table()
+    }
+}
+
+/// One row per F test (for example a model's Type III tests): `term, df_numerator,
+/// df_denominator, statistic, p_value, status, detail`.
+impl Tidy for [Outcome<FTest>] {
+    fn tidy(&self) -> Result<TidyTable> {
+        let mut c = Columns::default();
+        for t in self {
+            let f = t.computed();
+            c.text("term", f.map(|f| f.label.clone()));
+            c.number("df_numerator", f.map(|f| f.df_numerator));
+            c.number("df_denominator", f.map(|f| f.df_denominator));
+            c.number("statistic", f.map(|f| f.statistic));
+            c.number("p_value", f.map(|f| f.p_value));
+            c.status(t.refusal());
         }
         c.table()
     }

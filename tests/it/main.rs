@@ -11,6 +11,7 @@ mod common;
 mod mmrm_support;
 
 mod adjusted_responders;
+mod ancova_formula;
 mod architecture;
 mod arms;
 mod compare_golden;

@@ -269,15 +269,22 @@ impl fmt::Display for CoxFit {
                 String::new()
             }
         )?;
+        let w = self
+            .coefficients
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16);
         writeln!(
             f,
-            "{:<16} {:>10} {:>10} {:>10} {:>8} {:>10} {:>10} {:>10}",
+            "{:<w$} {:>10} {:>10} {:>10} {:>8} {:>10} {:>10} {:>10}",
             "", "coef", "exp(coef)", "se(coef)", "z", "p", "lower", "upper"
         )?;
         for c in &self.coefficients {
             writeln!(
                 f,
-                "{:<16} {:>10.5} {:>10.5} {:>10.5} {:>8.3} {:>10.3e} {:>10.5} {:>10.5}",
+                "{:<w$} {:>10.5} {:>10.5} {:>10.5} {:>8.3} {:>10.3e} {:>10.5} {:>10.5}",
                 c.name,
                 c.estimate,
                 c.hazard_ratio,

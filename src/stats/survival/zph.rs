@@ -120,17 +120,24 @@ impl fmt::Display for CoxZph {
             "Proportional hazards test (transform {:?})",
             self.transform
         )?;
-        writeln!(f, "{:<16} {:>10} {:>4} {:>10}", "", "chisq", "df", "p")?;
+        let w = self
+            .terms
+            .iter()
+            .map(|t| t.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16);
+        writeln!(f, "{:<w$} {:>10} {:>4} {:>10}", "", "chisq", "df", "p")?;
         for t in &self.terms {
             writeln!(
                 f,
-                "{:<16} {:>10.4} {:>4} {:>10.4}",
+                "{:<w$} {:>10.4} {:>4} {:>10.4}",
                 t.name, t.test.statistic, t.test.df, t.test.p_value
             )?;
         }
         write!(
             f,
-            "{:<16} {:>10.4} {:>4} {:>10.4}",
+            "{:<w$} {:>10.4} {:>4} {:>10.4}",
             "GLOBAL", self.global.statistic, self.global.df, self.global.p_value
         )
     }
