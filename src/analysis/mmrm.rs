@@ -57,6 +57,8 @@ pub struct CohortMmrm {
     pub differences: Vec<Outcome<ArmDifference>>,
     /// Type III F tests of the model terms.
     pub type3: Vec<Outcome<FTest>>,
+    /// Weights of the LS-means over the other factors.
+    pub lsmean_weights: LsMeanWeights,
 }
 
 impl CohortMmrm {
@@ -514,6 +516,7 @@ impl<'c> MmrmBuilder<'c> {
             lsmeans,
             differences,
             type3,
+            lsmean_weights: self.weights,
         }))
     }
 

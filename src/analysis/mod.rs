@@ -11,6 +11,7 @@ mod adjusted_responders;
 mod ancova;
 mod arms;
 mod comparison;
+mod contrasts;
 mod covariates;
 mod loss_of_response;
 mod mmrm;
@@ -25,6 +26,7 @@ pub use arms::{
     default_reference_arm, reference_arm,
 };
 pub use comparison::{TherapyComparison, TherapyComparisonOptions, compare_therapies};
+pub use contrasts::{ArmContrast, ContrastRow, ContrastTable, Multiplicity};
 pub use covariates::Covariate;
 pub use loss_of_response::{
     EndpointAnalysis, LossOfResponseData, LossOfResponseOptions, analyse_endpoint,

@@ -2,7 +2,7 @@
 //! the user's own columns as covariate and factor) against R `lm` + `emmeans`
 //! (tests/reference/ancova_formula.R).
 
-use pain_outcomes::analysis::{AncovaBuilder, CohortAncova};
+use pain_outcomes::analysis::{AncovaBuilder, ArmContrast, CohortAncova};
 use pain_outcomes::data::read_csv;
 use serde::Deserialize;
 
@@ -26,6 +26,25 @@ struct Case {
     differences: Vec<ArmEstimate>,
     type3: Vec<TermTest>,
     interaction_test: Option<TermTest>,
+    contrasts: Vec<Family>,
+}
+
+#[derive(Deserialize)]
+struct Family {
+    family: String,
+    adjust: String,
+    rows: Vec<ContrastRow>,
+}
+
+#[derive(Deserialize)]
+struct ContrastRow {
+    label: String,
+    estimate: f64,
+    std_error: f64,
+    df: f64,
+    p_value: f64,
+    lower: f64,
+    upper: f64,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +140,59 @@ fn check(a: &CohortAncova, g: &Case) {
     }
 }
 
+/// Each family of contrasts (all pairs with and without Holm's adjustment, custom ones)
+/// against emmeans, the pairs built by `ArmContrast::pairwise`, the custom ones parsed from
+/// their labels.
+fn check_contrasts(a: &CohortAncova, g: &Case) {
+    assert_eq!(g.contrasts.len(), 3);
+    for fam in &g.contrasts {
+        let contrasts: Vec<ArmContrast> = if fam.family == "pairwise" {
+            ArmContrast::pairwise(&a.model.arms)
+        } else {
+            fam.rows.iter().map(|r| r.label.parse().unwrap()).collect()
+        };
+        let labels: Vec<&str> = contrasts.iter().map(|c| c.label.as_str()).collect();
+        let golden: Vec<&str> = fam.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, golden, "{} family", fam.family);
+        let table = a
+            .contrasts(&contrasts, fam.adjust.parse().unwrap())
+            .unwrap();
+        for r in &fam.rows {
+            let row = table.get(&r.label, &g.visit).unwrap();
+            let e = row.estimate.computed().unwrap();
+            let w = format!("{} {} ({})", g.name, r.label, fam.adjust);
+            assert_close(&format!("{w} estimate"), e.estimate, r.estimate, ITERATIVE);
+            assert_close(&format!("{w} SE"), e.std_error, r.std_error, ITERATIVE);
+            assert_close(&format!("{w} df"), e.df.unwrap(), r.df, 1e-6);
+            match fam.adjust.as_str() {
+                "none" => {
+                    assert_eq!(row.adjusted_p_value, None);
+                    assert_close(&format!("{w} p"), e.p_value, r.p_value, ITERATIVE);
+                    assert_close(
+                        &format!("{w} lower"),
+                        e.confidence_interval.lower,
+                        r.lower,
+                        ITERATIVE,
+                    );
+                    assert_close(
+                        &format!("{w} upper"),
+                        e.confidence_interval.upper,
+                        r.upper,
+                        ITERATIVE,
+                    );
+                }
+                _ => assert_close(
+                    &format!("{w} adjusted p"),
+                    row.adjusted_p_value.unwrap(),
+                    r.p_value,
+                    ITERATIVE,
+                ),
+            }
+        }
+        assert!(table.method.to_lowercase().contains(&fam.adjust));
+    }
+}
+
 #[test]
 fn ancova_with_an_arm_by_sex_interaction_matches_lm_and_emmeans() {
     let cohort = read_csv(
@@ -138,6 +210,7 @@ fn ancova_with_an_arm_by_sex_interaction_matches_lm_and_emmeans() {
             .into_result()
             .unwrap();
         check(&a, &g);
+        check_contrasts(&a, &g);
         if let Some(r) = &g.interaction_test {
             // for the highest-order term the Type III test is the nested-model F test
             let t = a.type3_test("arm:sex").unwrap().computed().unwrap();

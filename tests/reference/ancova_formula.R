@@ -11,7 +11,9 @@
 # Compared: coefficients (estimate, SE), residual df and sigma, the LS-mean of every arm
 # (emmeans, equal weights over the other factors, covariates at their means) and each arm minus
 # placebo (trt.vs.ctrl, adjust = "none") with SE and df, the Type III F tests of the factor
-# terms (the hypothesis of emmeans::joint_tests, computed unrounded) and, for the interaction, the F of anova(without, with).
+# terms (the hypothesis of emmeans::joint_tests, computed unrounded) and, for the interaction,
+# the F of anova(without, with); contrast families of the arms' LS-means (all pairs with and
+# without Holm's adjustment; a combination minus each component; an average of two arms).
 # Run from the crate root: Rscript tests/reference/ancova_formula.R (never in CI).
 suppressPackageStartupMessages({
   library(emmeans)
@@ -62,6 +64,40 @@ wald_f <- function(fit, fs) {
   list(term = paste(fs, collapse = ":"), numerator_df = q, denominator_df = fit$df.residual,
        f = f, p_value = pf(f, q, fit$df.residual, lower.tail = FALSE))
 }
+# Contrast families of arm LS-means, labelled as the crate labels them: all pairs "b - a" for
+# a before b in sorted order (the crate's ArmContrast::pairwise), Holm-adjusted; and custom
+# contrasts (a combination minus each component, and an average of two arms minus placebo),
+# unadjusted.
+contrast_families <- function(emm, arms) {
+  # contrast() reads coefficient vectors by position, in the grid's level order
+  grid_levels <- as.character(summary(emm)$arm)
+  unit <- function(w) {
+    v <- setNames(numeric(length(grid_levels)), grid_levels)
+    v[names(w)] <- w
+    unname(v)
+  }
+  pairs <- list()
+  for (i in seq_along(arms)) for (j in seq_along(arms)) if (i < j) {
+    pairs[[paste(arms[j], "-", arms[i])]] <- unit(setNames(c(1, -1), c(arms[j], arms[i])))
+  }
+  custom <- list(
+    "stem_cell[bone_marrow]+prp - stem_cell[bone_marrow]" =
+      unit(c("stem_cell[bone_marrow]+prp" = 1, "stem_cell[bone_marrow]" = -1)),
+    "stem_cell[bone_marrow]+prp - prp" = unit(c("stem_cell[bone_marrow]+prp" = 1, prp = -1)),
+    "0.5*stem_cell[adipose] + 0.5*stem_cell[bone_marrow] - placebo" =
+      unit(c("stem_cell[adipose]" = 0.5, "stem_cell[bone_marrow]" = 0.5, placebo = -1))
+  )
+  family <- function(name, method, adjust) {
+    s <- summary(contrast(emm, method = method), adjust = adjust, infer = c(TRUE, TRUE))
+    list(family = name, adjust = adjust, rows = lapply(seq_len(nrow(s)), function(i) list(
+      label = as.character(s$contrast[i]), estimate = s$estimate[i], std_error = s$SE[i],
+      df = s$df[i], p_value = s$p.value[i], lower = s$lower.CL[i], upper = s$upper.CL[i]
+    )))
+  }
+  # the unadjusted p of each pair, for the Holm check
+  list(family("pairwise", pairs, "holm"), family("pairwise", pairs, "none"),
+       family("custom", custom, "none"))
+}
 fit_case <- function(name) {
   model <- models[[name]]
   data <- at[complete.cases(at[, all.vars(model)]), ]
@@ -88,7 +124,8 @@ fit_case <- function(name) {
       arm = sub(" - placebo$", "", as.character(con$contrast[i])),
       estimate = con$estimate[i], std_error = con$SE[i], df = con$df[i], p_value = con$p.value[i]
     )),
-    type3 = type3
+    type3 = type3,
+    contrasts = contrast_families(emm, sort(levels(data$arm)))
   )
   if (!is.null(without[[name]])) {
     a <- anova(lm(without[[name]], data = data), fit)

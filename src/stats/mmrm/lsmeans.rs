@@ -404,3 +404,128 @@ pub struct LsMean {
     /// The estimate.
     pub estimate: Outcome<Estimate>,
 }
+
+/// A linear combination of LS-means: each cell (one level of every factor of `by`, in the
+/// order of `by`) with its weight, e.g. `(stem_cell+prp, month_12) − (stem_cell, month_12)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellCombination {
+    /// Label of the combination in the results.
+    pub label: String,
+    /// `(levels, weight)` pairs.
+    pub cells: Vec<(Vec<String>, f64)>,
+}
+
+/// Several linear combinations of LS-means estimated together, with their joint covariance
+/// (the input of simultaneous inference).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CombinationFamily {
+    /// One estimate per combination, in order (refused when its SE or df is undefined).
+    pub estimates: Vec<Outcome<Estimate>>,
+    /// `L Φ L'`: covariance of the estimates (row-major, one row per combination).
+    pub covariance: Vec<Vec<f64>>,
+}
+
+impl MmrmFit {
+    /// Estimates linear combinations of the LS-means of the cells of the factors `by`
+    /// (weights as in [`MmrmFit::lsmeans`]), each with its SE, df (the fit's method), t test and
+    /// interval, and their joint covariance.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` for an unknown factor or level (the message lists the levels), a cell
+    /// with the wrong number of levels, a weight that is not finite, or a fit from
+    /// [`super::mmrm_design`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::mmrm::{mmrm, CellCombination, CovarianceStructure, LsMeanWeights, MmrmData, MmrmOptions, ModelSpec};
+    /// let subject = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5];
+    /// let visit = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1];
+    /// let arm = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+    /// let y = [1.0, 2.1, 1.4, 2.0, 0.8, 2.6, 2.1, 3.9, 1.9, 3.1, 2.4, 3.3];
+    /// let data = MmrmData::new(&subject, &visit, &y, vec!["V1".into(), "V2".into()]).unwrap()
+    ///     .with_factor("arm", &arm, vec!["PBO".into(), "TRT".into()], "PBO").unwrap();
+    /// let fit = mmrm(&data, &ModelSpec::parse("arm*visit").unwrap(),
+    ///     &MmrmOptions::default().with_covariance(CovarianceStructure::CompoundSymmetry))
+    ///     .unwrap().into_result().unwrap();
+    /// let change = CellCombination {
+    ///     label: "TRT: V2 - V1".into(),
+    ///     cells: vec![(vec!["TRT".into(), "V2".into()], 1.0), (vec!["TRT".into(), "V1".into()], -1.0)],
+    /// };
+    /// let family = fit.lsmean_combinations(&["arm", "visit"], &[change], LsMeanWeights::Equal).unwrap();
+    /// let e = family.estimates[0].computed().unwrap();
+    /// assert!((e.estimate - ((3.9 + 3.1 + 3.3) - (2.1 + 1.9 + 2.4)) / 3.0).abs() < 1e-8);
+    /// assert!((family.covariance[0][0] - e.std_error * e.std_error).abs() < 1e-12);
+    /// ```
+    ///
+    /// # Formula
+    ///
+    /// `ℓ = Σ_k w_k x̄(cell_k)`, estimate `ℓ'β̂`, covariance `L Φ L'` (rows `ℓ`).
+    pub fn lsmean_combinations(
+        &self,
+        by: &[&str],
+        combinations: &[CellCombination],
+        weights: LsMeanWeights,
+    ) -> crate::Result<CombinationFamily> {
+        let layout = self.state.layout()?;
+        let idx: Vec<usize> = by
+            .iter()
+            .map(|n| State::factor_index(layout, n))
+            .collect::<crate::Result<_>>()?;
+        let mut rows: Vec<DVector<f64>> = Vec::with_capacity(combinations.len());
+        for c in combinations {
+            let mut row = DVector::zeros(layout.p);
+            for (levels, w) in &c.cells {
+                if levels.len() != idx.len() || !w.is_finite() {
+                    return Err(Error::invalid_argument(
+                        "combinations",
+                        format!(
+                            "`{}`: each cell needs one level of each of {} and a finite weight",
+                            c.label,
+                            by.join(", ")
+                        ),
+                    ));
+                }
+                let cell: Vec<usize> = idx
+                    .iter()
+                    .zip(levels)
+                    .map(|(&f, l)| {
+                        layout.factor_levels[f]
+                            .iter()
+                            .position(|x| x == l)
+                            .ok_or_else(|| {
+                                Error::invalid_argument(
+                                    "combinations",
+                                    format!(
+                                        "`{}`: factor `{}` has no level `{l}` (levels: {})",
+                                        c.label,
+                                        layout.factor_names[f],
+                                        layout.factor_levels[f].join(", ")
+                                    ),
+                                )
+                            })
+                    })
+                    .collect::<crate::Result<_>>()?;
+                row += self.state.grid_row(layout, &idx, &cell, weights, None) * *w;
+            }
+            rows.push(row);
+        }
+        let estimates = combinations
+            .iter()
+            .zip(&rows)
+            .map(|(c, r)| checked(self.state.estimate(r, c.label.clone())))
+            .collect();
+        let covariance = rows
+            .iter()
+            .map(|a| {
+                let va = &self.state.vcov * a;
+                rows.iter().map(|b| b.dot(&va)).collect()
+            })
+            .collect();
+        Ok(CombinationFamily {
+            estimates,
+            covariance,
+        })
+    }
+}

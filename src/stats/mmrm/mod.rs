@@ -86,7 +86,7 @@ pub use design::{CovariateColumn, FactorColumn, MmrmData, ModelSpec};
 pub use design_input::DesignInput;
 pub use entry::{mmrm, mmrm_design};
 pub use fit::FitCertificate;
-pub use lsmeans::LsMean;
+pub use lsmeans::{CellCombination, CombinationFamily, LsMean};
 pub use options::MmrmOptions;
 pub use results::{
     CovarianceFit, CovarianceParameter, DfMethod, Estimation, FitStatistics, LsMeanWeights, MmrmFit,
