@@ -588,7 +588,7 @@ impl fmt::Display for ResponderTable {
         )?;
         writeln!(
             f,
-            "{:<28} {:<9} {:>7} {:>18} {:>24} {:>16} {:>16} {:>9} {:>9}",
+            "{:<28} {:<9} {:>7} {:>18} {:>24} {:>16} {:>16} {:>10} {:>9}",
             "arm",
             "visit",
             "resp/n",
@@ -618,7 +618,7 @@ impl fmt::Display for ResponderTable {
                     ratio_cell(&v.relative_risk),
                     ratio_cell(&v.odds_ratio),
                     match &v.number_needed_to_treat {
-                        Outcome::Computed(n) => format!("{:.1}", n.nnt),
+                        Outcome::Computed(n) => format!("{} {:.1}", n.kind(), n.nnt),
                         Outcome::Refused(r) => r.reason.code().into(),
                     },
                     format!("{:.2e}", v.fisher_p_value),
@@ -640,7 +640,7 @@ impl fmt::Display for ResponderTable {
             };
             writeln!(
                 f,
-                "{:<28} {:<9} {:>7} {:>18} {:>24} {:>16} {:>16} {:>9} {:>9}",
+                "{:<28} {:<9} {:>7} {:>18} {:>24} {:>16} {:>16} {:>10} {:>9}",
                 c.arm,
                 c.visit,
                 format!("{}/{}", c.counts.responders, c.counts.analysed),

@@ -218,7 +218,7 @@ impl Tidy for [Outcome<FTest>] {
 }
 
 /// One row per arm and visit: `arm, visit, responders, analysed, rate, rate_lower,
-/// rate_upper, risk_difference, rd_lower, rd_upper, relative_risk, odds_ratio, nnt, fisher_p,
+/// rate_upper, risk_difference, rd_lower, rd_upper, relative_risk, odds_ratio, nnt, nnt_kind (NNTB or NNTH), nnt_interval, fisher_p,
 /// status, detail` (the comparison columns empty for the reference arm).
 impl Tidy for ResponderTable {
     fn tidy(&self) -> Result<TidyTable> {
@@ -244,10 +244,10 @@ impl Tidy for ResponderTable {
                 "odds_ratio",
                 v.and_then(|v| v.odds_ratio.computed().map(|r| r.estimate)),
             );
-            c.number(
-                "nnt",
-                v.and_then(|v| v.number_needed_to_treat.computed().map(|n| n.nnt)),
-            );
+            let nnt = v.and_then(|v| v.number_needed_to_treat.computed());
+            c.number("nnt", nnt.map(|n| n.nnt));
+            c.text("nnt_kind", nnt.map(|n| n.kind().to_string()));
+            c.text("nnt_interval", nnt.map(|n| n.interval.to_string()));
             c.number("fisher_p", v.map(|v| v.fisher_p_value));
             let refusal = cell
                 .rate

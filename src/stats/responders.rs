@@ -689,6 +689,41 @@ impl fmt::Display for NntInterval {
     }
 }
 
+impl NumberNeededToTreat {
+    /// `NNTB` (benefit) or `NNTH` (harm), as Altman (1998) writes them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::responders::{NntDirection, NntInterval, NumberNeededToTreat};
+    /// let n = NumberNeededToTreat { nnt: 8.0, direction: NntDirection::Harm,
+    ///     interval: NntInterval::Bounded { lower: 5.0, upper: 20.0 } };
+    /// assert_eq!(n.kind(), "NNTH");
+    /// assert_eq!(n.to_string(), "NNTH 8.00 [5.00, 20.00]");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self.direction {
+            NntDirection::Benefit => "NNTB",
+            NntDirection::Harm => "NNTH",
+        }
+    }
+}
+
+/// `NNTB 4.00 [2.90, 6.50]`, or with an interval that includes no effect
+/// `NNTB 6.00 (NNTB 3.00 to ∞ to NNTH 25.00)` (Altman 1998); never a bare number.
+impl fmt::Display for NumberNeededToTreat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.interval {
+            NntInterval::Bounded { .. } => {
+                write!(f, "{} {:.2} {}", self.kind(), self.nnt, self.interval)
+            }
+            NntInterval::CrossesZero { .. } => {
+                write!(f, "{} {:.2} ({})", self.kind(), self.nnt, self.interval)
+            }
+        }
+    }
+}
+
 /// Between-arm contrast of responder rates (treatment versus control).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResponderComparison {
@@ -735,7 +770,7 @@ impl fmt::Display for ResponderComparison {
         write!(f, "; Fisher p = {:.4e}", self.fisher_p_value)?;
         match &self.number_needed_to_treat {
             Outcome::Computed(n) => {
-                write!(f, "; NNT = {:.2} ({:?}) {}", n.nnt, n.direction, n.interval)
+                write!(f, "; {n}")
             }
             Outcome::Refused(r) => write!(f, "; NNT {r}"),
         }

@@ -14,7 +14,8 @@
 #   severity_4: change ~ arm*visit + baseline*visit on the patients with severity 4 only
 # Compared: every coefficient's estimate and SE, each arm minus placebo at each visit
 # (emmeans trt.vs.ctrl; df are not compared here: emmeans runs with mode df.error), and the
-# Wald F of every term no other term contains (the arm x sex interaction among them).
+# Wald F of every term no other term contains (the arm x sex interaction among them), and
+# custom contrasts of the arms at each visit.
 # Run from the crate root: Rscript tests/reference/mmrm_own_columns.R (never in CI).
 suppressPackageStartupMessages({
   library(nlme)
@@ -74,6 +75,29 @@ maximal_term_tests <- function(fit, model) {
   a <- anova(fit, type = "marginal")
   lapply(keep, function(t) list(term = t, numerator_df = a[t, "numDF"], f = a[t, "F-value"]))
 }
+# Custom contrasts of the arms' LS-means at each visit (a combination minus each component; an
+# average of two arms minus placebo), labelled as the crate's ArmContrast; estimates and SEs
+# compared (df are emmeans' df.error here).
+custom_contrasts <- function(emm) {
+  grid_levels <- unique(as.character(summary(emm)$arm))
+  unit <- function(w) {
+    v <- setNames(numeric(length(grid_levels)), grid_levels)
+    v[names(w)] <- w
+    unname(v)
+  }
+  custom <- list(
+    "stem_cell[bone_marrow]+prp - stem_cell[bone_marrow]" =
+      unit(c("stem_cell[bone_marrow]+prp" = 1, "stem_cell[bone_marrow]" = -1)),
+    "stem_cell[bone_marrow]+prp - prp" = unit(c("stem_cell[bone_marrow]+prp" = 1, prp = -1)),
+    "0.5*stem_cell[adipose] + 0.5*stem_cell[bone_marrow] - placebo" =
+      unit(c("stem_cell[adipose]" = 0.5, "stem_cell[bone_marrow]" = 0.5, placebo = -1))
+  )
+  s <- summary(contrast(emm, method = custom), adjust = "none")
+  lapply(seq_len(nrow(s)), function(i) list(
+    label = as.character(s$contrast[i]), visit = as.character(s$visit[i]),
+    estimate = s$estimate[i], std_error = s$SE[i]
+  ))
+}
 fit_case <- function(name) {
   model <- models[[name]]
   data <- droplevels(post[subsets[[name]], ])
@@ -99,6 +123,7 @@ fit_case <- function(name) {
       name = rownames(tt)[i], estimate = tt[i, "Value"], std_error = tt[i, "Std.Error"]
     )),
     type3 = maximal_term_tests(fit, model),
+    contrasts = custom_contrasts(emm),
     differences = lapply(seq_len(nrow(con)), function(i) list(
       arm = sub(" - placebo$", "", as.character(con$contrast[i])),
       visit = as.character(con$visit[i]),
