@@ -170,6 +170,17 @@ pub enum Error {
         /// What was expected.
         expected: String,
     },
+    /// A text value holding characters it may not hold (a control character — NUL, tab, a line
+    /// break inside quotes — in a patient identifier), shown escaped.
+    #[error("{at}: `{value}` {problem}")]
+    InvalidText {
+        /// Where.
+        at: Box<Location>,
+        /// The value found, with control characters escaped (`\t`, `\n`, `\0`).
+        value: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// A category (therapy, instrument, condition, …) that the crate does not know.
     #[error("{at}: unknown {kind} `{value}`; expected one of: {expected}")]
     UnknownCategory {
@@ -345,6 +356,7 @@ impl Error {
             Error::InvalidUtf8 { .. } => "invalid_utf8",
             Error::MalformedCsv { .. } => "malformed_csv",
             Error::EmptyValue { .. } => "empty_value",
+            Error::InvalidText { .. } => "invalid_text",
             Error::UnknownCategory { .. } => "unknown_category",
             Error::InvalidNumber { .. } => "invalid_number",
             Error::ScoreOutOfRange { .. } => "score_out_of_range",
@@ -377,6 +389,7 @@ impl Error {
             Error::WrongDelimiter { .. } | Error::DuplicateColumn { .. } => Some(1),
             Error::InvalidUtf8 { at, .. }
             | Error::EmptyValue { at, .. }
+            | Error::InvalidText { at, .. }
             | Error::UnknownCategory { at, .. }
             | Error::InvalidNumber { at, .. }
             | Error::ScoreOutOfRange { at, .. }

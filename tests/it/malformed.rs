@@ -1092,3 +1092,25 @@ fn one_byte_reads_give_the_same_results() {
     let e = read_csv_from(Trickle(bad.as_bytes()), "t.csv", &LoadOptions::default()).unwrap_err();
     score_out_of_range(&e, 6, "nrs", 11.0, 10.0);
 }
+
+/// A patient identifier with a control character — a tab, a NUL, a line break inside quotes —
+/// is a typed error naming the line and showing the value escaped, not a new patient.
+#[test]
+fn a_patient_id_with_a_control_character_is_an_error_naming_the_line() {
+    for (id, shown) in [
+        ("P1\t", "P1\\t"),
+        ("P\u{0}1", "P\\01"),
+        ("\"P\n1\"", "P\\n1"),
+    ] {
+        let e = fail(&format!("{H}\nP1,prp,0,nrs,7\n{id},prp,90,nrs,3\n"));
+        expect(&e, "invalid_text", Some(3));
+        match &e {
+            Error::InvalidText { at, value, .. } => {
+                assert_eq!(at.column, "patient_id");
+                assert_eq!(value, shown);
+            }
+            other => panic!("not InvalidText: {other}"),
+        }
+        assert!(e.to_string().contains("control character"), "{e}");
+    }
+}

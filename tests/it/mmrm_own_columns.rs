@@ -3,7 +3,7 @@
 //! subset (`--where severity=4`), against `nlme::gls` + `emmeans`
 //! (tests/reference/mmrm_own_columns.R).
 
-use pain_outcomes::analysis::{Covariate, MmrmBuilder};
+use pain_outcomes::analysis::{ArmContrast, Covariate, MmrmBuilder, Multiplicity};
 use pain_outcomes::data::{ColumnKind, LoadOptions, read_csv};
 use serde::Deserialize;
 
@@ -25,6 +25,15 @@ struct Case {
     coefficients: Vec<Coefficient>,
     differences: Vec<Difference>,
     type3: Vec<TermTest>,
+    contrasts: Vec<ContrastRow>,
+}
+
+#[derive(Deserialize)]
+struct ContrastRow {
+    label: String,
+    visit: String,
+    estimate: f64,
+    std_error: f64,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +90,25 @@ fn check_case(m: &pain_outcomes::analysis::CohortMmrm, g: &Case) {
             .unwrap_or_else(|| panic!("{name}: no Type III test of {}", r.term));
         assert_eq!(t.df_numerator, r.numerator_df, "{name} {}", r.term);
         assert_close(&format!("{name} {} F", r.term), t.statistic, r.f, ITERATIVE);
+    }
+    // custom contrasts of arms at every visit, parsed from emmeans' labels
+    let mut labels: Vec<&str> = Vec::new();
+    for c in &g.contrasts {
+        if !labels.contains(&c.label.as_str()) {
+            labels.push(&c.label);
+        }
+    }
+    let contrasts: Vec<ArmContrast> = labels.iter().map(|l| l.parse().unwrap()).collect();
+    let table = m.contrasts(&contrasts, Multiplicity::None).unwrap();
+    assert_eq!(g.contrasts.len(), labels.len() * m.visits.len(), "{name}");
+    for r in &g.contrasts {
+        let e = table
+            .get(&r.label, &r.visit)
+            .and_then(|row| row.estimate.computed())
+            .unwrap_or_else(|| panic!("{name}: no contrast {} at {}", r.label, r.visit));
+        let w = format!("{name} {} at {}", r.label, r.visit);
+        assert_close(&format!("{w} estimate"), e.estimate, r.estimate, ITERATIVE);
+        assert_close(&format!("{w} SE"), e.std_error, r.std_error, ITERATIVE);
     }
     if g.name == "formula" {
         assert!(g.type3.iter().any(|t| t.term == "arm:sex"));

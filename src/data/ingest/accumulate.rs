@@ -105,7 +105,7 @@ impl<'o> Ingest<'o> {
     ) -> Result<()> {
         let f = Fields { file, layout, row };
         self.report.rows_read += 1;
-        let pid_text = f.required(Column::PatientId, "a patient identifier")?;
+        let pid_text = f.patient_id()?;
 
         // Patient: fast path when the patient-level bytes repeat the previous row's.
         self.key_buf.clear();
@@ -362,7 +362,7 @@ impl<'o> Ingest<'o> {
     ) -> Result<()> {
         let f = Fields { file, layout, row };
         self.report.patient_rows_read += 1;
-        let pid_text = f.required(Column::PatientId, "a patient identifier")?;
+        let pid_text = f.patient_id()?;
         let fields = read_patient_fields(&f)?;
         let therapy = fields.therapy;
         let p = self.find_or_add_patient(&f, pid_text, fields, therapy)?;
@@ -381,7 +381,7 @@ impl<'o> Ingest<'o> {
     ) -> Result<()> {
         let f = Fields { file, layout, row };
         self.report.events_read += 1;
-        let pid_text = f.required(Column::PatientId, "a patient identifier")?;
+        let pid_text = f.patient_id()?;
         let Some(&p) = self.index.get(pid_text.as_bytes()) else {
             return Err(Error::UnknownPatient {
                 at: f.at(Column::PatientId),

@@ -52,6 +52,26 @@ impl Fields<'_, '_> {
         }
     }
 
+    /// The patient identifier: required, and free of control characters (a tab, NUL or a
+    /// line break inside quotes would make a new patient that looks like an old one).
+    pub(super) fn patient_id(&self) -> Result<&str> {
+        let id = self.required(Column::PatientId, "a patient identifier")?;
+        // the untrimmed field: a tab or line break at either end counts too
+        let raw = self
+            .layout
+            .pos(Column::PatientId)
+            .and_then(|pos| self.row.fields.get(pos))
+            .map_or("", |b| std::str::from_utf8(b).unwrap_or(id));
+        if raw.chars().any(char::is_control) {
+            return Err(Error::InvalidText {
+                at: self.at(Column::PatientId),
+                value: raw.escape_debug().to_string(),
+                problem: "holds a control character (tab, line break, NUL, …); expected a printable patient identifier",
+            });
+        }
+        Ok(id)
+    }
+
     pub(super) fn category<T: FromStr<Err = crate::domain::ParseError>>(
         &self,
         c: Column,
