@@ -12,7 +12,9 @@
 //! ```
 
 use clap::Parser;
-use pain_outcomes::analysis::{TherapyComparisonOptions, compare_therapies};
+use pain_outcomes::analysis::{
+    ArmContrast, Multiplicity, TherapyComparisonOptions, compare_therapies,
+};
 use std::process::ExitCode;
 
 #[path = "support/cli.rs"]
@@ -35,6 +37,18 @@ struct Args {
     /// "arm + age + smoker"
     #[arg(long, value_name = "TERMS")]
     cox_formula: Option<String>,
+    /// A contrast of arms estimated from the MMRM at every visit, e.g.
+    /// "stem_cell[bone_marrow]+prp - prp" or "0.5*a + 0.5*b - c"; repeatable [default: each
+    /// combination arm minus each of its components present as an arm]
+    #[arg(long = "contrast", value_name = "CONTRAST")]
+    contrasts: Vec<ArmContrast>,
+    /// Add all pairs of arms to the contrasts
+    #[arg(long)]
+    pairwise: bool,
+    /// Multiplicity adjustment of the contrasts within each visit: none, bonferroni, holm,
+    /// hochberg, bh
+    #[arg(long, value_name = "METHOD", default_value = "none")]
+    adjust: Multiplicity,
 }
 
 fn main() -> ExitCode {
@@ -50,6 +64,7 @@ fn main() -> ExitCode {
         if let Some(f) = &args.cox_formula {
             options = options.with_cox_formula(f);
         }
+        options = options.with_contrasts(args.contrasts.clone(), args.pairwise, args.adjust);
         compare_therapies(&loaded.cohort, &options)
     })
 }

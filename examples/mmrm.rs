@@ -5,16 +5,22 @@
 //! cargo run --release --example mmrm                      # bundled knee OA trial, NRS
 //! cargo run --release --example mmrm -- --input my.csv --instrument vas \
 //!     --covariance ar1 --method reml --df kenward-roger --reference-arm corticosteroid --json
+//! cargo run --release --example mmrm -- --contrast "stem_cell[bone_marrow]+prp - prp" \
+//!     --pairwise --adjust holm
 //! cargo run --example mmrm -- --help
 //! ```
 //!
 //! Prints the fit certificate, the covariance matrix, LS-means by arm × visit, differences
 //! versus the reference arm by visit (estimate, SE, df, 95 % CI, p), Type III tests,
-//! logLik/AIC/BIC and the patients left out. A refusal (for example a fit that does not
+//! logLik/AIC/BIC and the patients left out; with --contrast or --pairwise, the contrasts of
+//! arms at every visit with the chosen multiplicity adjustment. A refusal (for example a fit that does not
 //! converge) is printed as such.
 
 use clap::Parser;
-use pain_outcomes::analysis::{Covariate, MmrmBuilder, Response};
+use pain_outcomes::Outcome;
+use pain_outcomes::analysis::{
+    ArmContrast, CohortMmrm, ContrastTable, Covariate, MmrmBuilder, Multiplicity, Response,
+};
 use pain_outcomes::stats::mmrm::{
     CovarianceFit, CovarianceStructure, DfMethod, Estimation, LsMeanWeights,
 };
@@ -61,6 +67,35 @@ struct Args {
     /// optimum, to reproduce SAS's printed numbers
     #[arg(long)]
     sas_iterations: bool,
+    /// A contrast of arms estimated at every visit, e.g. "stem_cell[bone_marrow]+prp - prp"
+    /// or "0.5*a + 0.5*b - c"; repeatable
+    #[arg(long = "contrast", value_name = "CONTRAST")]
+    contrasts: Vec<ArmContrast>,
+    /// Add all pairs of arms to the contrasts
+    #[arg(long)]
+    pairwise: bool,
+    /// Multiplicity adjustment of the contrasts within each visit: none, bonferroni, holm,
+    /// hochberg, bh
+    #[arg(long, value_name = "METHOD", default_value = "none")]
+    adjust: Multiplicity,
+}
+
+/// The model and, when asked for, contrasts of its arms.
+#[derive(serde::Serialize)]
+struct Output {
+    mmrm: Outcome<CohortMmrm>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contrasts: Option<ContrastTable>,
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.mmrm)?;
+        if let Some(c) = &self.contrasts {
+            write!(f, "\n{c}")?;
+        }
+        Ok(())
+    }
 }
 
 fn main() -> ExitCode {
@@ -83,6 +118,17 @@ fn main() -> ExitCode {
         if args.sas_iterations {
             builder = builder.covariance_fit(CovarianceFit::SasIterations);
         }
-        builder.fit()
+        let mmrm = builder.fit()?;
+        let mut family = args.contrasts.clone();
+        let contrasts = match &mmrm {
+            Outcome::Computed(m) if !family.is_empty() || args.pairwise => {
+                if args.pairwise {
+                    family.extend(ArmContrast::pairwise(&m.arms));
+                }
+                Some(m.contrasts(&family, args.adjust)?)
+            }
+            _ => None,
+        };
+        Ok(Output { mmrm, contrasts })
     })
 }

@@ -3,6 +3,7 @@
 
 use super::ancova::{AncovaAtVisit, ancova_at_visit};
 use super::arms::reference_arm;
+use super::contrasts::{ArmContrast, ContrastTable, Multiplicity};
 use super::mmrm::{CohortMmrm, MmrmBuilder};
 use super::responders::{
     ResponderAnalysisOptions, ResponderTable, RuleChoice, responders_by_arm_and_visit,
@@ -42,6 +43,14 @@ pub struct TherapyComparisonOptions {
     /// The Cox model's right-hand side for time to surgery instead of `arm` (see
     /// [`TimeToEventOptions::formula`]).
     pub cox_formula: Option<String>,
+    /// Contrasts of arms estimated from the MMRM at every visit. Without any (and without
+    /// `pairwise`), each combination arm minus each of its components that is an arm
+    /// ([`ArmContrast::decomposition`]).
+    pub contrasts: Vec<ArmContrast>,
+    /// Add all pairs of arms to the contrasts.
+    pub pairwise: bool,
+    /// Multiplicity adjustment of the contrasts within each visit (default none).
+    pub multiplicity: Multiplicity,
 }
 
 impl Default for TherapyComparisonOptions {
@@ -63,6 +72,9 @@ impl TherapyComparisonOptions {
             ],
             formula: None,
             cox_formula: None,
+            contrasts: Vec::new(),
+            pairwise: false,
+            multiplicity: Multiplicity::None,
         }
     }
 
@@ -94,6 +106,33 @@ impl TherapyComparisonOptions {
     /// ```
     pub fn with_formula(mut self, rhs: impl Into<String>) -> Self {
         self.formula = Some(rhs.into());
+        self
+    }
+
+    /// Sets the contrasts of arms, all pairs or not, and their multiplicity adjustment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::analysis::{TherapyComparisonOptions, compare_therapies};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    /// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+    /// let o = TherapyComparisonOptions::default()
+    ///     .with_contrasts(vec!["prp - corticosteroid".parse()?], true, "holm".parse()?);
+    /// let c = compare_therapies(&cohort, &o)?;
+    /// let t = c.contrasts.unwrap();
+    /// assert_eq!(t.rows.len(), (1 + 15) * 5); // one contrast and 15 pairs at 5 visits
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_contrasts(
+        mut self,
+        contrasts: Vec<ArmContrast>,
+        pairwise: bool,
+        multiplicity: Multiplicity,
+    ) -> Self {
+        self.contrasts = contrasts;
+        self.pairwise = pairwise;
+        self.multiplicity = multiplicity;
         self
     }
 
@@ -131,6 +170,9 @@ pub struct TherapyComparison {
     pub ancova_last_visit: AncovaAtVisit,
     /// MMRM of the change from baseline (unstructured covariance, REML, Satterthwaite df).
     pub mmrm: Outcome<CohortMmrm>,
+    /// Contrasts of arms from the MMRM at every visit (`None` when there are none to estimate
+    /// or the MMRM was refused).
+    pub contrasts: Option<ContrastTable>,
     /// Time to surgery (`None` when the cohort records no surgery).
     pub time_to_surgery: Option<TimeToEventAnalysis>,
 }
@@ -193,6 +235,23 @@ pub fn compare_therapies(
         mmrm = mmrm.formula(rhs);
     }
     let mmrm = mmrm.fit()?;
+    let contrasts = match &mmrm {
+        Outcome::Computed(m) => {
+            let mut family = options.contrasts.clone();
+            if options.pairwise {
+                family.extend(ArmContrast::pairwise(&m.arms));
+            }
+            if family.is_empty() {
+                family = ArmContrast::decomposition(&m.arms);
+            }
+            if family.is_empty() {
+                None
+            } else {
+                Some(m.contrasts(&family, options.multiplicity)?)
+            }
+        }
+        Outcome::Refused(_) => None,
+    };
     let has_surgery = cohort.events().iter().any(|e| e.kind == EventKind::Surgery);
     let time_to_surgery = if has_surgery {
         let data = cohort.time_to_event(EventEndpoint::Surgery)?;
@@ -213,6 +272,7 @@ pub fn compare_therapies(
         responders,
         ancova_last_visit,
         mmrm,
+        contrasts,
         time_to_surgery,
     })
 }

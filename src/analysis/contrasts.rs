@@ -10,9 +10,9 @@ use super::mmrm::CohortMmrm;
 use crate::data::find_name;
 use crate::error::{Error, Result};
 use crate::outcome::Outcome;
-use crate::stats::Estimate;
 use crate::stats::adjust::{AdjustMethod, adjust_p_values};
 use crate::stats::mmrm::CellCombination;
+use crate::stats::{ConfidenceInterval, Estimate};
 
 /// A linear contrast of arms: `Σ w_a μ_a` over the arms' LS-means.
 ///
@@ -277,6 +277,8 @@ pub struct ContrastRow {
     /// The p-value adjusted within the visit's family (`None` without adjustment or when
     /// refused).
     pub adjusted_p_value: Option<f64>,
+    /// The simultaneous interval of a single-step method (`None` otherwise).
+    pub simultaneous_interval: Option<ConfidenceInterval>,
 }
 
 /// Contrasts of arms at each visit, with the multiplicity method named.
@@ -367,6 +369,7 @@ impl CohortMmrm {
                     visit: visit.clone(),
                     estimate,
                     adjusted_p_value,
+                    simultaneous_interval: None,
                 });
             }
         }

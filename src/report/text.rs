@@ -1,5 +1,6 @@
 //! Text tables: the `Display` of every analysis result, compact and R-like.
 
+use crate::analysis::ContrastTable;
 use std::fmt;
 
 use crate::Outcome;
@@ -855,6 +856,10 @@ impl fmt::Display for TherapyComparison {
         write!(f, "{}", self.ancova_last_visit)?;
         writeln!(f)?;
         mmrm_summary(f, &self.mmrm)?;
+        if let Some(c) = &self.contrasts {
+            writeln!(f)?;
+            write!(f, "{c}")?;
+        }
         if let Some(t) = &self.time_to_surgery {
             writeln!(f)?;
             time_to_event_summary(f, t)?;
@@ -938,5 +943,55 @@ impl fmt::Display for AdjustedResponders {
             }
         }
         write!(f, "{}", self.attrition)
+    }
+}
+
+impl fmt::Display for ContrastTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "contrasts of arms (LS-means); multiplicity: {} (within each visit)",
+            self.method
+        )?;
+        let w = self
+            .rows
+            .iter()
+            .map(|r| r.contrast.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(20);
+        writeln!(
+            f,
+            "{:<w$} {:<10} {:>9} {:>7} {:>7} {:>20} {:>10} {:>10} {:>20}",
+            "contrast", "visit", "estimate", "SE", "df", "CI", "p", "adj. p", "simultaneous CI"
+        )?;
+        for r in &self.rows {
+            match &r.estimate {
+                Outcome::Computed(e) => writeln!(
+                    f,
+                    "{:<w$} {:<10} {:>9.3} {:>7.3} {:>7} [{:>7.3}, {:>7.3}] {:>10.2e} {:>10} {:>20}",
+                    r.contrast,
+                    r.visit,
+                    e.estimate,
+                    e.std_error,
+                    e.df.map_or_else(|| "z".to_string(), |df| format!("{df:.1}")),
+                    e.confidence_interval.lower,
+                    e.confidence_interval.upper,
+                    e.p_value,
+                    r.adjusted_p_value
+                        .map_or_else(|| "-".to_string(), |p| format!("{p:.2e}")),
+                    r.simultaneous_interval.map_or_else(
+                        || "-".to_string(),
+                        |ci| format!("[{:>7.3}, {:>7.3}]", ci.lower, ci.upper)
+                    ),
+                )?,
+                Outcome::Refused(x) => writeln!(
+                    f,
+                    "{:<w$} {:<10} refused: {}",
+                    r.contrast, r.visit, x.detail
+                )?,
+            }
+        }
+        Ok(())
     }
 }

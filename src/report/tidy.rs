@@ -3,7 +3,7 @@
 //! becomes a polars `DataFrame` or a CSV file through [`TidyTable`].
 
 use crate::analysis::{
-    AdjustedResponders, AncovaAtVisit, CohortAncova, CohortMmrm, ResponderTable,
+    AdjustedResponders, AncovaAtVisit, CohortAncova, CohortMmrm, ContrastTable, ResponderTable,
     TimeToEventAnalysis, Trajectories,
 };
 use crate::data::{TidyColumn, TidyTable, TidyValues};
@@ -151,6 +151,32 @@ impl Tidy for AncovaAtVisit {
             c.text("visit", Some(self.visit.clone()));
             estimate_columns(&mut c, d.map(|d| &d.difference));
             c.status(self.ancova.refusal());
+        }
+        c.table()
+    }
+}
+
+/// One row per contrast and visit: `contrast, visit, estimate, std_error, df, statistic,
+/// p_value, lower, upper, adjusted_p_value, simultaneous_lower, simultaneous_upper,
+/// multiplicity, status, detail`.
+impl Tidy for ContrastTable {
+    fn tidy(&self) -> Result<TidyTable> {
+        let mut c = Columns::default();
+        for r in &self.rows {
+            c.text("contrast", Some(r.contrast.clone()));
+            c.text("visit", Some(r.visit.clone()));
+            estimate_columns(&mut c, r.estimate.computed());
+            c.number("adjusted_p_value", r.adjusted_p_value);
+            c.number(
+                "simultaneous_lower",
+                r.simultaneous_interval.map(|i| i.lower),
+            );
+            c.number(
+                "simultaneous_upper",
+                r.simultaneous_interval.map(|i| i.upper),
+            );
+            c.text("multiplicity", Some(self.method.clone()));
+            c.status(r.estimate.refusal());
         }
         c.table()
     }
