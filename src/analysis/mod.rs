@@ -16,6 +16,7 @@ mod covariates;
 mod loss_of_response;
 mod mmrm;
 mod responders;
+mod subgroups;
 mod time_to_event;
 mod trajectories;
 
@@ -36,6 +37,10 @@ pub use mmrm::{CohortMmrm, MmrmBuilder, Response};
 pub use responders::{
     ArmOnset, ResponderAnalysis, ResponderAnalysisOptions, ResponderCell, ResponderTable,
     RuleChoice, responder_analysis, responders_by_arm_and_visit,
+};
+pub use subgroups::{
+    EffectModifier, SubgroupAnalysis, SubgroupEstimate, SubgroupModel, SubgroupOptions,
+    SubgroupSize, subgroup_analysis,
 };
 pub use time_to_event::{
     ArmSurvival, Clustering, CoxAnalysis, FollowUpEnds, Stratification, TimeToEventAnalysis,

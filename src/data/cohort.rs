@@ -414,6 +414,103 @@ impl Cohort {
         Ok(self.select(&Selection::new().matching(filter.clone())))
     }
 
+    /// The cohort with a patient-level factor `name` added as one of the user's own columns
+    /// (`labels[i]` for patient `i`, `None` where missing), for example a subgroup derived from
+    /// age bands. Models then use it by name.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when `labels` does not have one entry per patient, or `name` is empty or
+    /// already a contract attribute or a column of the cohort.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::data::read_csv_str;
+    /// let csv = "patient_id,therapy,day,instrument,score,age\nP1,prp,0,nrs,7,45\nP2,placebo,0,nrs,6,70\n";
+    /// let cohort = read_csv_str(csv, "mem.csv", &Default::default())?.cohort;
+    /// let bands: Vec<Option<String>> = cohort.patients().iter()
+    ///     .map(|p| p.age.map(|a| if a < 65.0 { "<65".to_string() } else { ">=65".to_string() }))
+    ///     .collect();
+    /// let with = cohort.with_factor("age_band", &bands)?;
+    /// assert_eq!(with.patients()[1].factors["age_band"], ">=65");
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn with_factor(&self, name: &str, labels: &[Option<String>]) -> crate::Result<Cohort> {
+        let name = self.new_column_name(name, labels.len())?;
+        let mut out = self.clone();
+        for (p, label) in out.patients.iter_mut().zip(labels) {
+            if let Some(l) = label {
+                p.factors.insert(name.clone(), l.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The cohort with a patient-level numeric covariate `name` added as one of the user's own
+    /// columns (`values[i]` for patient `i`), for example a transformed lab value.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cohort::with_factor`], and for a value that is not finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::data::read_csv_str;
+    /// let csv = "patient_id,therapy,day,instrument,score,age\nP1,prp,0,nrs,7,45\nP2,placebo,0,nrs,6,70\n";
+    /// let cohort = read_csv_str(csv, "mem.csv", &Default::default())?.cohort;
+    /// let decades: Vec<Option<f64>> = cohort.patients().iter().map(|p| p.age.map(|a| a / 10.0)).collect();
+    /// let with = cohort.with_covariate("age_decades", &decades)?;
+    /// assert_eq!(with.patients()[0].covariates["age_decades"], 4.5);
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn with_covariate(&self, name: &str, values: &[Option<f64>]) -> crate::Result<Cohort> {
+        let name = self.new_column_name(name, values.len())?;
+        if let Some(i) = values
+            .iter()
+            .position(|v| v.is_some_and(|x| !x.is_finite()))
+        {
+            return Err(crate::Error::invalid_argument(
+                "values",
+                format!("patient {i}: `{name}` is not finite"),
+            ));
+        }
+        let mut out = self.clone();
+        for (p, value) in out.patients.iter_mut().zip(values) {
+            if let Some(x) = value {
+                p.covariates.insert(name.clone(), *x);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `name` trimmed, checked to be new and given with one value per patient.
+    fn new_column_name(&self, name: &str, n_values: usize) -> crate::Result<String> {
+        let name = name.trim();
+        if n_values != self.patients.len() {
+            return Err(crate::Error::invalid_argument(
+                "values",
+                format!("{n_values} values for {} patients", self.patients.len()),
+            ));
+        }
+        let taken = name.is_empty()
+            || super::Attribute::ALL
+                .iter()
+                .any(|a| a.name().eq_ignore_ascii_case(name))
+            || self
+                .patients
+                .iter()
+                .any(|p| p.covariates.contains_key(name) || p.factors.contains_key(name));
+        if taken {
+            return Err(crate::Error::invalid_argument(
+                "name",
+                format!("`{name}` is empty, a contract attribute, or already a column"),
+            ));
+        }
+        Ok(name.to_string())
+    }
+
     /// A new cohort with only the patients and rows that `selection` keeps.
     ///
     /// Events of kept patients are kept. Instruments and visits no longer present are dropped

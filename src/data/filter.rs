@@ -76,6 +76,61 @@ impl Attribute {
         matches!(self, Attribute::Age | Attribute::Bmi | Attribute::Severity)
     }
 
+    /// Whether the attribute is a number among `patients` (age, BMI, severity, or a user's
+    /// column kept as numeric).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::data::Attribute;
+    /// assert!(Attribute::Age.is_numeric_in(&[]));
+    /// assert!(!Attribute::Sex.is_numeric_in(&[]));
+    /// ```
+    pub fn is_numeric_in(&self, patients: &[Patient]) -> bool {
+        match self {
+            Attribute::Column(name) => patients.iter().any(|p| p.covariates.contains_key(name)),
+            a => a.is_numeric(),
+        }
+    }
+
+    /// The patient's value as a number (`None` when missing or not numeric).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::data::Attribute;
+    /// use pain_outcomes::domain::{Patient, PatientId};
+    /// let mut p = Patient::new(PatientId::new("P1").unwrap(), "prp".parse().unwrap());
+    /// p.age = Some(61.0);
+    /// assert_eq!(Attribute::Age.number(&p), Some(61.0));
+    /// assert_eq!(Attribute::Sex.number(&p), None);
+    /// ```
+    pub fn number(&self, p: &Patient) -> Option<f64> {
+        match self.value(p)? {
+            Value::Number(x) => Some(x),
+            Value::Text(_) => None,
+        }
+    }
+
+    /// The patient's value as a label (numbers as written, e.g. severity `4`; categories in
+    /// their canonical spelling; `None` when missing).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::data::Attribute;
+    /// use pain_outcomes::domain::{Patient, PatientId};
+    /// let mut p = Patient::new(PatientId::new("P1").unwrap(), "prp".parse().unwrap());
+    /// p.severity = Some(3);
+    /// assert_eq!(Attribute::Severity.label(&p).as_deref(), Some("3"));
+    /// ```
+    pub fn label(&self, p: &Patient) -> Option<String> {
+        match self.value(p)? {
+            Value::Number(x) => Some(format!("{x}")),
+            Value::Text(s) => Some(s),
+        }
+    }
+
     /// The patient's value: a number for numeric attributes, else the canonical text.
     fn value(&self, p: &Patient) -> Option<Value> {
         let text = |s: Option<String>| s.map(Value::Text);
@@ -126,6 +181,22 @@ impl Attribute {
             Attribute::Therapy => parsed::<Therapy>(self, value),
             _ => Ok(value.trim().to_string()),
         }
+    }
+}
+
+impl FromStr for Attribute {
+    type Err = Error;
+
+    /// A contract attribute by its name (any case), else one of the user's own columns.
+    fn from_str(s: &str) -> Result<Self> {
+        let name = s.trim();
+        if name.is_empty() {
+            return Err(Error::invalid_argument("attribute", "the name is empty"));
+        }
+        Ok(Attribute::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(name))
+            .unwrap_or_else(|| Attribute::Column(name.to_string())))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Text tables: the `Display` of every analysis result, compact and R-like.
 
-use crate::analysis::ContrastTable;
+use crate::analysis::{ContrastTable, SubgroupAnalysis};
 use std::fmt;
 
 use crate::Outcome;
@@ -989,6 +989,87 @@ impl fmt::Display for ContrastTable {
                     f,
                     "{:<w$} {:<10} refused: {}",
                     r.contrast, r.visit, x.detail
+                )?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for SubgroupAnalysis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = &self.model;
+        writeln!(
+            f,
+            "effect modification by {} ({}): {} ~ {}; vs {}",
+            self.term,
+            if self.continuous {
+                "continuous, linear"
+            } else {
+                "subgroups"
+            },
+            m.instrument,
+            m.formula,
+            self.reference_arm
+        )?;
+        writeln!(f, "patients analysed per arm and subgroup:")?;
+        for s in &self.sizes {
+            writeln!(f, "  {:<16} {:<28} {:>6}", s.subgroup, s.arm, s.patients)?;
+        }
+        writeln!(f, "\ninteraction tests (Type III):")?;
+        for t in &self.interaction_tests {
+            match t {
+                Outcome::Computed(t) => writeln!(
+                    f,
+                    "  {:<40} F({}, {:.1}) = {:.4}, p = {:.4e}",
+                    t.label, t.df_numerator, t.df_denominator, t.statistic, t.p_value
+                )?,
+                Outcome::Refused(r) => writeln!(f, "  refused: {}", r.detail)?,
+            }
+        }
+        if !self.slope_differences.is_empty() {
+            writeln!(
+                f,
+                "\nslope differences from {} (per unit):",
+                self.reference_arm
+            )?;
+            for e in &self.slope_differences {
+                writeln!(
+                    f,
+                    "  {:<40} {:>9.4} (SE {:.4}) {} p = {:.4e}",
+                    e.label, e.estimate, e.std_error, e.confidence_interval, e.p_value
+                )?;
+            }
+        }
+        writeln!(
+            f,
+            "\ndifferences from {} within subgroups:",
+            self.reference_arm
+        )?;
+        writeln!(
+            f,
+            "{:<10} {:<16} {:<28} {:>9} {:>7} {:>7} {:>20} {:>10}",
+            "visit", "subgroup", "arm", "estimate", "SE", "df", "CI", "p"
+        )?;
+        for e in &self.estimates {
+            match &e.difference {
+                Outcome::Computed(d) => writeln!(
+                    f,
+                    "{:<10} {:<16} {:<28} {:>9.3} {:>7.3} {:>7.1} [{:>7.3}, {:>7.3}] {:>10.2e}",
+                    e.visit,
+                    e.subgroup,
+                    e.arm,
+                    d.estimate,
+                    d.std_error,
+                    d.df.unwrap_or(f64::NAN),
+                    d.confidence_interval.lower,
+                    d.confidence_interval.upper,
+                    d.p_value
+                )?,
+                Outcome::Refused(r) => writeln!(
+                    f,
+                    "{:<10} {:<16} {:<28} refused: {}",
+                    e.visit, e.subgroup, e.arm, r.detail
                 )?,
             }
         }

@@ -34,6 +34,7 @@ mod mmrm_spatial;
 mod proptest_io;
 mod proptest_mmrm;
 mod simulate;
+mod subgroups;
 mod survival_cohort;
 mod survival_golden;
 mod survival_refusals;
