@@ -15,6 +15,7 @@ pub mod dist;
 pub mod effect_size;
 pub mod hypothesis;
 pub mod logistic;
+pub mod meta;
 pub mod mmrm;
 pub mod onset;
 pub mod responders;
