@@ -13,6 +13,7 @@ mod arms;
 mod comparison;
 mod covariates;
 mod loss_of_response;
+mod meta;
 mod mmrm;
 mod responders;
 mod time_to_event;
@@ -29,6 +30,10 @@ pub use covariates::Covariate;
 pub use loss_of_response::{
     EndpointAnalysis, LossOfResponseData, LossOfResponseOptions, analyse_endpoint,
     time_to_loss_of_response,
+};
+pub use meta::{
+    ExcludedStudy, FunnelRow, LeftOut, MetaAnalysis, MetaAnalysisOptions, MetaRegressionOn,
+    MetaSubgroups, StudyEffect, SubgroupEstimate, meta_analysis,
 };
 pub use mmrm::{CohortMmrm, MmrmBuilder, Response};
 pub use responders::{

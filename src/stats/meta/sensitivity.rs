@@ -120,6 +120,15 @@ pub fn egger_test(
     options: &MetaOptions,
 ) -> Result<Outcome<EggerTest>> {
     let se: Vec<f64> = variances.iter().map(|v| v.max(0.0).sqrt()).collect();
+    if effects.len() < 3 && effects.len() == variances.len() {
+        return Ok(crate::stats::refuse(
+            crate::RefusalReason::TooFewObservations,
+            format!(
+                "{} studies: Egger's test regresses on the standard error and needs at least 3",
+                effects.len()
+            ),
+        ));
+    }
     let d = match model::data(
         effects,
         variances,
