@@ -47,6 +47,16 @@ impl Default for MetaAnalysisOptions {
 
 impl MetaAnalysisOptions {
     /// Options for `measure`, REML random effects, normal inference, 95 % intervals.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::analysis::MetaAnalysisOptions;
+    /// use pain_outcomes::stats::meta::{EffectMeasure, MetaMethod};
+    /// let o = MetaAnalysisOptions::new(EffectMeasure::LogRiskRatio);
+    /// assert_eq!(o.model.method, MetaMethod::Reml);
+    /// assert!(o.subgroups.is_none() && o.regression.is_none());
+    /// ```
     pub fn new(measure: EffectMeasure) -> Self {
         MetaAnalysisOptions {
             measure,
@@ -76,6 +86,21 @@ impl MetaAnalysisOptions {
 }
 
 /// One analysed comparison: its effect size, variance and weight in the pooled estimate.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{meta_analysis, MetaAnalysisOptions};
+/// use pain_outcomes::stats::meta::EffectMeasure;
+/// let csv = "study,events_treated,n_treated,events_control,n_control,design\n\
+///            A,10,40,5,40,parallel\nB,12,50,9,48,parallel\nC,4,20,0,20,pilot\nD,9,30,6,31,pilot\n";
+/// let table = pain_outcomes::data::read_studies_str(csv, "mem.csv")?;
+/// let m = meta_analysis(&table, &MetaAnalysisOptions::new(EffectMeasure::LogRiskRatio))?;
+/// assert!(m.studies[2].effect.zero_cell_corrected); // C has no control event
+/// let total: f64 = m.studies.iter().filter_map(|s| s.weight).sum();
+/// assert!((total - 100.0).abs() < 1e-9);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StudyEffect {
     /// The study label.
@@ -89,6 +114,19 @@ pub struct StudyEffect {
 }
 
 /// A comparison left out of the analysis, and why.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{meta_analysis, MetaAnalysisOptions};
+/// let csv = "study,events_treated,n_treated,events_control,n_control,design\n\
+///            A,10,40,5,40,parallel\nB,12,50,9,48,parallel\nC,4,20,0,20,pilot\nD,9,30,6,31,pilot\n";
+/// let table = pain_outcomes::data::read_studies_str(csv, "mem.csv")?;
+/// let m = meta_analysis(&table, &MetaAnalysisOptions::default())?; // mean difference
+/// assert_eq!(m.excluded.len(), 4); // counts only
+/// assert!(m.excluded[0].reason.contains("no means"));
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ExcludedStudy {
     /// The study label.
@@ -100,6 +138,20 @@ pub struct ExcludedStudy {
 }
 
 /// The pooled estimate without one study.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{meta_analysis, MetaAnalysisOptions};
+/// use pain_outcomes::stats::meta::EffectMeasure;
+/// let csv = "study,events_treated,n_treated,events_control,n_control,design\n\
+///            A,10,40,5,40,parallel\nB,12,50,9,48,parallel\nC,4,20,0,20,pilot\nD,9,30,6,31,pilot\n";
+/// let table = pain_outcomes::data::read_studies_str(csv, "mem.csv")?;
+/// let m = meta_analysis(&table, &MetaAnalysisOptions::new(EffectMeasure::LogOddsRatio))?;
+/// assert_eq!(m.leave_one_out[3].study, "D");
+/// assert_eq!(m.leave_one_out[3].fit.computed().unwrap().k, 3);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LeftOut {
     /// The omitted study.
@@ -109,6 +161,20 @@ pub struct LeftOut {
 }
 
 /// One study of the funnel-plot table.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{meta_analysis, MetaAnalysisOptions};
+/// use pain_outcomes::stats::meta::EffectMeasure;
+/// let csv = "study,events_treated,n_treated,events_control,n_control,design\n\
+///            A,10,40,5,40,parallel\nB,12,50,9,48,parallel\nC,4,20,0,20,pilot\nD,9,30,6,31,pilot\n";
+/// let table = pain_outcomes::data::read_studies_str(csv, "mem.csv")?;
+/// let m = meta_analysis(&table, &MetaAnalysisOptions::new(EffectMeasure::LogOddsRatio))?;
+/// assert_eq!(m.funnel.len(), 4);
+/// assert!(m.funnel[0].point.lower < m.funnel[0].point.upper);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunnelRow {
     /// The study.
@@ -119,6 +185,21 @@ pub struct FunnelRow {
 }
 
 /// The pooled estimate of one subgroup.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{meta_analysis, MetaAnalysisOptions};
+/// use pain_outcomes::stats::meta::EffectMeasure;
+/// let csv = "study,events_treated,n_treated,events_control,n_control,design\n\
+///            A,10,40,5,40,parallel\nB,12,50,9,48,parallel\nC,4,20,0,20,pilot\nD,9,30,6,31,pilot\n";
+/// let table = pain_outcomes::data::read_studies_str(csv, "mem.csv")?;
+/// let o = MetaAnalysisOptions::new(EffectMeasure::LogOddsRatio).with_subgroups("design");
+/// let s = meta_analysis(&table, &o)?.subgroups.unwrap();
+/// assert_eq!(s.subgroups[1].label, "pilot");
+/// assert_eq!(s.subgroups[1].studies, vec!["C".to_string(), "D".to_string()]);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SubgroupEstimate {
     /// The value of the grouping column.
@@ -130,6 +211,21 @@ pub struct SubgroupEstimate {
 }
 
 /// Subgroups by a categorical column and the test of their differences.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{meta_analysis, MetaAnalysisOptions};
+/// use pain_outcomes::stats::meta::EffectMeasure;
+/// let csv = "study,events_treated,n_treated,events_control,n_control,design\n\
+///            A,10,40,5,40,parallel\nB,12,50,9,48,parallel\nC,4,20,0,20,pilot\nD,9,30,6,31,pilot\n";
+/// let table = pain_outcomes::data::read_studies_str(csv, "mem.csv")?;
+/// let o = MetaAnalysisOptions::new(EffectMeasure::LogOddsRatio).with_subgroups("design");
+/// let s = meta_analysis(&table, &o)?.subgroups.unwrap();
+/// let qm = &s.between.computed().unwrap().moderator_test;
+/// assert_eq!(qm.df_numerator(), 1.0);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MetaSubgroups {
     /// The grouping column.
@@ -144,6 +240,20 @@ pub struct MetaSubgroups {
 }
 
 /// A meta-regression on a numeric column.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{meta_analysis, MetaAnalysisOptions};
+/// let csv = "study,n_treated,mean_treated,sd_treated,n_control,mean_control,sd_control,follow_up_days\n\
+///            A,30,40,15,30,48,16,90\nB,40,38,14,41,50,15,180\nC,25,45,18,24,47,17,\nD,50,36,15,52,49,16,365\n";
+/// let table = pain_outcomes::data::read_studies_str(csv, "mem.csv")?;
+/// let m = meta_analysis(&table, &MetaAnalysisOptions::default().with_regression("follow_up_days"))?;
+/// let r = m.regression.unwrap();
+/// assert_eq!(r.missing, vec!["C".to_string()]);
+/// assert_eq!(r.fit.computed().unwrap().coefficients.len(), 2);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MetaRegressionOn {
     /// The moderator column.
@@ -155,6 +265,23 @@ pub struct MetaRegressionOn {
 }
 
 /// The result of [`meta_analysis`].
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{meta_analysis, MetaAnalysisOptions};
+/// use pain_outcomes::stats::meta::EffectMeasure;
+/// let csv = "study,events_treated,n_treated,events_control,n_control,design\n\
+///            A,10,40,5,40,parallel\nB,12,50,9,48,parallel\nC,4,20,0,20,pilot\nD,9,30,6,31,pilot\n";
+/// let table = pain_outcomes::data::read_studies_str(csv, "mem.csv")?;
+/// let m = meta_analysis(&table, &MetaAnalysisOptions::new(EffectMeasure::LogRiskRatio))?;
+/// assert_eq!(m.effects().len(), m.variances().len());
+/// assert!(m.tau_squared_interval.computed().is_some());
+/// assert!(m.egger.computed().is_some());
+/// let json = pain_outcomes::report::to_json(&m)?;
+/// assert!(json.contains("\"leave_one_out\""));
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MetaAnalysis {
     /// The studies file.
@@ -185,12 +312,12 @@ pub struct MetaAnalysis {
 }
 
 impl MetaAnalysis {
-    /// The effects of the analysed studies.
+    /// The effects of the analysed studies (see the example of [`MetaAnalysis`]).
     pub fn effects(&self) -> Vec<f64> {
         self.studies.iter().map(|s| s.effect.estimate).collect()
     }
 
-    /// The sampling variances of the analysed studies.
+    /// The sampling variances of the analysed studies (see the example of [`MetaAnalysis`]).
     pub fn variances(&self) -> Vec<f64> {
         self.studies.iter().map(|s| s.effect.variance).collect()
     }

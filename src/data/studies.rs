@@ -13,6 +13,12 @@ use std::io::Read;
 use std::path::Path;
 
 /// The columns of the studies file that have a fixed meaning, in the documented order.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(pain_outcomes::data::STUDY_COLUMNS[0], "study");
+/// ```
 pub const STUDY_COLUMNS: [&str; 16] = [
     "study",
     "year",
@@ -43,6 +49,13 @@ const CONTINUOUS: [&str; 6] = [
 const BINARY: [&str; 4] = ["events_treated", "n_treated", "events_control", "n_control"];
 
 /// One group's mean, SD and size.
+///
+/// # Examples
+///
+/// ```
+/// let g = pain_outcomes::data::GroupSummary { n: 30, mean: 42.5, sd: 18.0 };
+/// assert_eq!(g.n, 30);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupSummary {
     /// Patients.
@@ -54,6 +67,13 @@ pub struct GroupSummary {
 }
 
 /// One group's events and size.
+///
+/// # Examples
+///
+/// ```
+/// let g = pain_outcomes::data::GroupEvents { events: 12, n: 40 };
+/// assert!(g.events <= g.n);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GroupEvents {
     /// Patients with the event.
@@ -63,6 +83,18 @@ pub struct GroupEvents {
 }
 
 /// A value of a moderator column of the user's own.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::data::{read_studies_str, ModeratorValue};
+/// let csv = "study,events_treated,n_treated,events_control,n_control,dose,blinding\nA,3,20,6,20,50,double\n";
+/// let t = read_studies_str(csv, "mem.csv")?;
+/// assert_eq!(t.moderators, vec!["dose".to_string(), "blinding".to_string()]);
+/// assert_eq!(t.studies[0].moderators[0], Some(ModeratorValue::Number(50.0)));
+/// assert_eq!(t.studies[0].moderators[1], Some(ModeratorValue::Text("double".into())));
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum ModeratorValue {
@@ -116,6 +148,16 @@ pub struct Study {
 }
 
 /// A studies file: its rows and the names of its moderator columns.
+///
+/// # Examples
+///
+/// ```
+/// let csv = "study,events_treated,n_treated,events_control,n_control\nA,3,20,6,20\nB,4,25,8,24\n";
+/// let t = pain_outcomes::data::read_studies_str(csv, "mem.csv")?;
+/// assert_eq!(t.studies.len(), 2);
+/// assert_eq!(t.studies[1].line, 3);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StudiesTable {
     /// The file name (for messages).
@@ -319,7 +361,8 @@ pub fn read_studies_str(text: &str, name: &str) -> Result<StudiesTable> {
 /// # Examples
 ///
 /// ```
-/// let e = pain_outcomes::data::read_studies_str("study,therapy,n_treated\nA,laser,10\n", "x.csv").unwrap_err();
+/// let csv = "study,therapy,events_treated,n_treated,events_control,n_control\nA,laser,3,10,2,10\n";
+/// let e = pain_outcomes::data::read_studies_str(csv, "x.csv").unwrap_err();
 /// assert_eq!(e.code(), "unknown_category");
 /// assert_eq!(e.line(), Some(2));
 /// ```

@@ -159,6 +159,13 @@ pub struct EffectSize {
 
 impl EffectSize {
     /// The standard error `√variance`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = pain_outcomes::stats::meta::EffectSize { estimate: 0.0, variance: 0.25, zero_cell_corrected: false };
+    /// assert_eq!(e.std_error(), 0.5);
+    /// ```
     pub fn std_error(&self) -> f64 {
         self.variance.sqrt()
     }

@@ -7,6 +7,12 @@ use crate::stats::{ChiSquareTest, ConfidenceInterval, Estimate, FTest, Outcome, 
 use crate::{Error, Result};
 
 /// Label of the intercept, as metafor prints it.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(pain_outcomes::stats::meta::INTERCEPT, "intrcpt");
+/// ```
 pub const INTERCEPT: &str = "intrcpt";
 
 /// A pooled estimate with its heterogeneity statistics.
@@ -201,6 +207,18 @@ pub struct TauSquaredInterval {
 ///
 /// As [`meta_analysis`]. Refuses fewer than 2 studies, a non-positive variance and a root
 /// search that does not converge.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::meta::{tau_squared_interval, MetaOptions};
+/// // homogeneous studies: Q(0) below the lower quantile, so the interval is [0, 0]
+/// let ci = tau_squared_interval(&[0.30, 0.31, 0.29], &[0.04, 0.05, 0.04], &MetaOptions::default())?
+///     .into_result()
+///     .unwrap();
+/// assert_eq!((ci.tau_squared.lower, ci.tau_squared.upper), (0.0, 0.0));
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 pub fn tau_squared_interval(
     effects: &[f64],
     variances: &[f64],
@@ -277,6 +295,15 @@ pub enum ModeratorTest {
 
 impl ModeratorTest {
     /// The statistic (QM, or F).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::FTest;
+    /// use pain_outcomes::stats::meta::ModeratorTest;
+    /// let t = ModeratorTest::F(FTest::new("QM", 2.5, 2.0, 10.0));
+    /// assert_eq!((t.statistic(), t.df_denominator()), (2.5, Some(10.0)));
+    /// ```
     pub fn statistic(&self) -> f64 {
         match self {
             ModeratorTest::ChiSquare(t) => t.statistic,
@@ -369,6 +396,17 @@ pub struct MetaRegression {
 ///
 /// As [`meta_analysis`], and [`Error::InvalidArgument`] without any moderator. Refuses
 /// collinear moderators, `k ≤ p` for random effects and non-convergence.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::RefusalReason;
+/// use pain_outcomes::stats::meta::{meta_regression, MetaOptions};
+/// let same = [90.0, 90.0, 90.0, 90.0];
+/// let r = meta_regression(&[0.1, 0.2, 0.3, 0.4], &[0.01; 4], &[("days", &same)], &MetaOptions::default())?;
+/// assert_eq!(r.refusal().map(|r| r.reason), Some(RefusalReason::SingularDesign));
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 pub fn meta_regression(
     effects: &[f64],
     variances: &[f64],

@@ -139,30 +139,67 @@ impl Default for MetaOptions {
 
 impl MetaOptions {
     /// Sets the method.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::meta::{MetaInference, MetaMethod, MetaOptions};
+    /// let o = MetaOptions::default().with_method(MetaMethod::FixedEffect);
+    /// assert!(!o.method.is_random_effects());
+    /// ```
     pub fn with_method(mut self, method: MetaMethod) -> Self {
         self.method = method;
         self
     }
 
     /// Sets the inference.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::meta::{MetaInference, MetaMethod, MetaOptions};
+    /// let o = MetaOptions::default().with_inference(MetaInference::KnappHartung);
+    /// assert_eq!(o.inference, MetaInference::KnappHartung);
+    /// ```
     pub fn with_inference(mut self, inference: MetaInference) -> Self {
         self.inference = inference;
         self
     }
 
     /// Sets the confidence level.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::meta::{MetaInference, MetaMethod, MetaOptions};
+    /// assert_eq!(MetaOptions::default().with_confidence_level(0.9).confidence_level, 0.9);
+    /// ```
     pub fn with_confidence_level(mut self, level: f64) -> Self {
         self.confidence_level = level;
         self
     }
 
     /// Sets the iteration limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::meta::{MetaInference, MetaMethod, MetaOptions};
+    /// assert_eq!(MetaOptions::default().with_max_iterations(50).max_iterations, 50);
+    /// ```
     pub fn with_max_iterations(mut self, max_iterations: usize) -> Self {
         self.max_iterations = max_iterations;
         self
     }
 
     /// Sets the convergence tolerance.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::meta::{MetaInference, MetaMethod, MetaOptions};
+    /// assert_eq!(MetaOptions::default().with_tolerance(1e-10).tolerance, 1e-10);
+    /// ```
     pub fn with_tolerance(mut self, tolerance: f64) -> Self {
         self.tolerance = tolerance;
         self

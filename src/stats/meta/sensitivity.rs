@@ -43,6 +43,15 @@ pub struct LeaveOneOut {
 ///
 /// As [`meta_analysis`](super::meta_analysis). Each row may be refused on its own (for example
 /// fewer than 2 remaining studies for random effects).
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::meta::{leave_one_out, MetaOptions};
+/// let rows = leave_one_out(&[0.1, 0.5], &[0.01, 0.02], &MetaOptions::default())?;
+/// assert!(rows.iter().all(|r| r.fit.refusal().is_some())); // one study left: no tau^2
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 pub fn leave_one_out(
     effects: &[f64],
     variances: &[f64],
@@ -112,8 +121,21 @@ pub struct EggerTest {
 ///
 /// # Errors
 ///
-/// As [`meta_analysis`](super::meta_analysis). Refuses fewer than 3 studies for random
-/// effects, equal standard errors (collinear with the intercept) and non-convergence.
+/// As [`meta_analysis`](super::meta_analysis). Refuses fewer than 3 studies, equal standard
+/// errors (collinear with the intercept) and non-convergence.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::meta::{egger_test, MetaInference, MetaOptions};
+/// let y = [0.9, 0.6, 0.5, 0.3, 0.25, 0.2];
+/// let v = [0.16, 0.09, 0.06, 0.03, 0.02, 0.01];
+/// let kh = MetaOptions::default().with_inference(MetaInference::KnappHartung);
+/// let e = egger_test(&y, &v, &kh)?.into_result().unwrap();
+/// assert_eq!(e.asymmetry.df, Some(4.0)); // t on k - 2 df
+/// assert!(egger_test(&y[..2], &v[..2], &kh)?.refusal().is_some());
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 pub fn egger_test(
     effects: &[f64],
     variances: &[f64],
@@ -188,6 +210,16 @@ pub struct FunnelPoint {
 ///
 /// [`crate::Error::InvalidArgument`] for slices of different lengths, non-finite values,
 /// negative variances or a level outside (0, 1).
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::meta::funnel_table;
+/// let t = funnel_table(&[1.5, 0.1], &[0.04, 0.01], 0.2, 0.95)?;
+/// assert!(t[0].outside && !t[1].outside);
+/// assert!(funnel_table(&[0.1], &[-1.0], 0.0, 0.95).is_err());
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 pub fn funnel_table(
     effects: &[f64],
     variances: &[f64],

@@ -9,6 +9,19 @@ use crate::stats::{Outcome, RefusalReason, refuse};
 use crate::{Refusal, Result};
 
 /// The pooled estimate of one subgroup.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::meta::{subgroup_analysis, MetaOptions};
+/// let s = subgroup_analysis(&[0.2, 0.3, 0.9], &[0.02, 0.03, 0.04], &["a", "a", "b"], &MetaOptions::default())?
+///     .into_result()
+///     .unwrap();
+/// assert_eq!(s.subgroups[1].label, "b");
+/// assert_eq!(s.subgroups[1].studies, vec![2]);
+/// assert!(s.subgroups[1].fit.refusal().is_some()); // one study, random effects
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Subgroup {
     /// The level of the grouping variable.
@@ -63,6 +76,17 @@ pub struct SubgroupAnalysis {
 /// As [`meta_analysis`](super::meta_analysis), and [`crate::Error::InvalidArgument`] when
 /// `groups` has another length than `effects`. A subgroup with one study is refused for a
 /// random-effects estimate; the test is refused with a single level or too few studies.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::meta::{subgroup_analysis, MetaOptions};
+/// let s = subgroup_analysis(&[0.2, 0.3], &[0.02, 0.03], &["a", "a"], &MetaOptions::default())?
+///     .into_result()
+///     .unwrap();
+/// assert!(s.between.refusal().is_some()); // one level: nothing to compare
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
 pub fn subgroup_analysis<S: AsRef<str>>(
     effects: &[f64],
     variances: &[f64],
