@@ -699,3 +699,48 @@ fn meta_studies_file_errors_name_file_line_column_and_value() {
         "bad.csv, line 3, column `events_treated`: value 25 is outside the allowed range [0, 20]"
     );
 }
+
+mod no_panic {
+    use pain_outcomes::analysis::{MetaAnalysisOptions, meta_analysis};
+    use pain_outcomes::data::read_studies_from;
+    use pain_outcomes::stats::meta::{EffectMeasure, MetaMethod, MetaOptions};
+    use proptest::prelude::*;
+
+    const HEADER: &[u8] = b"study,n_treated,mean_treated,sd_treated,n_control,mean_control,sd_control,events_treated,events_control,condition\n";
+
+    fn studies_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop_oneof![
+            4 => prop::sample::select(b",\"\n\r0123456789.-eNAk_".to_vec()),
+            1 => any::<u8>(),
+        ];
+        prop::collection::vec(byte, 0..400)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// No byte sequence after a studies header makes the reader, or an analysis of what it
+        /// reads, panic; an analysis never reports NaN.
+        #[test]
+        fn meta_studies_reader_and_analysis_never_panic(bytes in studies_bytes(), m in 0usize..4) {
+            let mut input = HEADER.to_vec();
+            input.extend(bytes);
+            if let Ok(table) = read_studies_from(input.as_slice(), "fuzz.csv") {
+                let measure = [
+                    EffectMeasure::MeanDifference,
+                    EffectMeasure::StandardizedMeanDifference,
+                    EffectMeasure::LogRiskRatio,
+                    EffectMeasure::LogOddsRatio,
+                ][m];
+                let method = [MetaMethod::FixedEffect, MetaMethod::DerSimonianLaird, MetaMethod::Reml, MetaMethod::PauleMandel][m];
+                let options = MetaAnalysisOptions::new(measure)
+                    .with_model(MetaOptions::default().with_method(method))
+                    .with_subgroups("condition");
+                if let Ok(result) = meta_analysis(&table, &options) {
+                    let json = pain_outcomes::report::to_json(&result).unwrap();
+                    prop_assert!(!json.contains("NaN"));
+                }
+            }
+        }
+    }
+}
