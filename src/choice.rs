@@ -4,6 +4,7 @@
 use crate::analysis::{Clustering, Response, Stratification};
 use crate::data::{ArmBy, EventEndpoint};
 use crate::stats::describe::MissingVisitPolicy;
+use crate::stats::meta::{EffectMeasure, MetaInference, MetaMethod};
 use crate::stats::mmrm::LsMeanWeights;
 use crate::stats::responders::{IntercurrentStrategy, MissingPolicy};
 use crate::stats::survival::{ConfidenceType, Ties};
@@ -79,6 +80,22 @@ parse_by_code!(MissingVisitPolicy, "missing_visits", {
 parse_by_code!(Response, "response", {
     Response::ChangeFromBaseline => ["change", "change_from_baseline"],
     Response::Score => ["score"],
+});
+parse_by_code!(EffectMeasure, "measure", {
+    EffectMeasure::MeanDifference => ["md", "mean_difference"],
+    EffectMeasure::StandardizedMeanDifference => ["smd", "hedges_g", "g"],
+    EffectMeasure::LogRiskRatio => ["rr", "log_rr", "risk_ratio"],
+    EffectMeasure::LogOddsRatio => ["or", "log_or", "odds_ratio"],
+});
+parse_by_code!(MetaMethod, "method", {
+    MetaMethod::FixedEffect => ["fe", "fixed", "fixed_effect", "ee", "ce"],
+    MetaMethod::DerSimonianLaird => ["dl", "dersimonian_laird"],
+    MetaMethod::Reml => ["reml"],
+    MetaMethod::PauleMandel => ["pm", "paule_mandel"],
+});
+parse_by_code!(MetaInference, "test", {
+    MetaInference::Normal => ["z", "normal"],
+    MetaInference::KnappHartung => ["knha", "knapp_hartung", "hksj"],
 });
 parse_by_code!(EventEndpoint, "endpoint", {
     EventEndpoint::Surgery => ["surgery"],

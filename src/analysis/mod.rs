@@ -14,6 +14,7 @@ mod comparison;
 mod contrasts;
 mod covariates;
 mod loss_of_response;
+mod meta;
 mod mmrm;
 mod responders;
 mod subgroups;
@@ -32,6 +33,10 @@ pub use covariates::Covariate;
 pub use loss_of_response::{
     EndpointAnalysis, LossOfResponseData, LossOfResponseOptions, analyse_endpoint,
     time_to_loss_of_response,
+};
+pub use meta::{
+    ExcludedStudy, FunnelRow, LeftOut, MetaAnalysis, MetaAnalysisOptions, MetaRegressionOn,
+    MetaSubgroups, StudyEffect, SubgroupEstimate, meta_analysis,
 };
 pub use mmrm::{CohortMmrm, MmrmBuilder, Response};
 pub use responders::{

@@ -239,7 +239,7 @@ pub fn read_csv_texts(
 /// The line of a record is the line of its first byte (the header is line 1), whatever the line
 /// endings (LF, CRLF, CR), blank lines before it, or line breaks inside quoted fields of earlier
 /// records.
-struct RecordReader<R> {
+pub(crate) struct RecordReader<R> {
     src: R,
     buf: Vec<u8>,
     start: usize,
@@ -259,7 +259,7 @@ struct RecordReader<R> {
 }
 
 /// What one call to [`RecordReader::next`] found.
-enum Next {
+pub(crate) enum Next {
     /// A record starting at (line, byte).
     Record(u64, u64),
     /// A record starting at this line whose quoted field runs to the end of the input.
@@ -269,7 +269,7 @@ enum Next {
 }
 
 impl<R: Read> RecordReader<R> {
-    fn new(src: R, delimiter: u8) -> Self {
+    pub(crate) fn new(src: R, delimiter: u8) -> Self {
         RecordReader {
             src,
             buf: vec![0; 1 << 20],
@@ -309,7 +309,7 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// Skips a UTF-8 byte order mark at the very start of the input.
-    fn skip_bom(&mut self) -> std::io::Result<()> {
+    pub(crate) fn skip_bom(&mut self) -> std::io::Result<()> {
         const BOM: &[u8] = b"\xef\xbb\xbf";
         self.fill()?;
         // make sure the first three bytes are buffered (a reader may return short reads)
@@ -332,7 +332,7 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// Reads the next record into `rec`.
-    fn next(&mut self, rec: &mut Record) -> std::io::Result<Next> {
+    pub(crate) fn next(&mut self, rec: &mut Record) -> std::io::Result<Next> {
         use csv_core::ReadRecordResult as R;
         rec.clear();
         // line terminators before a record: the rest of a CRLF, or blank lines
@@ -479,7 +479,7 @@ fn count_breaks(taken: &[u8], last_cr: &mut bool) -> u64 {
     (lf + cr - pairs) as u64
 }
 
-fn has_line_break(field: &[u8]) -> bool {
+pub(crate) fn has_line_break(field: &[u8]) -> bool {
     field.iter().any(|&b| b == b'\n' || b == b'\r')
 }
 

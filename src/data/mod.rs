@@ -16,6 +16,7 @@ mod frame;
 mod ingest;
 mod names;
 mod options;
+mod studies;
 mod tidy;
 mod wide;
 
@@ -31,6 +32,10 @@ pub use frame::from_lazyframe;
 #[cfg(feature = "parquet")]
 pub use frame::read_parquet;
 pub use options::{ColumnKind, KeptColumn, LoadOptions, LoadReport, Loaded};
+pub use studies::{
+    GroupEvents, GroupSummary, ModeratorValue, STUDY_COLUMNS, StudiesTable, Study, read_studies,
+    read_studies_from, read_studies_str,
+};
 pub use tidy::{TidyColumn, TidyTable, TidyValues};
 pub use wide::WideTable;
 

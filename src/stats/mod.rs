@@ -16,6 +16,7 @@ pub mod effect_size;
 pub mod formula;
 pub mod hypothesis;
 pub mod logistic;
+pub mod meta;
 pub mod mmrm;
 pub mod onset;
 pub mod responders;

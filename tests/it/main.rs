@@ -22,6 +22,7 @@ mod filters;
 mod golden_provenance;
 mod logistic_cmh;
 mod malformed;
+mod meta;
 mod mmrm_bcva;
 mod mmrm_gls;
 mod mmrm_knee_oa;

@@ -17,7 +17,8 @@ mod record;
 use super::columns::Column;
 
 pub(crate) use accumulate::Ingest;
-pub(crate) use record::{RawRow, Record};
+pub(crate) use fields::{parse_finite, parse_integer};
+pub(crate) use record::{RawRow, Record, is_missing};
 
 /// Columns an assessments source may carry: the contract's columns up to the patient-level
 /// ones (the events-file columns come last in [`Column::ALL`]).
