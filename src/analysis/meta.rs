@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::stats::meta::{
     ContinuousSummary, EffectMeasure, EffectSize, EggerTest, FunnelPoint, MetaFit, MetaOptions,
     MetaRegression, TauSquaredInterval, binary_effect, continuous_effect, egger_test, funnel_table,
-    leave_one_out, meta_analysis as pool, meta_regression, subgroup_analysis, tau_squared_interval,
+    leave_one_out, meta_analysis as pool, meta_regression, pool_subgroups, tau_squared_interval,
 };
 use crate::stats::{Proportion, RefusalReason, TwoByTwo, refuse};
 
@@ -201,7 +201,7 @@ pub struct FunnelRow {
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct SubgroupEstimate {
+pub struct MetaSubgroupEstimate {
     /// The value of the grouping column.
     pub label: String,
     /// Its studies.
@@ -231,7 +231,7 @@ pub struct MetaSubgroups {
     /// The grouping column.
     pub by: String,
     /// One entry per value, in sorted order.
-    pub subgroups: Vec<SubgroupEstimate>,
+    pub subgroups: Vec<MetaSubgroupEstimate>,
     /// The mixed-effects meta-regression on the subgroup indicators; its `moderator_test` is
     /// the test of subgroup differences (QM).
     pub between: Outcome<MetaRegression>,
@@ -500,12 +500,12 @@ fn subgroups(
     let values = table.text_column(by)?;
     let (keep, groups, missing) = present(rows, &values);
     let (ys, vs, ns) = (pick(y, &keep), pick(v, &keep), pick(names, &keep));
-    let analysis = subgroup_analysis(&ys, &vs, &groups, model)?;
+    let analysis = pool_subgroups(&ys, &vs, &groups, model)?;
     let (subgroups, between) = match analysis {
         Outcome::Computed(a) => (
             a.subgroups
                 .into_iter()
-                .map(|g| SubgroupEstimate {
+                .map(|g| MetaSubgroupEstimate {
                     label: g.label,
                     studies: pick(&ns, &g.studies),
                     fit: g.fit,

@@ -36,7 +36,7 @@ pub use loss_of_response::{
 };
 pub use meta::{
     ExcludedStudy, FunnelRow, LeftOut, MetaAnalysis, MetaAnalysisOptions, MetaRegressionOn,
-    MetaSubgroups, StudyEffect, SubgroupEstimate, meta_analysis,
+    MetaSubgroupEstimate, MetaSubgroups, StudyEffect, meta_analysis,
 };
 pub use mmrm::{CohortMmrm, MmrmBuilder, Response};
 pub use responders::{

@@ -38,4 +38,4 @@ pub use options::{MetaInference, MetaMethod, MetaOptions};
 pub use sensitivity::{
     EggerTest, FunnelPoint, LeaveOneOut, egger_test, funnel_table, leave_one_out,
 };
-pub use subgroups::{Subgroup, SubgroupAnalysis, subgroup_analysis};
+pub use subgroups::{PooledSubgroup, PooledSubgroups, pool_subgroups};

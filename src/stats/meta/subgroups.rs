@@ -13,8 +13,8 @@ use crate::{Refusal, Result};
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::stats::meta::{subgroup_analysis, MetaOptions};
-/// let s = subgroup_analysis(&[0.2, 0.3, 0.9], &[0.02, 0.03, 0.04], &["a", "a", "b"], &MetaOptions::default())?
+/// use pain_outcomes::stats::meta::{pool_subgroups, MetaOptions};
+/// let s = pool_subgroups(&[0.2, 0.3, 0.9], &[0.02, 0.03, 0.04], &["a", "a", "b"], &MetaOptions::default())?
 ///     .into_result()
 ///     .unwrap();
 /// assert_eq!(s.subgroups[1].label, "b");
@@ -23,7 +23,7 @@ use crate::{Refusal, Result};
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Subgroup {
+pub struct PooledSubgroup {
     /// The level of the grouping variable.
     pub label: String,
     /// 0-based indices of its studies.
@@ -37,20 +37,20 @@ pub struct Subgroup {
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::stats::meta::{subgroup_analysis, MetaOptions};
+/// use pain_outcomes::stats::meta::{pool_subgroups, MetaOptions};
 /// let y = [0.2, 0.3, 0.25, 0.8, 0.9, 0.7];
 /// let v = [0.02, 0.03, 0.02, 0.04, 0.03, 0.02];
 /// let g = ["prp", "prp", "prp", "stem_cell", "stem_cell", "stem_cell"];
-/// let s = subgroup_analysis(&y, &v, &g, &MetaOptions::default())?.into_result().unwrap();
+/// let s = pool_subgroups(&y, &v, &g, &MetaOptions::default())?.into_result().unwrap();
 /// assert_eq!(s.subgroups.len(), 2);
 /// let test = s.between.computed().unwrap();
 /// assert!(test.moderator_test.p_value() < 0.01);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct SubgroupAnalysis {
+pub struct PooledSubgroups {
     /// One entry per level, in sorted order.
-    pub subgroups: Vec<Subgroup>,
+    pub subgroups: Vec<PooledSubgroup>,
     /// The meta-regression on the level indicators (the first level is the reference): its
     /// `moderator_test` is the test of subgroup differences (QM on `levels − 1` df), its τ² the
     /// residual heterogeneity pooled across subgroups.
@@ -80,19 +80,19 @@ pub struct SubgroupAnalysis {
 /// # Examples
 ///
 /// ```
-/// use pain_outcomes::stats::meta::{subgroup_analysis, MetaOptions};
-/// let s = subgroup_analysis(&[0.2, 0.3], &[0.02, 0.03], &["a", "a"], &MetaOptions::default())?
+/// use pain_outcomes::stats::meta::{pool_subgroups, MetaOptions};
+/// let s = pool_subgroups(&[0.2, 0.3], &[0.02, 0.03], &["a", "a"], &MetaOptions::default())?
 ///     .into_result()
 ///     .unwrap();
 /// assert!(s.between.refusal().is_some()); // one level: nothing to compare
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-pub fn subgroup_analysis<S: AsRef<str>>(
+pub fn pool_subgroups<S: AsRef<str>>(
     effects: &[f64],
     variances: &[f64],
     groups: &[S],
     options: &MetaOptions,
-) -> Result<Outcome<SubgroupAnalysis>> {
+) -> Result<Outcome<PooledSubgroups>> {
     check_same_len("groups", effects.len(), groups.len())?;
     if let Outcome::Refused(r) = model::data(effects, variances, &[], options.confidence_level)? {
         return Ok(Outcome::Refused(r));
@@ -122,7 +122,7 @@ pub fn subgroup_analysis<S: AsRef<str>>(
                 Outcome::Refused(r) => Outcome::Refused(r),
             }
         };
-        subgroups.push(Subgroup {
+        subgroups.push(PooledSubgroup {
             label: (*level).to_string(),
             studies,
             fit,
@@ -159,5 +159,5 @@ pub fn subgroup_analysis<S: AsRef<str>>(
             Outcome::Refused(r) => Outcome::Refused(r),
         }
     };
-    Ok(Outcome::Computed(SubgroupAnalysis { subgroups, between }))
+    Ok(Outcome::Computed(PooledSubgroups { subgroups, between }))
 }
