@@ -8,11 +8,16 @@
 //! cargo run --release --example subgroups -- --by age:50,65 --visit month_6
 //! cargo run --release --example subgroups -- --by age          # continuous modifier
 //! cargo run --release --example subgroups -- --by sex --model mmrm --json
+//! cargo run --release --example subgroups -- --by sex --visit month_3 --responders immpact30
 //! cargo run --example subgroups -- --help
 //! ```
 
 use clap::Parser;
-use pain_outcomes::analysis::{EffectModifier, SubgroupModel, SubgroupOptions, subgroup_analysis};
+use pain_outcomes::Outcome;
+use pain_outcomes::analysis::{
+    EffectModifier, ResponderSubgroups, RuleChoice, SubgroupAnalysis, SubgroupModel,
+    SubgroupOptions, responder_subgroups, subgroup_analysis,
+};
 use std::process::ExitCode;
 
 #[path = "support/cli.rs"]
@@ -37,6 +42,28 @@ struct Args {
     /// The model: ancova (the score at one visit) or mmrm (change from baseline, all visits)
     #[arg(long, value_name = "MODEL", default_value = "ancova")]
     model: String,
+    /// Also responders by subgroup under this rule (immpact30, immpact50, mcid, points:X,
+    /// percent:X) at --visit (default the last), with the logistic interaction test
+    #[arg(long, value_name = "RULE")]
+    responders: Option<RuleChoice>,
+}
+
+/// The model-based subgroup analysis and, when asked for, responders by subgroup.
+#[derive(serde::Serialize)]
+struct Output {
+    model: Outcome<SubgroupAnalysis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    responders: Option<Outcome<ResponderSubgroups>>,
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.model)?;
+        if let Some(r) = &self.responders {
+            write!(f, "\n{r}")?;
+        }
+        Ok(())
+    }
 }
 
 fn main() -> ExitCode {
@@ -59,6 +86,29 @@ fn main() -> ExitCode {
         if let Some(r) = &args.study.reference_arm {
             options = options.with_reference_arm(r);
         }
-        subgroup_analysis(&loaded.cohort, &options)
+        let model = subgroup_analysis(&loaded.cohort, &options)?;
+        let responders = match args.responders {
+            Some(rule) => {
+                let visit = match &args.visit {
+                    Some(v) => v.clone(),
+                    None => loaded
+                        .cohort
+                        .wide(&args.study.instrument)?
+                        .visits
+                        .last()
+                        .cloned()
+                        .unwrap_or_default(),
+                };
+                Some(responder_subgroups(
+                    &loaded.cohort,
+                    rule,
+                    &visit,
+                    &options,
+                    &Default::default(),
+                )?)
+            }
+            None => None,
+        };
+        Ok(Output { model, responders })
     })
 }

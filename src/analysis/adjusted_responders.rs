@@ -113,25 +113,14 @@ pub fn adjusted_responders(
     let v = find_name("visit", visit, &table.visits)?;
     let reference = reference_arm(&table.arms, options.reference_arm.as_deref())?;
     let r = table.arms.iter().position(|a| *a == reference).unwrap_or(0);
-    let oriented = rule.rule(&table.instrument, cohort.common_condition())?;
-    let (evals, flags) = evaluate_all(cohort, table, &oriented, &options.intercurrent_events);
-    let nv = table.n_visits();
+    let responses = patient_responses(cohort, table, rule, v, options)?;
 
     // each patient's response and covariates, or the reason they are left out
     let mut attrition = Attrition::new(&table.arms);
     let mut rows: Vec<Row> = Vec::new();
     for (a, members) in members(table).iter().enumerate() {
         for &row in members {
-            let k = row * nv + v;
-            let response = match (flags[k], options.intercurrent) {
-                (true, IntercurrentStrategy::NonResponse) => Some(false),
-                _ => match (evals[k].is_responder(), options.missing) {
-                    (Some(x), _) => Some(x),
-                    (None, MissingPolicy::NonResponderImputation) => Some(false),
-                    (None, _) => None,
-                },
-            };
-            let Some(response) = response else {
+            let Some(response) = responses.get(row).copied().flatten() else {
                 attrition.exclude(a, ExclusionReason::NoFollowUp);
                 continue;
             };
@@ -180,6 +169,33 @@ pub fn adjusted_responders(
         attrition,
         comparisons,
     })
+}
+
+/// Each table row's response at visit column `v` under `rule` and the options' intercurrent
+/// strategy and missing-data policy (`None`: missing and not imputed).
+pub(super) fn patient_responses(
+    cohort: &Cohort,
+    table: &WideTable,
+    rule: RuleChoice,
+    v: usize,
+    options: &ResponderAnalysisOptions,
+) -> Result<Vec<Option<bool>>> {
+    let oriented = rule.rule(&table.instrument, cohort.common_condition())?;
+    let (evals, flags) = evaluate_all(cohort, table, &oriented, &options.intercurrent_events);
+    let nv = table.n_visits();
+    Ok((0..table.n_patients())
+        .map(|row| {
+            let k = row * nv + v;
+            match (flags.get(k).copied().unwrap_or(false), options.intercurrent) {
+                (true, IntercurrentStrategy::NonResponse) => Some(false),
+                _ => match (evals.get(k).and_then(|e| e.is_responder()), options.missing) {
+                    (Some(x), _) => Some(x),
+                    (None, MissingPolicy::NonResponderImputation) => Some(false),
+                    (None, _) => None,
+                },
+            }
+        })
+        .collect())
 }
 
 /// One analysed patient.

@@ -44,8 +44,8 @@ pub use responders::{
     RuleChoice, responder_analysis, responders_by_arm_and_visit,
 };
 pub use subgroups::{
-    EffectModifier, SubgroupAnalysis, SubgroupEstimate, SubgroupModel, SubgroupOptions,
-    SubgroupSize, subgroup_analysis,
+    EffectModifier, ResponderSubgroups, SubgroupAnalysis, SubgroupEstimate, SubgroupModel,
+    SubgroupOptions, SubgroupResponders, SubgroupSize, responder_subgroups, subgroup_analysis,
 };
 pub use time_to_event::{
     ArmSurvival, Clustering, CoxAnalysis, FollowUpEnds, Stratification, TimeToEventAnalysis,

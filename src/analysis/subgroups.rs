@@ -12,12 +12,21 @@
 
 use std::str::FromStr;
 
+use super::adjusted_responders::patient_responses;
 use super::ancova::AncovaBuilder;
+use super::arms::reference_arm;
 use super::mmrm::{CohortMmrm, MmrmBuilder};
-use crate::data::{Attribute, Cohort, same_name};
+use super::responders::{
+    ResponderAnalysisOptions, ResponderTable, RuleChoice, responders_by_arm_and_visit,
+};
+use crate::data::{
+    Attribute, Clause, Cohort, Operator, PatientFilter, WideTable, find_name, same_name,
+};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, RefusalReason, refuse};
+use crate::stats::ChiSquareTest;
 use crate::stats::formula::same_term;
+use crate::stats::logistic::{LogisticOptions, logistic_regression};
 use crate::stats::mmrm::CellCombination;
 use crate::stats::{Estimate, FTest};
 
@@ -250,60 +259,16 @@ pub fn subgroup_analysis(
     cohort: &Cohort,
     options: &SubgroupOptions,
 ) -> Result<Outcome<SubgroupAnalysis>> {
-    let (attribute, cuts) = match &options.by {
-        EffectModifier::Named(n) => (n.parse::<Attribute>()?, None),
-        EffectModifier::Cut { attribute, cuts } => (attribute.parse::<Attribute>()?, Some(cuts)),
+    let labelled = match label_subgroups(cohort, &options.by, true)? {
+        Outcome::Computed(l) => l,
+        Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
     };
-    check_attribute(cohort, &attribute)?;
-    let numeric = attribute.is_numeric_in(cohort.patients());
-    if cuts.is_some() && !numeric {
-        return Err(Error::invalid_argument(
-            "by",
-            format!(
-                "`{}` is not numeric: cut points need a number",
-                attribute.name()
-            ),
-        ));
-    }
-    let continuous = numeric && cuts.is_none() && attribute != Attribute::Severity;
-    let term = format!("{}_subgroup", attribute.name());
-    let (cohort, subgroups) = if continuous {
-        let values: Vec<Option<f64>> = cohort
-            .patients()
-            .iter()
-            .map(|p| attribute.number(p))
-            .collect();
-        (cohort.with_covariate(&term, &values)?, Vec::new())
-    } else {
-        let labels: Vec<Option<String>> = cohort
-            .patients()
-            .iter()
-            .map(|p| match cuts {
-                Some(c) => attribute.number(p).map(|x| band(x, c)),
-                None => attribute.label(p),
-            })
-            .collect();
-        let mut levels: Vec<String> = match cuts {
-            Some(c) => band_labels(c),
-            None => {
-                let mut l: Vec<String> = labels.iter().flatten().cloned().collect();
-                l.sort();
-                l.dedup();
-                l
-            }
-        };
-        levels.retain(|l| labels.iter().flatten().any(|x| x == l));
-        if levels.len() < 2 {
-            return Ok(refuse(
-                RefusalReason::EmptyGroup,
-                format!(
-                    "`{}` takes a single value among the patients: no subgroups to compare",
-                    attribute.name()
-                ),
-            ));
-        }
-        (cohort.with_factor(&term, &labels)?, levels)
-    };
+    let Labelled {
+        cohort,
+        term,
+        continuous,
+        subgroups,
+    } = labelled;
     let model = match fit_model(&cohort, options, &term, continuous)? {
         Outcome::Computed(m) => m,
         Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
@@ -361,6 +326,96 @@ pub fn subgroup_analysis(
         slope_differences,
         interaction_tests,
         model,
+    }))
+}
+
+/// A cohort with the modifier added as a column of its own, and how it enters.
+struct Labelled {
+    cohort: Cohort,
+    term: String,
+    continuous: bool,
+    subgroups: Vec<String>,
+}
+
+/// Adds the modifier `by` to `cohort` as `<attribute>_subgroup`: a factor of the attribute's
+/// labels or bands, or (numeric, no cut points, `continuous_allowed`) the value itself.
+/// Refuses a modifier with a single subgroup.
+fn label_subgroups(
+    cohort: &Cohort,
+    by: &EffectModifier,
+    continuous_allowed: bool,
+) -> Result<Outcome<Labelled>> {
+    let (attribute, cuts) = match by {
+        EffectModifier::Named(n) => (n.parse::<Attribute>()?, None),
+        EffectModifier::Cut { attribute, cuts } => (attribute.parse::<Attribute>()?, Some(cuts)),
+    };
+    check_attribute(cohort, &attribute)?;
+    let numeric = attribute.is_numeric_in(cohort.patients());
+    if cuts.is_some() && !numeric {
+        return Err(Error::invalid_argument(
+            "by",
+            format!(
+                "`{}` is not numeric: cut points need a number",
+                attribute.name()
+            ),
+        ));
+    }
+    let continuous = numeric && cuts.is_none() && attribute != Attribute::Severity;
+    if continuous && !continuous_allowed {
+        return Err(Error::invalid_argument(
+            "by",
+            format!(
+                "`{0}` is continuous here; give cut points, e.g. {0}:50,65",
+                attribute.name()
+            ),
+        ));
+    }
+    let term = format!("{}_subgroup", attribute.name());
+    if continuous {
+        let values: Vec<Option<f64>> = cohort
+            .patients()
+            .iter()
+            .map(|p| attribute.number(p))
+            .collect();
+        return Ok(Outcome::Computed(Labelled {
+            cohort: cohort.with_covariate(&term, &values)?,
+            term,
+            continuous,
+            subgroups: Vec::new(),
+        }));
+    }
+    let labels: Vec<Option<String>> = cohort
+        .patients()
+        .iter()
+        .map(|p| match cuts {
+            Some(c) => attribute.number(p).map(|x| band(x, c)),
+            None => attribute.label(p),
+        })
+        .collect();
+    let mut levels: Vec<String> = match cuts {
+        Some(c) => band_labels(c),
+        None => {
+            let mut l: Vec<String> = labels.iter().flatten().cloned().collect();
+            l.sort();
+            l.dedup();
+            l
+        }
+    };
+    levels.retain(|l| labels.iter().flatten().any(|x| x == l));
+    if levels.len() < 2 {
+        return Ok(refuse(
+            RefusalReason::EmptyGroup,
+            format!(
+                "`{}` takes a single value among the patients: no subgroups to compare",
+                attribute.name()
+            ),
+        ));
+    }
+    Ok(Outcome::Computed(Labelled {
+        cohort: cohort.with_factor(&term, &labels)?,
+        term,
+        continuous,
+        subgroups: levels,
     }))
 }
 
@@ -598,4 +653,190 @@ impl SubgroupAnalysis {
             same_name(&e.arm, arm) && same_name(&e.subgroup, subgroup) && same_name(&e.visit, visit)
         })
     }
+}
+
+/// The responder table of one subgroup.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SubgroupResponders {
+    /// Subgroup label.
+    pub subgroup: String,
+    /// Responder rates per arm and visit within the subgroup, with the risk difference (and
+    /// RR, OR, NNTB/NNTH) of each arm against the reference arm.
+    pub table: ResponderTable,
+}
+
+/// Responders by subgroup: a responder table within each subgroup and a test of whether the
+/// arm effect on the odds of response differs between subgroups.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ResponderSubgroups {
+    /// What defined the subgroups.
+    pub by: EffectModifier,
+    /// The modifier's column name.
+    pub term: String,
+    /// The responder rule.
+    pub rule: String,
+    /// The visit of the interaction test.
+    pub visit: String,
+    /// Reference arm.
+    pub reference_arm: String,
+    /// One table per subgroup, in the order of the subgroups.
+    pub tables: Vec<SubgroupResponders>,
+    /// Likelihood-ratio test of the arm × subgroup interaction in the logistic model of
+    /// response at the visit (`response ~ arm * subgroup` against `response ~ arm + subgroup`),
+    /// on the patients with a response and a subgroup.
+    pub interaction: Outcome<ChiSquareTest>,
+}
+
+/// Responder rates and risk differences within each subgroup, and the logistic
+/// likelihood-ratio test of the arm × subgroup interaction at `visit` (the Breslow–Day test
+/// answers the same question for one pair of arms; the logistic test takes every arm at once).
+///
+/// # Errors
+///
+/// As [`subgroup_analysis`]; a continuous modifier needs cut points here; an unknown visit.
+///
+/// # Refusals
+///
+/// A single subgroup; the interaction test is refused (inside the result) when a logistic fit
+/// is separated or does not converge.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{RuleChoice, SubgroupOptions, responder_subgroups};
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+/// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+/// let r = responder_subgroups(&cohort, RuleChoice::Immpact30, "month_3",
+///     &SubgroupOptions::new("nrs", "sex".parse()?), &Default::default())?.into_result()?;
+/// assert_eq!(r.tables.len(), 2);
+/// let lrt = r.interaction.as_ref().into_result()?;
+/// assert_eq!(lrt.df, 5.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn responder_subgroups(
+    cohort: &Cohort,
+    rule: RuleChoice,
+    visit: &str,
+    options: &SubgroupOptions,
+    responder_options: &ResponderAnalysisOptions,
+) -> Result<Outcome<ResponderSubgroups>> {
+    let Labelled {
+        cohort,
+        term,
+        subgroups,
+        ..
+    } = match label_subgroups(cohort, &options.by, false)? {
+        Outcome::Computed(l) => l,
+        Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
+    };
+    let wide = cohort.wide(&options.instrument)?;
+    let reference = reference_arm(&wide.arms, options.reference_arm.as_deref())?;
+    let responder_options = responder_options.clone().with_reference_arm(&reference);
+    let v = find_name("visit", visit, &wide.visits)?;
+    let oriented = rule.rule(&wide.instrument, cohort.common_condition())?;
+    let mut tables = Vec::with_capacity(subgroups.len());
+    for g in &subgroups {
+        let clause = Clause {
+            attribute: Attribute::Column(term.clone()),
+            comparison: Operator::Equal,
+            value: g.clone(),
+        };
+        let sub = cohort.filtered(&PatientFilter {
+            clauses: vec![clause],
+        })?;
+        let sub_wide = sub.wide(&options.instrument)?;
+        tables.push(SubgroupResponders {
+            subgroup: g.clone(),
+            table: responders_by_arm_and_visit(
+                &sub,
+                &sub_wide,
+                &oriented,
+                &rule.label(),
+                &responder_options,
+            )?,
+        });
+    }
+    let responses = patient_responses(&cohort, &wide, rule, v, &responder_options)?;
+    let interaction = interaction_lrt(&cohort, &wide, &responses, &term, &subgroups, &reference)?;
+    Ok(Outcome::Computed(ResponderSubgroups {
+        by: options.by.clone(),
+        term,
+        rule: rule.label(),
+        visit: wide.visits[v].clone(),
+        reference_arm: reference,
+        tables,
+        interaction,
+    }))
+}
+
+/// The likelihood-ratio test of the arm × subgroup interaction in a logistic model of the
+/// responses (deviance of `arm + subgroup` minus that of `arm * subgroup`).
+fn interaction_lrt(
+    cohort: &Cohort,
+    wide: &WideTable,
+    responses: &[Option<bool>],
+    term: &str,
+    subgroups: &[String],
+    reference: &str,
+) -> Result<Outcome<ChiSquareTest>> {
+    let mut y = Vec::new();
+    let mut arm = Vec::new();
+    let mut group = Vec::new();
+    for (row, response) in responses.iter().enumerate() {
+        let label = wide
+            .patients
+            .get(row)
+            .and_then(|&p| cohort.patients().get(p))
+            .and_then(|p| p.factors.get(term));
+        let g = label.and_then(|l| subgroups.iter().position(|s| s == l));
+        if let (Some(r), Some(g), Some(&a)) = (response, g, wide.arm.get(row)) {
+            y.push(*r);
+            arm.push(a as usize);
+            group.push(g);
+        }
+    }
+    let r = wide.arms.iter().position(|a| a == reference).unwrap_or(0);
+    let arms: Vec<usize> = (0..wide.arms.len())
+        .filter(|&a| a != r && arm.contains(&a))
+        .collect();
+    let indicator = |hit: &dyn Fn(usize) -> bool| -> Vec<f64> {
+        (0..y.len()).map(|i| f64::from(u8::from(hit(i)))).collect()
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    for &a in &arms {
+        names.push(format!("arm{}", wide.arms[a]));
+        columns.push(indicator(&|i| arm[i] == a));
+    }
+    for (g, label) in subgroups.iter().enumerate().skip(1) {
+        names.push(format!("{term}{label}"));
+        columns.push(indicator(&|i| group[i] == g));
+    }
+    let n_main = columns.len();
+    for &a in &arms {
+        for (g, label) in subgroups.iter().enumerate().skip(1) {
+            names.push(format!("arm{}:{term}{label}", wide.arms[a]));
+            columns.push(indicator(&|i| arm[i] == a && group[i] == g));
+        }
+    }
+    let design: Vec<(&str, &[f64])> = names
+        .iter()
+        .map(String::as_str)
+        .zip(columns.iter().map(Vec::as_slice))
+        .collect();
+    let options = LogisticOptions::default().with_profile(false);
+    let full = logistic_regression(&y, &design, &options)?;
+    let main = logistic_regression(&y, &design[..n_main], &options)?;
+    Ok(match (main, full) {
+        (Outcome::Computed(m), Outcome::Computed(f)) => {
+            let df = (design.len() - n_main) as f64;
+            let statistic = (m.deviance - f.deviance).max(0.0);
+            Outcome::Computed(ChiSquareTest::new(
+                format!("arm:{term} (likelihood ratio)"),
+                statistic,
+                df,
+            ))
+        }
+        (Outcome::Refused(r), _) | (_, Outcome::Refused(r)) => Outcome::Refused(r),
+    })
 }

@@ -1,6 +1,6 @@
 //! Text tables: the `Display` of every analysis result, compact and R-like.
 
-use crate::analysis::{ContrastTable, SubgroupAnalysis};
+use crate::analysis::{ContrastTable, ResponderSubgroups, SubgroupAnalysis};
 use std::fmt;
 
 use crate::Outcome;
@@ -1072,6 +1072,29 @@ impl fmt::Display for SubgroupAnalysis {
                     e.visit, e.subgroup, e.arm, r.detail
                 )?,
             }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ResponderSubgroups {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "responders ({}) by {}; vs {}",
+            self.rule, self.term, self.reference_arm
+        )?;
+        match &self.interaction {
+            Outcome::Computed(t) => writeln!(
+                f,
+                "interaction at {} (logistic, likelihood ratio): X-squared = {:.4}, df = {}, p = {:.4e}",
+                self.visit, t.statistic, t.df, t.p_value
+            )?,
+            Outcome::Refused(r) => writeln!(f, "interaction at {}: refused: {}", self.visit, r)?,
+        }
+        for t in &self.tables {
+            writeln!(f, "\nsubgroup {} = {}:", self.term, t.subgroup)?;
+            write!(f, "{}", t.table)?;
         }
         Ok(())
     }

@@ -2,7 +2,9 @@
 //! against R `lm` + `emmeans` (tests/reference/subgroups.R): per-subgroup differences, the
 //! interaction F, subgroup sizes and slope differences.
 
-use pain_outcomes::analysis::{SubgroupOptions, subgroup_analysis};
+use pain_outcomes::analysis::{
+    RuleChoice, SubgroupOptions, responder_subgroups, subgroup_analysis,
+};
 use pain_outcomes::data::read_csv;
 use serde::Deserialize;
 
@@ -11,6 +13,30 @@ use crate::common::tol::{ITERATIVE, assert_close};
 #[derive(Deserialize)]
 struct Golden {
     cases: Vec<Case>,
+    responders: Vec<ResponderCase>,
+}
+
+#[derive(Deserialize)]
+struct ResponderCase {
+    by: String,
+    visit: String,
+    lrt: Lrt,
+    cells: Vec<Cell>,
+}
+
+#[derive(Deserialize)]
+struct Lrt {
+    statistic: f64,
+    df: f64,
+    p_value: f64,
+}
+
+#[derive(Deserialize)]
+struct Cell {
+    arm: String,
+    subgroup: String,
+    responders: u64,
+    analysed: u64,
 }
 
 #[derive(Deserialize)]
@@ -208,4 +234,58 @@ fn subgroup_refusals_and_errors_name_what_is_wrong() {
     let r =
         subgroup_analysis(&women, &SubgroupOptions::new("nrs", "sex".parse().unwrap())).unwrap();
     assert!(r.refusal().unwrap().detail.contains("single value"));
+}
+
+#[test]
+fn responders_by_subgroup_and_the_logistic_interaction_test_match_glm() {
+    let g: Golden = serde_json::from_str(
+        &std::fs::read_to_string(path("tests/golden/subgroups.json")).unwrap(),
+    )
+    .unwrap();
+    let cohort = read_csv(path("datasets/knee_oa_trial.csv"), &Default::default())
+        .unwrap()
+        .cohort;
+    assert_eq!(g.responders.len(), 2);
+    for case in &g.responders {
+        let options = SubgroupOptions::new("nrs", case.by.parse().unwrap());
+        let r = responder_subgroups(
+            &cohort,
+            RuleChoice::Immpact30,
+            &case.visit,
+            &options,
+            &Default::default(),
+        )
+        .unwrap()
+        .into_result()
+        .unwrap();
+        let t = r.interaction.computed().unwrap();
+        let w = format!("{} at {}", case.by, case.visit);
+        assert_eq!(t.df, case.lrt.df, "{w}");
+        assert_close(
+            &format!("{w} LRT"),
+            t.statistic,
+            case.lrt.statistic,
+            ITERATIVE,
+        );
+        assert_close(&format!("{w} p"), t.p_value, case.lrt.p_value, ITERATIVE);
+        for c in &case.cells {
+            let table = &r
+                .tables
+                .iter()
+                .find(|x| x.subgroup == c.subgroup)
+                .unwrap_or_else(|| panic!("{w}: no subgroup {}", c.subgroup))
+                .table;
+            let cell = table.cell(&c.arm, &case.visit).unwrap();
+            assert_eq!(
+                cell.counts.responders, c.responders,
+                "{w} {} {}",
+                c.arm, c.subgroup
+            );
+            assert_eq!(
+                cell.counts.analysed, c.analysed,
+                "{w} {} {}",
+                c.arm, c.subgroup
+            );
+        }
+    }
 }

@@ -13,7 +13,7 @@
 # Compared: each arm minus placebo within each subgroup (emmeans(~ arm | subgroup),
 # trt.vs.ctrl, adjust = "none"; for age_linear at the mean age) with SE, df, p and CI; the
 # interaction F of anova(without, with); the patients per arm and subgroup; the slope
-# differences (age_linear).
+# differences (age_linear); responders by subgroup (see responder_case).
 # Run from the crate root: Rscript tests/reference/subgroups.R (never in CI).
 suppressPackageStartupMessages({
   library(emmeans)
@@ -84,7 +84,36 @@ fit_case <- function(case) {
   out
 }
 
+# Responders by subgroup: IMMPACT 30 % (a reduction of at least 30 % from baseline) on NRS at
+# month_3, non-responder imputation for a missing score (no events file: no intercurrent
+# events); per arm and subgroup the responders and patients, and the likelihood-ratio test of
+# the arm x subgroup interaction: anova(glm(r ~ arm + g), glm(r ~ arm * g), test = "LRT").
+responder_case <- function(term, visit) {
+  ids <- unique(d$patient_id[d$patient_id %in% names(baseline)])
+  pat <- d[!duplicated(d$patient_id) & d$patient_id %in% ids, ]
+  sc <- d[d$visit == visit & !is.na(d$score), c("patient_id", "score")]
+  pat$score <- sc$score[match(pat$patient_id, sc$patient_id)]
+  pat$baseline <- as.numeric(baseline[pat$patient_id])
+  r <- (pat$baseline - pat$score) / pat$baseline >= 0.3 - 1e-9
+  r[is.na(r)] <- FALSE
+  pat$r <- r
+  pat$arm <- relevel(factor(pat$arm), ref = "placebo")
+  pat$g <- factor(pat[[term]])
+  pat <- pat[!is.na(pat$g), ]
+  m0 <- glm(r ~ arm + g, family = binomial, data = pat, control = glm.control(epsilon = 1e-12, maxit = 100))
+  m1 <- glm(r ~ arm * g, family = binomial, data = pat, control = glm.control(epsilon = 1e-12, maxit = 100))
+  a <- anova(m0, m1, test = "LRT")
+  cells <- aggregate(r ~ arm + g, data = pat, FUN = function(x) c(sum(x), length(x)))
+  list(by = sub("_subgroup$", "", term), visit = visit, rule = "immpact30",
+       lrt = list(statistic = a$Deviance[2], df = a$Df[2], p_value = a$`Pr(>Chi)`[2]),
+       cells = lapply(seq_len(nrow(cells)), function(i) list(
+         arm = as.character(cells$arm[i]), subgroup = as.character(cells$g[i]),
+         responders = cells$r[i, 1], analysed = cells$r[i, 2])))
+}
+d$severity_subgroup <- d$severity
+
 out <- list(
+  responders = list(responder_case("sex", "month_3"), responder_case("severity_subgroup", "month_6")),
   provenance = golden_provenance(
     "third_party", "tests/reference/subgroups.R", c("emmeans", "jsonlite"),
     data = data_path,
