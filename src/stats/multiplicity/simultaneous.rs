@@ -423,7 +423,7 @@ pub fn simultaneous_inference(
         return Ok(refusal);
     }
     let se = contrasts.std_errors();
-    if let Some(i) = se.iter().position(|s| !(*s > 0.0)) {
+    if let Some(i) = se.iter().position(|s| s.is_nan() || *s <= 0.0) {
         return Ok(refuse(
             RefusalReason::ZeroVariance,
             format!(
