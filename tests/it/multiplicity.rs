@@ -84,6 +84,7 @@ fn golden() -> Golden {
 }
 
 #[test]
+#[ignore = "needs tests/golden/multiplicity.json: run Rscript tests/reference/multiplicity.R"]
 fn mvt_probabilities_match_mvtnorm() {
     let g = golden();
     let options = IntegrationOptions::default();
@@ -125,6 +126,7 @@ fn mvt_probabilities_match_mvtnorm() {
 }
 
 #[test]
+#[ignore = "needs tests/golden/multiplicity.json: run Rscript tests/reference/multiplicity.R"]
 fn mvt_quantiles_match_a_tight_root_of_pmvt_and_qmvt() {
     let g = golden();
     for case in &g.quantiles {
@@ -160,6 +162,7 @@ fn alternative_of(alternative: &str) -> Alternative {
 }
 
 #[test]
+#[ignore = "needs tests/golden/multiplicity.json: run Rscript tests/reference/multiplicity.R"]
 fn dunnett_and_tukey_single_step_match_multcomp_glht() {
     let g = golden();
     let arms = [

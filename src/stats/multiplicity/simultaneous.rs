@@ -433,6 +433,13 @@ pub fn simultaneous_inference(
             ),
         ));
     }
+    let outside = (0..m).any(|i| (0..i).any(|j| v[(i, j)].abs() > (1.0 + 1e-10) * se[i] * se[j]));
+    if outside {
+        return Ok(refuse(
+            RefusalReason::NotPositiveDefinite,
+            "a covariance exceeds the product of its standard deviations: the matrix is not positive semi-definite",
+        ));
+    }
     let correlation = DMatrix::from_fn(m, m, |i, j| {
         if i == j {
             1.0
