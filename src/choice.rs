@@ -6,6 +6,8 @@ use crate::data::{ArmBy, EventEndpoint};
 use crate::stats::describe::MissingVisitPolicy;
 use crate::stats::meta::{EffectMeasure, MetaInference, MetaMethod};
 use crate::stats::mmrm::LsMeanWeights;
+use crate::stats::multiplicity::adjust::AdjustMethod;
+use crate::stats::multiplicity::{ContrastFamily, MultiplicityMethod};
 use crate::stats::responders::{IntercurrentStrategy, MissingPolicy};
 use crate::stats::survival::{ConfidenceType, Ties};
 
@@ -101,6 +103,26 @@ parse_by_code!(EventEndpoint, "endpoint", {
     EventEndpoint::Surgery => ["surgery"],
     EventEndpoint::RescueMedication => ["rescue_medication", "rescue"],
     EventEndpoint::LossOfResponse => ["loss_of_response"],
+});
+
+parse_by_code!(AdjustMethod, "adjust", {
+    AdjustMethod::Bonferroni => ["bonferroni"],
+    AdjustMethod::Holm => ["holm"],
+    AdjustMethod::Hochberg => ["hochberg"],
+    AdjustMethod::BenjaminiHochberg => ["bh", "fdr", "benjamini_hochberg"],
+});
+parse_by_code!(MultiplicityMethod, "multiplicity", {
+    MultiplicityMethod::SingleStep => ["single_step", "single_step_maxt"],
+    MultiplicityMethod::Bonferroni => ["bonferroni"],
+    MultiplicityMethod::Holm => ["holm"],
+    MultiplicityMethod::Hochberg => ["hochberg"],
+    MultiplicityMethod::BenjaminiHochberg => ["bh", "fdr", "benjamini_hochberg"],
+    MultiplicityMethod::Unadjusted => ["none", "unadjusted"],
+});
+parse_by_code!(ContrastFamily, "comparisons", {
+    ContrastFamily::ManyToOne => ["many_to_one", "dunnett"],
+    ContrastFamily::AllPairs => ["all_pairs", "tukey", "pairwise"],
+    ContrastFamily::Custom => ["custom"],
 });
 
 #[cfg(test)]

@@ -6,7 +6,6 @@
 //! [`Refusal`](crate::Refusal) when the input is valid but the statistic is undefined. Nothing
 //! here knows about cohorts: the study-level questions live in [`analysis`](crate::analysis).
 
-pub mod adjust;
 pub mod ancova;
 pub mod cmh;
 mod common;
@@ -18,6 +17,7 @@ pub mod hypothesis;
 pub mod logistic;
 pub mod meta;
 pub mod mmrm;
+pub mod multiplicity;
 pub mod onset;
 pub mod responders;
 pub mod survival;
@@ -27,3 +27,4 @@ pub use crate::outcome::{Outcome, Refusal, RefusalReason};
 pub use common::{
     ArmDifference, ChiSquareTest, ConfidenceInterval, Estimate, FTest, Proportion, TwoByTwo,
 };
+pub use multiplicity::adjust;

@@ -33,6 +33,7 @@ mod mmrm_refusals;
 mod mmrm_sas;
 mod mmrm_sas_iterations;
 mod mmrm_spatial;
+mod multiplicity;
 mod proptest_io;
 mod proptest_mmrm;
 mod simulate;

@@ -22,6 +22,13 @@ pub const COVARIANCE_PARAMETER: f64 = 1e-4;
 /// Satterthwaite degrees of freedom: a numerical derivative in the reference software.
 pub const SATTERTHWAITE_DF: f64 = 1e-3;
 
+/// Multivariate normal and t probabilities by randomized quasi-Monte Carlo (ours and
+/// mvtnorm's Genz–Bretz): both sides are integrated to an estimated absolute error of 1e-8 to
+/// 1e-9, and the quantiles and intervals inherit that error divided by the density at the
+/// critical value; 1e-6 (absolute on probabilities, relative on quantiles and limits) is the
+/// acceptance bound of the multiplicity kernel.
+pub const MVT_INTEGRATION: f64 = 1e-6;
+
 /// Relative difference `|a - b| / max(|b|, floor)`; `floor` avoids dividing by ~0.
 pub fn rel_diff(a: f64, b: f64, floor: f64) -> f64 {
     (a - b).abs() / b.abs().max(floor)
