@@ -11,8 +11,12 @@ use crate::data::find_name;
 use crate::error::{Error, Result};
 use crate::outcome::Outcome;
 use crate::stats::adjust::{AdjustMethod, adjust_p_values};
-use crate::stats::mmrm::CellCombination;
+use crate::stats::mmrm::{CellCombination, CombinationFamily};
+use crate::stats::multiplicity::{
+    ContrastFamily, Contrasts, IntegrationOptions, SimultaneousOptions, simultaneous_inference,
+};
 use crate::stats::{ConfidenceInterval, Estimate};
+use nalgebra::DMatrix;
 
 /// A linear contrast of arms: `Σ w_a μ_a` over the arms' LS-means.
 ///
@@ -224,6 +228,11 @@ pub enum Multiplicity {
     None,
     /// One of R's `p.adjust` methods.
     PAdjust(AdjustMethod),
+    /// Single-step simultaneous inference on the joint multivariate t of the contrasts
+    /// (`multcomp`'s `adjusted("single-step")`): Dunnett when the contrasts are each arm
+    /// against the reference, Tukey when they are all pairs; adjusted p-values and
+    /// simultaneous intervals.
+    SingleStep,
 }
 
 impl Multiplicity {
@@ -243,6 +252,7 @@ impl Multiplicity {
             Multiplicity::PAdjust(AdjustMethod::BenjaminiHochberg) => {
                 "Benjamini-Hochberg (false discovery rate)"
             }
+            Multiplicity::SingleStep => "single-step (multivariate t)",
         }
     }
 }
@@ -257,9 +267,12 @@ impl FromStr for Multiplicity {
             "holm" => Ok(Multiplicity::PAdjust(AdjustMethod::Holm)),
             "hochberg" => Ok(Multiplicity::PAdjust(AdjustMethod::Hochberg)),
             "bh" | "fdr" => Ok(Multiplicity::PAdjust(AdjustMethod::BenjaminiHochberg)),
+            "single_step" | "dunnett" | "tukey" | "mvt" => Ok(Multiplicity::SingleStep),
             _ => Err(Error::invalid_argument(
                 "adjust",
-                format!("`{s}` is not one of none, bonferroni, holm, hochberg, bh"),
+                format!(
+                    "`{s}` is not one of none, bonferroni, holm, hochberg, bh, single-step (dunnett, tukey)"
+                ),
             )),
         }
     }
@@ -343,6 +356,7 @@ impl CohortMmrm {
             })
             .collect::<Result<_>>()?;
         let mut rows = Vec::new();
+        let mut method = multiplicity.name().to_string();
         for visit in &self.visits {
             let combinations: Vec<CellCombination> = contrasts
                 .iter()
@@ -360,23 +374,34 @@ impl CohortMmrm {
                 &combinations,
                 self.lsmean_weights,
             )?;
-            let adjusted = adjust_family(&family.estimates, multiplicity)?;
-            for ((c, estimate), adjusted_p_value) in
-                contrasts.iter().zip(family.estimates).zip(adjusted)
+            let (adjusted, intervals) = match multiplicity {
+                Multiplicity::SingleStep => {
+                    let kind = family_kind(contrasts, &self.arms, &self.reference_arm);
+                    let (adjusted, intervals, name) = single_step(&family, contrasts, kind)?;
+                    method = name;
+                    (adjusted, intervals)
+                }
+                _ => (
+                    adjust_family(&family.estimates, multiplicity)?,
+                    vec![None; contrasts.len()],
+                ),
+            };
+            for (((c, estimate), adjusted_p_value), simultaneous_interval) in contrasts
+                .iter()
+                .zip(family.estimates)
+                .zip(adjusted)
+                .zip(intervals)
             {
                 rows.push(ContrastRow {
                     contrast: c.label.clone(),
                     visit: visit.clone(),
                     estimate,
                     adjusted_p_value,
-                    simultaneous_interval: None,
+                    simultaneous_interval,
                 });
             }
         }
-        Ok(ContrastTable {
-            method: multiplicity.name().to_string(),
-            rows,
-        })
+        Ok(ContrastTable { method, rows })
     }
 }
 
@@ -407,6 +432,104 @@ impl CohortAncova {
         multiplicity: Multiplicity,
     ) -> Result<ContrastTable> {
         self.model.contrasts(contrasts, multiplicity)
+    }
+}
+
+/// Which family the contrasts form: each arm against the reference (Dunnett), all pairs
+/// (Tukey), or another set.
+fn family_kind(contrasts: &[ArmContrast], arms: &[String], reference: &str) -> ContrastFamily {
+    let same = |family: Vec<ArmContrast>, either_sign: bool| {
+        family.len() == contrasts.len()
+            && family.iter().all(|f| {
+                contrasts
+                    .iter()
+                    .any(|c| same_weights(c, f, 1.0) || (either_sign && same_weights(c, f, -1.0)))
+            })
+    };
+    if same(ArmContrast::versus_reference(arms, reference), false) {
+        ContrastFamily::ManyToOne
+    } else if same(ArmContrast::pairwise(arms), true) {
+        ContrastFamily::AllPairs
+    } else {
+        ContrastFamily::Custom
+    }
+}
+
+/// Whether `a` gives the same arms the weights of `b` times `sign`.
+fn same_weights(a: &ArmContrast, b: &ArmContrast, sign: f64) -> bool {
+    a.terms.len() == b.terms.len()
+        && a.terms.iter().all(|(arm, w)| {
+            b.terms
+                .iter()
+                .any(|(x, v)| crate::data::same_name(x, arm) && (sign * v - w).abs() < 1e-12)
+        })
+}
+
+/// Single-step adjusted p-values and simultaneous intervals of one visit's family on the joint
+/// multivariate t of its estimates (df: the smallest of the family's, which is the residual df
+/// of an ANCOVA; for an MMRM's Satterthwaite df, the conservative choice), and the method's
+/// name. When an estimate of the family is refused, nothing is adjusted.
+#[allow(clippy::type_complexity)]
+fn single_step(
+    family: &CombinationFamily,
+    contrasts: &[ArmContrast],
+    kind: ContrastFamily,
+) -> Result<(Vec<Option<f64>>, Vec<Option<ConfidenceInterval>>, String)> {
+    let n = contrasts.len();
+    let computed: Vec<&Estimate> = family
+        .estimates
+        .iter()
+        .filter_map(Outcome::computed)
+        .collect();
+    let none = (vec![None; n], vec![None; n]);
+    if computed.len() != n {
+        return Ok((
+            none.0,
+            none.1,
+            "single-step (not applied: a contrast was refused)".into(),
+        ));
+    }
+    let df = computed
+        .iter()
+        .filter_map(|e| e.df)
+        .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.min(d))));
+    let level = computed
+        .first()
+        .map_or(0.95, |e| e.confidence_interval.level);
+    let covariance = DMatrix::from_fn(n, n, |i, j| {
+        family
+            .covariance
+            .get(i)
+            .and_then(|r| r.get(j))
+            .copied()
+            .unwrap_or(0.0)
+    });
+    let joint = Contrasts {
+        family: kind,
+        labels: contrasts.iter().map(|c| c.label.clone()).collect(),
+        estimates: computed.iter().map(|e| e.estimate).collect(),
+        covariance,
+    };
+    let options = SimultaneousOptions::default()
+        .with_level(level)
+        .with_integration(IntegrationOptions::default().with_absolute_tolerance(1e-5));
+    match simultaneous_inference(&joint, df, &options)? {
+        Outcome::Computed(s) => Ok((
+            s.contrasts
+                .iter()
+                .map(|c| Some(c.adjusted_p_value))
+                .collect(),
+            s.contrasts
+                .iter()
+                .map(|c| c.simultaneous_interval)
+                .collect(),
+            s.method_name.clone(),
+        )),
+        Outcome::Refused(r) => Ok((
+            none.0,
+            none.1,
+            format!("single-step (not applied: {})", r.detail),
+        )),
     }
 }
 

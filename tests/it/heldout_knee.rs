@@ -5,7 +5,7 @@
 //! Kellgren–Lawrence grade.
 
 use pain_outcomes::analysis::{
-    ArmContrast, MmrmBuilder, Multiplicity, SubgroupModel, SubgroupOptions,
+    AncovaBuilder, ArmContrast, MmrmBuilder, Multiplicity, SubgroupModel, SubgroupOptions,
     TherapyComparisonOptions, compare_therapies, subgroup_analysis,
 };
 use pain_outcomes::data::{ArmBy, CsvFiles, LoadOptions, read_csv, read_csv_files};
@@ -29,31 +29,31 @@ struct MmrmContrast {
 }
 
 #[derive(Deserialize)]
-pub(crate) struct Ancova {
-    pub visit: String,
-    pub n: usize,
-    pub df_residual: f64,
-    pub arm_f: f64,
-    pub arm_p: f64,
-    pub arm_df: f64,
-    pub dunnett: Family,
-    pub tukey: Family,
+struct Ancova {
+    visit: String,
+    n: usize,
+    df_residual: f64,
+    arm_f: f64,
+    arm_p: f64,
+    arm_df: f64,
+    dunnett: Family,
+    tukey: Family,
 }
 
 #[derive(Deserialize)]
-pub(crate) struct Family {
-    pub critical_value: f64,
-    pub rows: Vec<FamilyRow>,
+struct Family {
+    critical_value: f64,
+    rows: Vec<FamilyRow>,
 }
 
 #[derive(Deserialize)]
-pub(crate) struct FamilyRow {
-    pub label: String,
-    pub estimate: f64,
-    pub std_error: f64,
-    pub adjusted_p: f64,
-    pub lower: f64,
-    pub upper: f64,
+struct FamilyRow {
+    label: String,
+    estimate: f64,
+    std_error: f64,
+    adjusted_p: f64,
+    lower: f64,
+    upper: f64,
 }
 
 #[derive(Deserialize)]
@@ -85,7 +85,7 @@ fn path(p: &str) -> String {
     format!("{}/{p}", env!("CARGO_MANIFEST_DIR"))
 }
 
-pub(crate) fn golden() -> Golden {
+fn golden() -> Golden {
     serde_json::from_str(&std::fs::read_to_string(path("tests/golden/heldout_knee.json")).unwrap())
         .unwrap()
 }
@@ -173,4 +173,56 @@ fn heldout_subgroups_by_grade_match_lm_and_emmeans() {
         assert_close(&format!("{w} df"), e.df.unwrap(), r.df, 1e-9);
         assert_close(&format!("{w} p"), e.p_value, r.p_value, ITERATIVE);
     }
+}
+
+/// Dunnett (each arm vs placebo) and Tukey (all pairs) single-step inference on the ANCOVA at
+/// the last visit against multcomp::glht: adjusted p-values and simultaneous intervals.
+#[test]
+fn heldout_dunnett_and_tukey_match_multcomp() {
+    let g = golden();
+    let cohort = read_csv(path(DATA), &Default::default()).unwrap().cohort;
+    let a = AncovaBuilder::new(&cohort)
+        .instrument("nrs")
+        .reference_arm("placebo")
+        .fit()
+        .unwrap()
+        .into_result()
+        .unwrap();
+    let (mut worst_p, mut worst_limit) = (0.0f64, 0.0f64);
+    for (family, expected) in [(&g.ancova.dunnett, "Dunnett"), (&g.ancova.tukey, "Tukey")] {
+        let contrasts: Vec<ArmContrast> = family
+            .rows
+            .iter()
+            .map(|r| r.label.parse().unwrap())
+            .collect();
+        let table = a.contrasts(&contrasts, Multiplicity::SingleStep).unwrap();
+        assert!(table.method.starts_with(expected), "{}", table.method);
+        for r in &family.rows {
+            let row = table.get(&r.label, &g.ancova.visit).unwrap();
+            let e = row.estimate.computed().unwrap();
+            let w = format!("{expected} {}", r.label);
+            assert_close(&format!("{w} estimate"), e.estimate, r.estimate, ITERATIVE);
+            assert_close(&format!("{w} SE"), e.std_error, r.std_error, ITERATIVE);
+            // the integration runs to an absolute error of 1e-5 (IntegrationOptions in
+            // analysis::contrasts); R's own error is below 1e-6
+            let p = row.adjusted_p_value.unwrap();
+            assert!(
+                (p - r.adjusted_p).abs() < 1e-5,
+                "{w} adjusted p: {p} vs {}",
+                r.adjusted_p
+            );
+            worst_p = worst_p.max((p - r.adjusted_p).abs());
+            let ci = row.simultaneous_interval.unwrap();
+            // the critical value c to ~1e-4 relative: each limit within 1e-4 c SE
+            let slack = 1e-4 * family.critical_value * r.std_error;
+            for (ours, theirs) in [(ci.lower, r.lower), (ci.upper, r.upper)] {
+                assert!(
+                    (ours - theirs).abs() < slack,
+                    "{w} limit {ours} vs {theirs}"
+                );
+                worst_limit = worst_limit.max((ours - theirs).abs() / r.std_error);
+            }
+        }
+    }
+    println!("largest |adjusted p - R| {worst_p:.2e}, largest |limit - R| / SE {worst_limit:.2e}");
 }
