@@ -46,7 +46,8 @@ struct Args {
     #[arg(long)]
     pairwise: bool,
     /// Multiplicity adjustment of the contrasts within each visit: none, bonferroni, holm,
-    /// hochberg, bh
+    /// hochberg, bh, or single-step (Dunnett for each arm vs the reference, Tukey for all
+    /// pairs: adjusted p-values and simultaneous intervals)
     #[arg(long, value_name = "METHOD", default_value = "none")]
     adjust: Multiplicity,
 }
