@@ -448,7 +448,8 @@ pub struct ResponderRates {
     /// `rate_treated / rate_comparator`.
     pub risk_ratio: f64,
     /// Its interval, `exp(log RR ± q·SE)` with the delta-method SE of `log RR` from the same
-    /// robust covariance.
+    /// robust covariance and `q` the t quantile on the fit's residual df (as `confint` on
+    /// `svyglm(response ~ treated, family = quasipoisson)`).
     pub risk_ratio_interval: ConfidenceInterval,
     /// E-value of the risk ratio and of its interval limit closer to 1 (`None` when a rate is
     /// 0).
@@ -1092,7 +1093,11 @@ fn rates(fit: Outcome<WeightedRegression>, level: f64) -> Result<Outcome<Respond
     let g1 = 1.0 / p1;
     let var = g0 * g0 * v[0][0] + 2.0 * g0 * g1 * v[0][1] + g1 * g1 * v[1][1];
     let se = var.max(0.0).sqrt();
-    let q = dist::normal_quantile(0.5 + level / 2.0);
+    // the t quantile of `confint` on a svyglm fit (df = n − p)
+    let q = match rd.df {
+        Some(df) => dist::t_quantile(0.5 + level / 2.0, df),
+        None => dist::normal_quantile(0.5 + level / 2.0),
+    };
     let log_rr = (p1 / p0).ln();
     let interval = ConfidenceInterval {
         lower: (log_rr - q * se).exp(),

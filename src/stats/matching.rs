@@ -45,6 +45,19 @@ pub struct NearestNeighbourMatching {
     pub caliper: Option<f64>,
 }
 
+/// Whether, at equal distance from treated unit `t`, comparator `c` is preferred to `b`: a
+/// comparator below `t` in the (distance, index) order before one above it; below, the one
+/// with the larger index; above, the smaller.
+fn tie_prefers(distance: &[f64], t: usize, c: usize, b: usize) -> bool {
+    let below = |u: usize| (distance[u], u) < (distance[t], t);
+    match (below(c), below(b)) {
+        (true, false) => true,
+        (false, true) => false,
+        (true, true) => c > b,
+        (false, false) => c < b,
+    }
+}
+
 /// Greedy 1:1 nearest-neighbour matching without replacement on `distance`.
 ///
 /// # Formula
@@ -52,8 +65,10 @@ pub struct NearestNeighbourMatching {
 /// The treated units are taken in decreasing order of `distance` (`MatchIt`'s
 /// `m.order = "largest"`, its default when a propensity score is the distance; equal distances
 /// keep data order). Each takes the not-yet-matched comparator with the smallest
-/// `|dₜ − d_c|` (the first in data order on ties), provided it is within `caliper`; otherwise
-/// it stays unmatched. With a propensity-score distance, the caliper in standard deviations
+/// `|dₜ − d_c|`, provided it is within `caliper` (`≤`); otherwise it stays unmatched. Ties are
+/// broken as `MatchIt`'s search outward from the treated unit in the units sorted by
+/// (distance, data order): the comparator below it first, then the one nearest to it in that
+/// order. With a propensity-score distance, the caliper in standard deviations
 /// `c` is `c · sd(distance)` over all units (`std.caliper = TRUE`): the caller passes that
 /// product.
 ///
@@ -62,6 +77,11 @@ pub struct NearestNeighbourMatching {
 /// Ho, D. E., Imai, K., King, G. & Stuart, E. A. (2011). MatchIt: nonparametric preprocessing
 /// for parametric causal inference. *J Stat Softw* 42(8), 1–28. Austin, P. C. (2011). Optimal
 /// caliper widths for propensity-score matching. *Pharm Stat* 10, 150–161.
+///
+/// `MatchIt` 4.5.1 compares distances with C's integer `abs()` in `nn_matchC_vec`, which
+/// truncates differences below 1 to 0: a caliper on the logit or probability scale is then
+/// ignored and the left neighbour always wins. The goldens pass `MatchIt` the distance scaled
+/// by 10⁶ (the standardised caliper is scale-free), where its result is the algorithm above.
 ///
 /// # Errors
 ///
@@ -104,13 +124,19 @@ pub fn nearest_neighbour_match(
     let mut pairs = Vec::new();
     let mut unmatched_treated = Vec::new();
     for t in order {
+        // the nearest available comparator; ties as MatchIt's sorted search: the side of
+        // smaller distance first, then the unit nearest to `t` in the (distance, index) order
         let mut best: Option<(usize, f64)> = None;
         for (c, free) in available.iter().enumerate() {
             if !free {
                 continue;
             }
             let d = (distance[t] - distance[c]).abs();
-            if best.is_none_or(|(_, bd)| d < bd) {
+            let better = match best {
+                None => true,
+                Some((b, bd)) => d < bd || (d == bd && tie_prefers(distance, t, c, b)),
+            };
+            if better {
                 best = Some((c, d));
             }
         }

@@ -503,8 +503,8 @@ pub struct WeightedRegression {
     pub n: usize,
     /// Sum of their weights.
     pub sum_weights: f64,
-    /// Coefficients (`(Intercept)` then the columns) with robust SEs, z tests and normal
-    /// intervals (as `confint` on a `svyglm` fit).
+    /// Coefficients (`(Intercept)` then the columns) with robust SEs, t tests and intervals
+    /// on `n − p` degrees of freedom (as `summary` and `confint` on a `svyglm` fit).
     pub coefficients: Vec<Estimate>,
     /// Robust covariance of the coefficients, row-major.
     pub covariance: Vec<Vec<f64>>,
@@ -536,7 +536,8 @@ impl WeightedRegression {
 /// `β̂ = (XᵀWX)⁻¹XᵀWy`, residuals `eᵢ = yᵢ − xᵢᵀβ̂`, influence `hᵢ = (XᵀWX)⁻¹ xᵢ wᵢ eᵢ`;
 /// `V = n/(n − 1) Σᵢ hᵢhᵢᵀ` (the with-replacement variance of the estimated totals of a
 /// single-stage design; the `hᵢ` sum to zero, so the centring of `svyrecvar` changes nothing).
-/// That is HC0 with the factor `n/(n − 1)`. Intervals use the normal quantile.
+/// That is HC0 with the factor `n/(n − 1)`. Tests and intervals use Student's t on the
+/// design's residual degrees of freedom `n − p`, as `summary` and `confint` on a `svyglm` fit.
 ///
 /// # References
 ///
@@ -644,7 +645,10 @@ pub fn weighted_regression(
     let nf = n as f64;
     let v = &inverse * meat * &inverse * (nf / (nf - 1.0));
     let coefficients: Vec<Estimate> = (0..p)
-        .map(|j| Estimate::wald(names[j], beta[j], v[(j, j)].max(0.0).sqrt(), None, level))
+        .map(|j| {
+            let se = v[(j, j)].max(0.0).sqrt();
+            Estimate::wald(names[j], beta[j], se, Some((n - p) as f64), level)
+        })
         .collect();
     if coefficients
         .iter()

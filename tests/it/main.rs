@@ -32,6 +32,7 @@ mod mmrm_refusals;
 mod mmrm_sas;
 mod mmrm_sas_iterations;
 mod mmrm_spatial;
+mod observational;
 mod proptest_io;
 mod proptest_mmrm;
 mod simulate;
