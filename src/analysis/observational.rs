@@ -7,14 +7,15 @@ use super::adjusted_responders::patient_responses;
 use super::arms::{Attrition, ExclusionReason};
 use super::covariates::{Coding, Covariate, check_covariates};
 use super::responders::{ResponderAnalysisOptions, RuleChoice};
-use crate::data::{Cohort, WideTable, find_name};
+use crate::data::{Cohort, EventEndpoint, WideTable, find_name};
 use crate::error::{Error, Result};
 use crate::stats::logistic::{LogisticFit, LogisticOptions, logistic_regression};
 use crate::stats::matching::nearest_neighbour_match;
 use crate::stats::responders::{IntercurrentStrategy, MissingPolicy};
+use crate::stats::survival::{CoxCoefficient, CoxData, CoxOptions, CoxVariance, Status, cox_ph};
 use crate::stats::weighting::{
-    CovariateKind, EValue, WeightOptions, WeightedRegression, covariate_balance, e_value,
-    effective_sample_size, propensity_weights, weighted_regression,
+    CovariateKind, EValue, OutcomeFrequency, WeightOptions, WeightedRegression, covariate_balance,
+    e_value, e_value_hazard_ratio, effective_sample_size, propensity_weights, weighted_regression,
 };
 use crate::stats::{ConfidenceInterval, Estimate, dist};
 use crate::{Outcome, RefusalReason, outcome::refuse};
@@ -481,6 +482,34 @@ pub struct ResponderEffects {
     pub weighted: Outcome<ResponderRates>,
 }
 
+/// Time to surgery: Cox models of the treated indicator with robust (Lin–Wei) SEs, unweighted
+/// and weighted, and the E-value of the weighted hazard ratio.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::SurgeryEffects;
+/// use pain_outcomes::{Outcome, Refusal, RefusalReason};
+/// let none = Outcome::Refused(Refusal::new(RefusalReason::NoEvents, "no surgery"));
+/// let s = SurgeryEffects { n: 10, events: 0, unweighted: none.clone(), weighted: none, e_value: None };
+/// assert!(s.e_value.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SurgeryEffects {
+    /// Patients with follow-up after day 0.
+    pub n: usize,
+    /// Surgeries among them.
+    pub events: usize,
+    /// `coxph(Surv(time, surgery) ~ treated, robust = TRUE)`.
+    pub unweighted: Outcome<CoxCoefficient>,
+    /// `coxph(…, weights = w, robust = TRUE)`.
+    pub weighted: Outcome<CoxCoefficient>,
+    /// E-value of the weighted hazard ratio and of its limit closer to 1; the hazard ratio is
+    /// taken as a risk ratio when fewer than 15 % of the patients had surgery, else converted
+    /// (VanderWeele 2020).
+    pub e_value: Option<EValue>,
+}
+
 /// A registry comparison of a treated therapy with a comparator.
 ///
 /// # Examples
@@ -514,6 +543,8 @@ pub struct RegistryComparison {
     pub change: Option<ChangeEffects>,
     /// Responders at the visit.
     pub responders: Option<ResponderEffects>,
+    /// Time to surgery.
+    pub time_to_surgery: SurgeryEffects,
 }
 
 /// One analysed patient.
@@ -545,6 +576,9 @@ struct Unit {
 ///    (doubly robust), and the matched sample; each fit uses the patients with a change at the
 ///    visit (the design is theirs). Responders (observed cases, treatment policy): weighted
 ///    rates, risk difference, risk ratio and its E-value.
+/// 7. Time to surgery ([`Cohort::time_to_event`] rules): Cox of the treated indicator with
+///    the robust SE, unweighted and with the weights (`coxph(weights = , robust = TRUE)`,
+///    Efron ties), and the E-value of the weighted hazard ratio.
 ///
 /// # References
 ///
@@ -871,6 +905,7 @@ pub fn registry_comparison(
         Some(v) => Some(responder_effects(cohort, table, v, &ctx)?),
         None => None,
     };
+    let time_to_surgery = surgery_effects(cohort, table, &ctx)?;
     let matching = matching.map(|(m, c, cal)| PropensityMatching {
         caliper_sd: c,
         caliper: cal,
@@ -908,6 +943,7 @@ pub fn registry_comparison(
         matching,
         change,
         responders,
+        time_to_surgery,
     }))
 }
 
@@ -1068,6 +1104,86 @@ fn responder_effects(
         n_comparator: idx.len() - n_treated,
         unweighted,
         weighted,
+    })
+}
+
+/// Time to surgery among the units: Cox of the treated indicator, robust SE, with unit weights
+/// and with the balancing weights (units of weight 0, trimmed, left out).
+fn surgery_effects(
+    cohort: &Cohort,
+    table: &WideTable,
+    ctx: &Context<'_>,
+) -> Result<SurgeryEffects> {
+    let data = cohort.time_to_event(EventEndpoint::Surgery)?;
+    let mut unit_of = vec![None; cohort.n_patients()];
+    for (i, u) in ctx.units.iter().enumerate() {
+        if let Some(slot) = unit_of.get_mut(table.patients[u.row]) {
+            *slot = Some(i);
+        }
+    }
+    let mut time = Vec::new();
+    let mut status = Vec::new();
+    let mut idx = Vec::new();
+    for (k, &p) in data.patients.iter().enumerate() {
+        if let Some(i) = unit_of.get(p).copied().flatten() {
+            time.push(data.time[k]);
+            status.push(if data.end[k].is_event() {
+                Status::Event
+            } else {
+                Status::Censored
+            });
+            idx.push(i);
+        }
+    }
+    let events = status.iter().filter(|s| s.is_event()).count();
+    let fit = |keep: &dyn Fn(usize) -> bool, weighted: bool| -> Result<Outcome<CoxCoefficient>> {
+        let rows: Vec<usize> = (0..idx.len()).filter(|&k| keep(idx[k])).collect();
+        let t: Vec<f64> = rows.iter().map(|&k| time[k]).collect();
+        let s: Vec<Status> = rows.iter().map(|&k| status[k]).collect();
+        let x: Vec<f64> = rows
+            .iter()
+            .map(|&k| f64::from(u8::from(ctx.treated[idx[k]])))
+            .collect();
+        let x = nalgebra::DMatrix::from_column_slice(rows.len(), 1, &x);
+        if rows.is_empty() {
+            return Ok(refuse(
+                RefusalReason::EmptyGroup,
+                "no patient with follow-up",
+            ));
+        }
+        let mut d = CoxData::new(&t, &s, &x)?.with_names(&["treated"])?;
+        if weighted {
+            let w: Vec<f64> = rows.iter().map(|&k| ctx.weights[idx[k]]).collect();
+            d = d.with_weights(&w)?;
+        }
+        let options = CoxOptions::default()
+            .with_variance(CoxVariance::Robust)
+            .with_confidence_level(ctx.options.confidence_level);
+        Ok(cox_ph(&d, &options)?.map(|f| f.coefficients[0].clone()))
+    };
+    let unweighted = fit(&|_| true, false)?;
+    let positive: Vec<usize> = (0..ctx.units.len())
+        .filter(|&i| ctx.weights[i] > 0.0)
+        .collect();
+    let weighted = match ctx.ess_refusal(&positive) {
+        Some(r) => Outcome::Refused(r),
+        None => fit(&|i| ctx.weights[i] > 0.0, true)?,
+    };
+    let frequency = if (events as f64) < 0.15 * idx.len() as f64 {
+        OutcomeFrequency::Rare
+    } else {
+        OutcomeFrequency::Common
+    };
+    let e_value = weighted.computed().and_then(|c| {
+        let ci = c.confidence_interval;
+        e_value_hazard_ratio(c.hazard_ratio, ci.lower, ci.upper, frequency).ok()
+    });
+    Ok(SurgeryEffects {
+        n: idx.len(),
+        events,
+        unweighted,
+        weighted,
+        e_value,
     })
 }
 

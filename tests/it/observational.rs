@@ -77,7 +77,6 @@ struct Responders {
 }
 
 #[derive(Deserialize)]
-#[allow(dead_code)] // `cox` is read for the weighted Cox comparison
 struct Cox {
     coef: f64,
     robust_se: f64,
@@ -86,7 +85,6 @@ struct Cox {
 }
 
 #[derive(Deserialize)]
-#[allow(dead_code)]
 struct Outcomes {
     balance: Vec<Balance>,
     change: Effect,
@@ -212,6 +210,32 @@ fn check_outcomes(what: &str, got: &RegistryComparison, weighted: bool, r: &Outc
             &r.doubly_robust,
         );
     }
+    let surgery = &got.time_to_surgery;
+    assert_eq!(
+        (surgery.n, surgery.events),
+        (r.cox.n, r.cox.events),
+        "{what}: Cox n, events"
+    );
+    let cox = if weighted {
+        &surgery.weighted
+    } else {
+        &surgery.unweighted
+    };
+    let cox = cox
+        .computed()
+        .unwrap_or_else(|| panic!("{what}: Cox refused"));
+    assert_close(
+        &format!("{what} cox coef"),
+        cox.estimate,
+        r.cox.coef,
+        ITERATIVE,
+    );
+    assert_close(
+        &format!("{what} cox robust se"),
+        cox.std_error,
+        r.cox.robust_se,
+        ITERATIVE,
+    );
     let rates = rates
         .computed()
         .unwrap_or_else(|| panic!("{what}: responders refused"));
