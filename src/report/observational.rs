@@ -1,0 +1,234 @@
+//! Text tables of a registry comparison: the propensity model, effective sample sizes, the
+//! balance table before and after, the matched pairs, the unweighted and weighted effects
+//! side by side, time to surgery and the E-values.
+
+use std::fmt;
+
+use crate::Outcome;
+use crate::analysis::{ChangeEffects, RegistryComparison, ResponderEffects, SurgeryEffects};
+use crate::stats::Estimate;
+use crate::stats::weighting::{EValue, Stabilisation};
+
+/// `estimate [lower, upper]` or the refusal's code.
+fn estimate_cell(e: &Outcome<Estimate>) -> String {
+    match e {
+        Outcome::Computed(e) => format!(
+            "{:.3} (SE {:.3}) [{:.3}, {:.3}]",
+            e.estimate, e.std_error, e.confidence_interval.lower, e.confidence_interval.upper
+        ),
+        Outcome::Refused(r) => format!("refused ({})", r.reason.code()),
+    }
+}
+
+fn e_value_line(f: &mut fmt::Formatter<'_>, what: &str, e: Option<&EValue>) -> fmt::Result {
+    match e {
+        Some(e) => writeln!(
+            f,
+            "  E-value ({what}): {:.2} for the estimate, {:.2} for the confidence limit",
+            e.point, e.limit
+        ),
+        None => writeln!(f, "  E-value ({what}): not available"),
+    }
+}
+
+impl fmt::Display for RegistryComparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = &self.options;
+        writeln!(
+            f,
+            "registry comparison: {} vs {} on {}; weights {}{}{}",
+            self.treated,
+            self.comparator,
+            self.instrument,
+            o.weights.estimand,
+            if o.weights.stabilisation == Stabilisation::Stabilised {
+                ", stabilised"
+            } else {
+                ""
+            },
+            o.weights.trim.map_or(String::new(), |a| format!(
+                ", trimmed outside [{a}, {}]",
+                1.0 - a
+            ))
+        )?;
+        write!(f, "{}", self.attrition)?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "propensity model: glm(treated ~ {}, binomial), n = {}, deviance {:.3}, {} iterations{}",
+            self.terms.join(" + "),
+            self.propensity_model.n,
+            self.propensity_model.deviance,
+            self.propensity_model.iterations,
+            if self.propensity_model.converged {
+                ", converged"
+            } else {
+                ""
+            }
+        )?;
+        for c in &self.propensity_model.coefficients {
+            writeln!(
+                f,
+                "  {:<24} {:>9.4} (SE {:.4}), p = {:.3e}",
+                c.label, c.estimate, c.std_error, c.p_value
+            )?;
+        }
+        let e = &self.effective_sample_sizes;
+        writeln!(
+            f,
+            "effective sample size (Kish): treated {:.1} of {}, comparator {:.1} of {}",
+            e.ess_treated, e.n_treated, e.ess_comparator, e.n_comparator
+        )?;
+        writeln!(f)?;
+        self.balance_table(f)?;
+        if let Some(m) = &self.matching {
+            writeln!(
+                f,
+                "matching: 1:1 nearest neighbour on the logit, caliper {} SD = {:.4}; {} pairs, {} treated unmatched",
+                m.caliper_sd,
+                m.caliper,
+                m.pairs.len(),
+                m.unmatched_treated.len()
+            )?;
+        }
+        if let Some(c) = &self.change {
+            writeln!(f)?;
+            change_lines(f, c)?;
+        }
+        if let Some(r) = &self.responders {
+            writeln!(f)?;
+            responder_lines(f, r)?;
+        }
+        writeln!(f)?;
+        surgery_lines(f, &self.time_to_surgery)
+    }
+}
+
+impl RegistryComparison {
+    fn balance_table(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.balance;
+        let matched = b.max_smd_matched.is_some();
+        write!(
+            f,
+            "{:<22} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}",
+            "balance (SMD)", "treated", "comparator", "before", "weighted", "VR before", "VR wtd"
+        )?;
+        if matched {
+            write!(f, " {:>9}", "matched")?;
+        }
+        writeln!(f)?;
+        let vr = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+        for r in &b.rows {
+            write!(
+                f,
+                "{:<22} {:>10.3} {:>10.3} {:>9.3} {:>9.3} {:>9} {:>9}",
+                r.term,
+                r.before.mean_treated,
+                r.before.mean_comparator,
+                r.before.smd,
+                r.weighted.smd,
+                vr(r.before.variance_ratio),
+                vr(r.weighted.variance_ratio)
+            )?;
+            if let Some(m) = &r.matched {
+                write!(f, " {:>9.3}", m.smd)?;
+            }
+            writeln!(f)?;
+        }
+        let verdict = |ok: bool| if ok { "balanced" } else { "NOT balanced" };
+        write!(
+            f,
+            "largest |SMD| (threshold {}): before {:.3} ({}), weighted {:.3} ({})",
+            b.threshold,
+            b.max_smd_before,
+            verdict(b.balanced_before()),
+            b.max_smd_weighted,
+            verdict(b.balanced_weighted())
+        )?;
+        if let (Some(m), Some(ok)) = (b.max_smd_matched, b.balanced_matched()) {
+            write!(f, ", matched {m:.3} ({})", verdict(ok))?;
+        }
+        writeln!(f)?;
+        if !b.balanced_before() {
+            writeln!(
+                f,
+                "  the groups differed at baseline: a raw comparison is confounded"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn change_lines(f: &mut fmt::Formatter<'_>, c: &ChangeEffects) -> fmt::Result {
+    writeln!(
+        f,
+        "change from baseline at {} (treated − comparator; n = {} + {}), robust SE as svyglm",
+        c.visit, c.n_treated, c.n_comparator
+    )?;
+    writeln!(f, "  {:<16} {}", "unweighted", estimate_cell(&c.unweighted))?;
+    writeln!(f, "  {:<16} {}", "weighted", estimate_cell(&c.weighted))?;
+    writeln!(
+        f,
+        "  {:<16} {}",
+        "doubly robust",
+        estimate_cell(&c.doubly_robust)
+    )?;
+    if let Some(m) = &c.matched {
+        writeln!(f, "  {:<16} {}", "matched", estimate_cell(m))?;
+    }
+    Ok(())
+}
+
+fn responder_lines(f: &mut fmt::Formatter<'_>, r: &ResponderEffects) -> fmt::Result {
+    writeln!(
+        f,
+        "responders ({}, observed cases; n = {} + {})",
+        r.rule, r.n_treated, r.n_comparator
+    )?;
+    for (label, rates) in [("unweighted", &r.unweighted), ("weighted", &r.weighted)] {
+        match rates {
+            Outcome::Computed(x) => writeln!(
+                f,
+                "  {:<12} {:.1}% vs {:.1}%, RD {:.3} [{:.3}, {:.3}], RR {:.3} [{:.3}, {:.3}]",
+                label,
+                100.0 * x.rate_treated,
+                100.0 * x.rate_comparator,
+                x.risk_difference.estimate,
+                x.risk_difference.confidence_interval.lower,
+                x.risk_difference.confidence_interval.upper,
+                x.risk_ratio,
+                x.risk_ratio_interval.lower,
+                x.risk_ratio_interval.upper
+            )?,
+            Outcome::Refused(refusal) => writeln!(f, "  {label:<12} {refusal}")?,
+        }
+    }
+    let e = match &r.weighted {
+        Outcome::Computed(x) => x.e_value.as_ref(),
+        Outcome::Refused(_) => None,
+    };
+    e_value_line(f, "weighted risk ratio", e)
+}
+
+fn surgery_lines(f: &mut fmt::Formatter<'_>, s: &SurgeryEffects) -> fmt::Result {
+    writeln!(
+        f,
+        "time to surgery: {} patients, {} surgeries; Cox, robust SE",
+        s.n, s.events
+    )?;
+    for (label, fit) in [("unweighted", &s.unweighted), ("weighted", &s.weighted)] {
+        match fit {
+            Outcome::Computed(c) => writeln!(
+                f,
+                "  {:<12} HR {:.3} [{:.3}, {:.3}], p = {:.3e}",
+                label,
+                c.hazard_ratio,
+                c.confidence_interval.lower,
+                c.confidence_interval.upper,
+                c.p_value
+            )?,
+            Outcome::Refused(refusal) => writeln!(f, "  {label:<12} {refusal}")?,
+        }
+    }
+    e_value_line(f, "weighted hazard ratio", s.e_value.as_ref())
+}
