@@ -43,7 +43,7 @@ pub use mmrm::{CohortMmrm, MmrmBuilder, Response};
 pub use observational::{
     BalanceRow, BalanceTable, ChangeEffects, EffectiveSampleSizes, MatchedPatients,
     PropensityCovariate, PropensityMatching, PropensityUnit, RegistryComparison, RegistryOptions,
-    ResponderEffects, ResponderRates, SurgeryEffects, registry_comparison,
+    ResponderEffects, ResponderRates, SurgeryEffects, SurgeryFreeAt, registry_comparison,
 };
 pub use responders::{
     ArmOnset, ResponderAnalysis, ResponderAnalysisOptions, ResponderCell, ResponderTable,

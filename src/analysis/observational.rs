@@ -16,6 +16,7 @@ use crate::stats::survival::{CoxCoefficient, CoxData, CoxOptions, CoxVariance, S
 use crate::stats::weighting::{
     CovariateKind, EValue, OutcomeFrequency, WeightOptions, WeightedRegression, covariate_balance,
     e_value, e_value_hazard_ratio, effective_sample_size, propensity_weights, weighted_regression,
+    weighted_survival_at,
 };
 use crate::stats::{ConfidenceInterval, Estimate, dist};
 use crate::{Outcome, RefusalReason, outcome::refuse};
@@ -491,7 +492,7 @@ pub struct ResponderEffects {
 /// use pain_outcomes::analysis::SurgeryEffects;
 /// use pain_outcomes::{Outcome, Refusal, RefusalReason};
 /// let none = Outcome::Refused(Refusal::new(RefusalReason::NoEvents, "no surgery"));
-/// let s = SurgeryEffects { n: 10, events: 0, unweighted: none.clone(), weighted: none, e_value: None };
+/// let s = SurgeryEffects { n: 10, events: 0, unweighted: none.clone(), weighted: none, survival: vec![], e_value: None };
 /// assert!(s.e_value.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -504,10 +505,36 @@ pub struct SurgeryEffects {
     pub unweighted: Outcome<CoxCoefficient>,
     /// `coxph(…, weights = w, robust = TRUE)`.
     pub weighted: Outcome<CoxCoefficient>,
+    /// Surgery-free survival (Kaplan–Meier) of each group at 180 and 365 days, unweighted and
+    /// weighted (`survfit(weights = )`, Cole & Hernán 2004).
+    pub survival: Vec<SurgeryFreeAt>,
     /// E-value of the weighted hazard ratio and of its limit closer to 1; the hazard ratio is
     /// taken as a risk ratio when fewer than 15 % of the patients had surgery, else converted
     /// (VanderWeele 2020).
     pub e_value: Option<EValue>,
+}
+
+/// Surgery-free survival of the two groups at one day.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::SurgeryFreeAt;
+/// let s = SurgeryFreeAt { day: 365.0, treated: 0.9, comparator: 0.8, treated_weighted: 0.91, comparator_weighted: 0.82 };
+/// assert!(s.treated_weighted > s.comparator_weighted);
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SurgeryFreeAt {
+    /// Days since treatment.
+    pub day: f64,
+    /// Kaplan–Meier estimate among the treated.
+    pub treated: f64,
+    /// Among the comparator.
+    pub comparator: f64,
+    /// Weighted Kaplan–Meier estimate among the treated.
+    pub treated_weighted: f64,
+    /// Among the comparator.
+    pub comparator_weighted: f64,
 }
 
 /// A registry comparison of a treated therapy with a comparator.
@@ -1178,11 +1205,37 @@ fn surgery_effects(
         let ci = c.confidence_interval;
         e_value_hazard_ratio(c.hazard_ratio, ci.lower, ci.upper, frequency).ok()
     });
+    let km = |g: bool, weighted: bool, day: f64| -> Result<f64> {
+        let rows: Vec<usize> = (0..idx.len())
+            .filter(|&k| ctx.treated[idx[k]] == g && ctx.weights[idx[k]] > 0.0)
+            .collect();
+        let t: Vec<f64> = rows.iter().map(|&k| time[k]).collect();
+        let s: Vec<Status> = rows.iter().map(|&k| status[k]).collect();
+        let w: Vec<f64> = rows
+            .iter()
+            .map(|&k| if weighted { ctx.weights[idx[k]] } else { 1.0 })
+            .collect();
+        Ok(weighted_survival_at(&t, &s, &w, &[day])?
+            .first()
+            .copied()
+            .unwrap_or(1.0))
+    };
+    let mut survival = Vec::new();
+    for day in [180.0, 365.0] {
+        survival.push(SurgeryFreeAt {
+            day,
+            treated: km(true, false, day)?,
+            comparator: km(false, false, day)?,
+            treated_weighted: km(true, true, day)?,
+            comparator_weighted: km(false, true, day)?,
+        });
+    }
     Ok(SurgeryEffects {
         n: idx.len(),
         events,
         unweighted,
         weighted,
+        survival,
         e_value,
     })
 }

@@ -230,5 +230,16 @@ fn surgery_lines(f: &mut fmt::Formatter<'_>, s: &SurgeryEffects) -> fmt::Result 
             Outcome::Refused(refusal) => writeln!(f, "  {label:<12} {refusal}")?,
         }
     }
+    for k in &s.survival {
+        writeln!(
+            f,
+            "  surgery-free at day {:.0}: {:.1}% vs {:.1}% (weighted {:.1}% vs {:.1}%)",
+            k.day,
+            100.0 * k.treated,
+            100.0 * k.comparator,
+            100.0 * k.treated_weighted,
+            100.0 * k.comparator_weighted
+        )?;
+    }
     e_value_line(f, "weighted hazard ratio", s.e_value.as_ref())
 }

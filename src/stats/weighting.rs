@@ -806,3 +806,87 @@ pub fn e_value_hazard_ratio(
     }
     e_value(convert(hr), convert(lower), convert(upper))
 }
+
+/// The (weighted) Kaplan–Meier survival probability at each of `days`: the product-limit
+/// estimate with each subject counting `wᵢ` times, as `survival::survfit(weights = )`.
+///
+/// # Formula
+///
+/// `Ŝ(t) = Π_{tⱼ ≤ t} (1 − dⱼ / nⱼ)` over the distinct event times, with `dⱼ` the summed
+/// weight of the events at `tⱼ` and `nⱼ` the summed weight of those at risk (time `≥ tⱼ`).
+///
+/// # References
+///
+/// Kaplan, E. L. & Meier, P. (1958). *JASA* 53, 457–481. Cole, S. R. & Hernán, M. A. (2004).
+/// Adjusted survival curves with inverse probability weights. *Comput Methods Programs
+/// Biomed* 75, 45–49.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for lengths that differ, negative or non-finite times or
+/// weights, or non-finite days.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::survival::Status;
+/// use pain_outcomes::stats::weighting::weighted_survival_at;
+/// let time = [1.0, 2.0, 3.0, 4.0];
+/// let status = [Status::Event, Status::Censored, Status::Event, Status::Censored];
+/// let s = weighted_survival_at(&time, &status, &[1.0; 4], &[1.5, 3.5])?;
+/// assert!((s[0] - 0.75).abs() < 1e-12 && (s[1] - 0.375).abs() < 1e-12);
+/// let w = weighted_survival_at(&time, &status, &[3.0, 1.0, 1.0, 1.0], &[1.5])?;
+/// assert!((w[0] - 0.5).abs() < 1e-12);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn weighted_survival_at(
+    time: &[f64],
+    status: &[crate::stats::survival::Status],
+    weights: &[f64],
+    days: &[f64],
+) -> Result<Vec<f64>> {
+    check_same_len("status", status.len(), time.len())?;
+    check_same_len("weights", weights.len(), time.len())?;
+    check_finite("time", time)?;
+    check_finite("weights", weights)?;
+    check_finite("days", days)?;
+    if time.iter().chain(weights).any(|v| *v < 0.0) {
+        return Err(Error::invalid_argument(
+            "time",
+            "times and weights must not be negative",
+        ));
+    }
+    let mut order: Vec<usize> = (0..time.len()).collect();
+    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+    let mut at_risk: f64 = weights.iter().sum();
+    let mut steps: Vec<(f64, f64)> = Vec::new();
+    let mut s = 1.0;
+    let mut k = 0;
+    while k < order.len() {
+        let t = time[order[k]];
+        let (mut dead, mut leaving) = (0.0, 0.0);
+        while k < order.len() && time[order[k]] == t {
+            let i = order[k];
+            if status[i].is_event() {
+                dead += weights[i];
+            }
+            leaving += weights[i];
+            k += 1;
+        }
+        if dead > 0.0 && at_risk > 0.0 {
+            s *= 1.0 - dead / at_risk;
+            steps.push((t, s));
+        }
+        at_risk -= leaving;
+    }
+    Ok(days
+        .iter()
+        .map(|d| {
+            steps
+                .iter()
+                .take_while(|(t, _)| t <= d)
+                .last()
+                .map_or(1.0, |(_, s)| *s)
+        })
+        .collect())
+}

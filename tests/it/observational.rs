@@ -74,6 +74,7 @@ struct Responders {
     log_rr_se: f64,
     rr_lower: f64,
     rr_upper: f64,
+    e_value: EValueRef,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +83,15 @@ struct Cox {
     robust_se: f64,
     n: usize,
     events: usize,
+    surgery_free_treated: Vec<f64>,
+    surgery_free_comparator: Vec<f64>,
+    e_value: EValueRef,
+}
+
+#[derive(Deserialize)]
+struct EValueRef {
+    point: f64,
+    limit: f64,
 }
 
 #[derive(Deserialize)]
@@ -236,6 +246,41 @@ fn check_outcomes(what: &str, got: &RegistryComparison, weighted: bool, r: &Outc
         r.cox.robust_se,
         ITERATIVE,
     );
+    for (k, at) in surgery.survival.iter().enumerate() {
+        let (t, c) = if weighted {
+            (at.treated_weighted, at.comparator_weighted)
+        } else {
+            (at.treated, at.comparator)
+        };
+        let day = at.day;
+        assert_close(
+            &format!("{what} surgery-free treated day {day}"),
+            t,
+            r.cox.surgery_free_treated[k],
+            ITERATIVE,
+        );
+        assert_close(
+            &format!("{what} surgery-free comparator day {day}"),
+            c,
+            r.cox.surgery_free_comparator[k],
+            ITERATIVE,
+        );
+    }
+    if weighted {
+        let e = surgery.e_value.expect("an E-value of the weighted HR");
+        assert_close(
+            &format!("{what} HR E-value"),
+            e.point,
+            r.cox.e_value.point,
+            ITERATIVE,
+        );
+        assert_close(
+            &format!("{what} HR E-value limit"),
+            e.limit,
+            r.cox.e_value.limit,
+            ITERATIVE,
+        );
+    }
     let rates = rates
         .computed()
         .unwrap_or_else(|| panic!("{what}: responders refused"));
@@ -284,6 +329,21 @@ fn check_outcomes(what: &str, got: &RegistryComparison, weighted: bool, r: &Outc
         rr.rr_lower,
         ITERATIVE,
     );
+    if weighted {
+        let e = rates.e_value.expect("an E-value of the weighted RR");
+        assert_close(
+            &format!("{what} RR E-value"),
+            e.point,
+            rr.e_value.point,
+            ITERATIVE,
+        );
+        assert_close(
+            &format!("{what} RR E-value limit"),
+            e.limit,
+            rr.e_value.limit,
+            ITERATIVE,
+        );
+    }
     assert_close(
         &format!("{what} rr upper"),
         rates.risk_ratio_interval.upper,

@@ -15,7 +15,9 @@
 # design is that of the patients with a change (svydesign(ids = ~1, weights = ~w) on them).
 # Responders: IMMPACT >= 30 % improvement at the visit, observed cases, treatment policy.
 # Time to surgery: the first surgery day; else censored at the latest of last contact and the
-# last assessment.
+# last assessment; surgery-free survival by survfit(weights =) at 180 and 365 days per group.
+# E-values of the risk ratio of response and of the weighted hazard ratio from the formula of
+# VanderWeele & Ding (2017).
 # Run from the crate root: Rscript tests/reference/observational.R (never in CI).
 suppressPackageStartupMessages({
   library(survey)
@@ -89,6 +91,16 @@ svy_effect <- function(p, w, formula, family = gaussian()) {
 
 ess <- function(w) sum(w)^2 / sum(w^2)
 
+# E-values (VanderWeele & Ding 2017) from their formula; a hazard ratio of a common outcome
+# converted to a risk ratio by (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)) (VanderWeele 2020)
+e_value <- function(est, lo, hi, rare = TRUE) {
+  conv <- function(h) if (rare) h else (1 - 0.5^sqrt(h)) / (1 - 0.5^sqrt(1 / h))
+  est <- conv(est); lo <- conv(lo); hi <- conv(hi)
+  ev <- function(r) { r <- ifelse(r < 1, 1 / r, r); r + sqrt(r * (r - 1)) }
+  limit <- if (lo <= 1 && hi >= 1) 1 else if (lo > 1) ev(lo) else ev(hi)
+  list(point = ev(est), limit = limit)
+}
+
 run_case <- function(name, path, events_path, treated, comparator, caliper) {
   pt <- patient_table(path, events_path, treated, comparator)
   p <- pt$p
@@ -125,12 +137,23 @@ run_case <- function(name, path, events_path, treated, comparator, caliper) {
                         rd = lin$estimate, rd_se = lin$se,
                         log_rr = unname(coef(rr_fit)["treated"]),
                         log_rr_se = unname(sqrt(diag(vcov(rr_fit)))["treated"]),
-                        rr_lower = unname(ci[1]), rr_upper = unname(ci[2])),
+                        rr_lower = unname(ci[1]), rr_upper = unname(ci[2]),
+                        e_value = e_value(exp(unname(coef(rr_fit)["treated"])), unname(ci[1]),
+                                          unname(ci[2]))),
       cox = {
         cf <- coxph(Surv(time, status) ~ treated, data = p[p$time > 0, ], weights = w[p$time > 0],
                     robust = TRUE, ties = "efron")
+        km <- lapply(0:1, function(g) {
+          keep <- p$time > 0 & p$treated == g
+          sf <- survfit(Surv(time, status) ~ 1, data = p[keep, ], weights = w[keep])
+          summary(sf, times = c(180, 365), extend = TRUE)$surv
+        })
+        hr <- exp(c(coef(cf), confint(cf)))
+        rare <- cf$nevent < 0.15 * cf$n
         list(coef = unname(coef(cf)), robust_se = unname(sqrt(diag(vcov(cf)))),
-             n = cf$n, events = cf$nevent)
+             n = cf$n, events = cf$nevent,
+             surgery_free_treated = km[[2]], surgery_free_comparator = km[[1]],
+             e_value = e_value(unname(hr[1]), unname(hr[2]), unname(hr[3]), rare))
       }
     )
   }
