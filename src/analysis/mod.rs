@@ -41,9 +41,10 @@ pub use meta::{
 };
 pub use mmrm::{CohortMmrm, MmrmBuilder, Response};
 pub use observational::{
-    BalanceRow, BalanceTable, ChangeEffects, EffectiveSampleSizes, MatchedPatients,
-    PropensityCovariate, PropensityMatching, PropensityUnit, RegistryComparison, RegistryOptions,
-    ResponderEffects, ResponderRates, SurgeryEffects, SurgeryFreeAt, registry_comparison,
+    ArmBaselineBalance, BalanceRow, BalanceTable, BaselineBalance, BaselineSmd, ChangeEffects,
+    EffectiveSampleSizes, MatchedPatients, PropensityCovariate, PropensityMatching, PropensityUnit,
+    RegistryComparison, RegistryOptions, ResponderEffects, ResponderRates, SurgeryEffects,
+    SurgeryFreeAt, baseline_balance, registry_comparison,
 };
 pub use responders::{
     ArmOnset, ResponderAnalysis, ResponderAnalysisOptions, ResponderCell, ResponderTable,

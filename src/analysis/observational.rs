@@ -1328,3 +1328,207 @@ fn sample_sd(x: &[f64]) -> f64 {
     let m = x.iter().sum::<f64>() / n;
     (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1.0)).sqrt()
 }
+
+/// The standardised difference of one term between an arm and the reference arm at baseline.
+///
+/// # Examples
+///
+/// ```
+/// let s = pain_outcomes::analysis::BaselineSmd { term: "age".into(), smd: 0.3 };
+/// assert!(s.smd > 0.1);
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BaselineSmd {
+    /// Design term.
+    pub term: String,
+    /// Arm minus reference, over Austin's denominator.
+    pub smd: f64,
+}
+
+/// One arm's baseline differences from the reference arm.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{ArmBaselineBalance, BaselineSmd};
+/// let a = ArmBaselineBalance { arm: "prp".into(), n: 40, n_reference: 38,
+///     smds: vec![BaselineSmd { term: "age".into(), smd: -0.2 }] };
+/// assert_eq!(a.max_abs_smd(), 0.2);
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ArmBaselineBalance {
+    /// The arm.
+    pub arm: String,
+    /// Its patients with every covariate.
+    pub n: usize,
+    /// The reference arm's.
+    pub n_reference: usize,
+    /// One SMD per term (empty when either arm has fewer than two patients).
+    pub smds: Vec<BaselineSmd>,
+}
+
+impl ArmBaselineBalance {
+    /// The largest |SMD|.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = pain_outcomes::analysis::ArmBaselineBalance { arm: "x".into(), n: 0, n_reference: 0, smds: vec![] };
+    /// assert_eq!(a.max_abs_smd(), 0.0);
+    /// ```
+    pub fn max_abs_smd(&self) -> f64 {
+        self.smds.iter().map(|s| s.smd.abs()).fold(0.0, f64::max)
+    }
+}
+
+/// Baseline comparability of the arms: each arm against the reference arm, the standardised
+/// mean differences of the patient covariates and the baseline score.
+///
+/// # Examples
+///
+/// See [`baseline_balance`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BaselineBalance {
+    /// The reference arm.
+    pub reference_arm: String,
+    /// The threshold on |SMD|.
+    pub threshold: f64,
+    /// Covariates no patient has, left out.
+    pub skipped: Vec<String>,
+    /// Each other arm.
+    pub arms: Vec<ArmBaselineBalance>,
+}
+
+impl BaselineBalance {
+    /// Whether some arm differs from the reference by more than the threshold on some term:
+    /// then raw comparisons of the arms are confounded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = pain_outcomes::analysis::BaselineBalance { reference_arm: "placebo".into(), threshold: 0.1, skipped: vec![], arms: vec![] };
+    /// assert!(!b.imbalanced());
+    /// ```
+    pub fn imbalanced(&self) -> bool {
+        self.arms.iter().any(|a| a.max_abs_smd() > self.threshold)
+    }
+}
+
+/// The baseline SMDs (Austin 2009) of every arm against the reference arm, on `covariates`
+/// (patients with every covariate; covariates that no patient has are skipped and listed).
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for an unknown reference arm, a bad threshold or `table` not
+/// from `cohort`.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{baseline_balance, RegistryOptions};
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/");
+/// let files = pain_outcomes::data::CsvFiles::new(format!("{dir}tendinopathy_registry.csv"));
+/// let cohort = pain_outcomes::data::read_csv_files(&files, &Default::default())?.cohort;
+/// let wide = cohort.wide("nrs")?;
+/// let covariates = RegistryOptions::new("a", "b").covariates;
+/// let b = baseline_balance(&cohort, &wide, &covariates, Some("corticosteroid"), 0.1)?;
+/// assert!(b.imbalanced()); // a registry: the arms differed at baseline
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn baseline_balance(
+    cohort: &Cohort,
+    table: &WideTable,
+    covariates: &[PropensityCovariate],
+    reference_arm: Option<&str>,
+    threshold: f64,
+) -> Result<BaselineBalance> {
+    let patients = cohort.patients();
+    if table.patients.iter().any(|&p| p >= patients.len()) {
+        return Err(Error::invalid_argument(
+            "table",
+            "does not come from this cohort",
+        ));
+    }
+    if !(threshold > 0.0 && threshold.is_finite()) {
+        return Err(Error::invalid_argument(
+            "threshold",
+            format!("must be positive, got {threshold}"),
+        ));
+    }
+    let reference = super::arms::reference_arm(&table.arms, reference_arm)?;
+    let r = table.arms.iter().position(|a| *a == reference).unwrap_or(0);
+    let (mut kept, mut skipped) = (Vec::new(), Vec::new());
+    for c in covariates {
+        let present = match c {
+            PropensityCovariate::Baseline => table.baseline.iter().any(Option::is_some),
+            PropensityCovariate::Patient(c) => patients.iter().any(|p| c.value(p).is_some()),
+        };
+        if present {
+            kept.push(c.clone());
+        } else {
+            skipped.push(c.name().to_string());
+        }
+    }
+    let value = |c: &PropensityCovariate, row: usize| match c {
+        PropensityCovariate::Patient(c) => c.value(&patients[table.patients[row]]),
+        PropensityCovariate::Baseline => table
+            .baseline
+            .get(row)
+            .copied()
+            .flatten()
+            .map(|b| (b, String::new())),
+    };
+    let mut arms = Vec::new();
+    for (a, arm) in table.arms.iter().enumerate() {
+        if a == r {
+            continue;
+        }
+        let mut rows: Vec<(bool, Vec<(f64, String)>)> = Vec::new();
+        for row in 0..table.n_patients() {
+            let g = table.arm[row] as usize;
+            if g != a && g != r {
+                continue;
+            }
+            let values: Option<Vec<(f64, String)>> = kept.iter().map(|c| value(c, row)).collect();
+            if let Some(values) = values {
+                rows.push((g == a, values));
+            }
+        }
+        let treated: Vec<bool> = rows.iter().map(|(t, _)| *t).collect();
+        let n = treated.iter().filter(|t| **t).count();
+        let n_reference = treated.len() - n;
+        let mut smds = Vec::new();
+        if n >= 2 && n_reference >= 2 {
+            for (j, c) in kept.iter().enumerate() {
+                let coding = match c {
+                    PropensityCovariate::Patient(c) => {
+                        Coding::of(c, patients, rows.iter().map(|(_, v)| v[j].1.as_str()))
+                    }
+                    PropensityCovariate::Baseline => Coding::Linear,
+                };
+                let kind = match coding {
+                    Coding::Linear => CovariateKind::Continuous,
+                    Coding::Levels(_) => CovariateKind::Binary,
+                };
+                let terms = coding.terms(c.name());
+                let columns = coding.columns(rows.iter().map(|(_, v)| Some(&v[j])));
+                for (term, x) in terms.into_iter().zip(columns) {
+                    let b = covariate_balance(&x, &treated, None, kind)?;
+                    smds.push(BaselineSmd { term, smd: b.smd });
+                }
+            }
+        }
+        arms.push(ArmBaselineBalance {
+            arm: arm.clone(),
+            n,
+            n_reference,
+            smds,
+        });
+    }
+    Ok(BaselineBalance {
+        reference_arm: reference,
+        threshold,
+        skipped,
+        arms,
+    })
+}

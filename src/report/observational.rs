@@ -5,7 +5,9 @@
 use std::fmt;
 
 use crate::Outcome;
-use crate::analysis::{ChangeEffects, RegistryComparison, ResponderEffects, SurgeryEffects};
+use crate::analysis::{
+    BaselineBalance, ChangeEffects, RegistryComparison, ResponderEffects, SurgeryEffects,
+};
 use crate::stats::Estimate;
 use crate::stats::weighting::{EValue, Stabilisation};
 
@@ -242,4 +244,52 @@ fn surgery_lines(f: &mut fmt::Formatter<'_>, s: &SurgeryEffects) -> fmt::Result 
         )?;
     }
     e_value_line(f, "weighted hazard ratio", s.e_value.as_ref())
+}
+
+impl fmt::Display for BaselineBalance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "baseline balance vs {} (standardised mean differences, Austin 2009)",
+            self.reference_arm
+        )?;
+        let terms: Vec<&str> = self
+            .arms
+            .iter()
+            .find(|a| !a.smds.is_empty())
+            .map(|a| a.smds.iter().map(|s| s.term.as_str()).collect())
+            .unwrap_or_default();
+        write!(f, "{:<28}", "arm")?;
+        for t in &terms {
+            write!(f, " {:>w$}", t, w = t.len().max(8))?;
+        }
+        writeln!(f)?;
+        for a in &self.arms {
+            write!(f, "{:<28}", a.arm)?;
+            if a.smds.is_empty() {
+                write!(f, " (too few patients)")?;
+            }
+            for (s, t) in a.smds.iter().zip(&terms) {
+                write!(f, " {:>w$.3}", s.smd, w = t.len().max(8))?;
+            }
+            writeln!(f)?;
+        }
+        if !self.skipped.is_empty() {
+            writeln!(f, "  not in the data: {}", self.skipped.join(", "))?;
+        }
+        if self.imbalanced() {
+            writeln!(
+                f,
+                "  some |SMD| exceeds {}: the arms differed at baseline. In a registry (therapy \
+                 chosen by patient and clinician) raw comparisons of the arms are confounded: \
+                 use the registry_comparison example (propensity weighting or matching). In a \
+                 randomised trial this is chance, which the baseline-adjusted ANCOVA and MMRM \
+                 below account for.",
+                self.threshold
+            )?;
+        } else {
+            writeln!(f, "  every |SMD| is within {}", self.threshold)?;
+        }
+        Ok(())
+    }
 }
