@@ -42,9 +42,10 @@ pub use meta::{
 pub use mmrm::{CohortMmrm, MmrmBuilder, Response};
 pub use observational::{
     ArmBaselineBalance, BalanceRow, BalanceTable, BaselineBalance, BaselineSmd, ChangeEffects,
-    EffectiveSampleSizes, MatchedPatients, PropensityCovariate, PropensityMatching, PropensityUnit,
-    RegistryComparison, RegistryOptions, ResponderEffects, ResponderRates, SurgeryEffects,
-    SurgeryFreeAt, baseline_balance, registry_comparison,
+    EffectiveSampleSizes, GeneralisedPropensity, GeneralisedUnit, GroupSize, MatchedPatients,
+    PropensityCovariate, PropensityMatching, PropensityUnit, RegistryComparison, RegistryOptions,
+    ResponderEffects, ResponderRates, SurgeryEffects, SurgeryFreeAt, baseline_balance,
+    generalised_propensity, registry_comparison,
 };
 pub use responders::{
     ArmOnset, ResponderAnalysis, ResponderAnalysisOptions, ResponderCell, ResponderTable,

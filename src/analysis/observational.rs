@@ -785,25 +785,8 @@ pub fn registry_comparison(
     }
 
     // design: each covariate's columns
-    let mut terms: Vec<String> = Vec::new();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
-    let mut kinds: Vec<CovariateKind> = Vec::new();
-    for (j, c) in options.covariates.iter().enumerate() {
-        let coding = match c {
-            PropensityCovariate::Patient(c) => {
-                Coding::of(c, patients, units.iter().map(|u| u.values[j].1.as_str()))
-            }
-            PropensityCovariate::Baseline => Coding::Linear,
-        };
-        let kind = match coding {
-            Coding::Linear => CovariateKind::Continuous,
-            Coding::Levels(_) => CovariateKind::Binary,
-        };
-        let t = coding.terms(c.name());
-        kinds.extend(std::iter::repeat_n(kind, t.len()));
-        terms.extend(t);
-        columns.extend(coding.columns(units.iter().map(|u| Some(&u.values[j]))));
-    }
+    let values: Vec<&[(f64, String)]> = units.iter().map(|u| u.values.as_slice()).collect();
+    let (terms, columns, kinds) = design_columns(&options.covariates, patients, &values);
     let design: Vec<(&str, &[f64])> = terms
         .iter()
         .map(String::as_str)
@@ -1531,4 +1514,259 @@ pub fn baseline_balance(
         skipped,
         arms,
     })
+}
+
+/// The design columns of `covariates` for units with `values` (one entry per covariate):
+/// term names, columns and whether each is continuous or an indicator.
+fn design_columns(
+    covariates: &[PropensityCovariate],
+    patients: &[crate::domain::Patient],
+    values: &[&[(f64, String)]],
+) -> (Vec<String>, Vec<Vec<f64>>, Vec<CovariateKind>) {
+    let mut terms: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    let mut kinds: Vec<CovariateKind> = Vec::new();
+    for (j, c) in covariates.iter().enumerate() {
+        let coding = match c {
+            PropensityCovariate::Patient(c) => {
+                Coding::of(c, patients, values.iter().map(|v| v[j].1.as_str()))
+            }
+            PropensityCovariate::Baseline => Coding::Linear,
+        };
+        let kind = match coding {
+            Coding::Linear => CovariateKind::Continuous,
+            Coding::Levels(_) => CovariateKind::Binary,
+        };
+        let t = coding.terms(c.name());
+        kinds.extend(std::iter::repeat_n(kind, t.len()));
+        terms.extend(t);
+        columns.extend(coding.columns(values.iter().map(|v| Some(&v[j]))));
+    }
+    (terms, columns, kinds)
+}
+
+/// One patient's generalised propensity weight.
+///
+/// # Examples
+///
+/// ```
+/// let u = pain_outcomes::analysis::GeneralisedUnit { patient_id: "P1".into(), group: "prp".into(), probability: 0.25, weight: 4.0 };
+/// assert_eq!(u.weight, 1.0 / u.probability);
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GeneralisedUnit {
+    /// Patient identifier.
+    pub patient_id: String,
+    /// The patient's group.
+    pub group: String,
+    /// Fitted probability of the patient's own group.
+    pub probability: f64,
+    /// ATE weight `1 / probability`.
+    pub weight: f64,
+}
+
+/// Size and Kish effective size of one group under the generalised weights.
+///
+/// # Examples
+///
+/// ```
+/// let g = pain_outcomes::analysis::GroupSize { group: "prp".into(), n: 100, ess: 80.0 };
+/// assert!(g.ess <= g.n as f64);
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GroupSize {
+    /// The group.
+    pub group: String,
+    /// Patients.
+    pub n: usize,
+    /// `(Σw)²/Σw²`.
+    pub ess: f64,
+}
+
+/// The generalised propensity score of three or more therapies (multinomial logistic
+/// regression) with ATE weights `1/P(T = own group | X)`.
+///
+/// # Examples
+///
+/// See [`generalised_propensity`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GeneralisedPropensity {
+    /// The groups; the first is the reference category of the model.
+    pub groups: Vec<String>,
+    /// Design terms.
+    pub terms: Vec<String>,
+    /// Who entered (arms: the groups) and who was left out.
+    pub attrition: Attrition,
+    /// The model (`nnet::multinom(group ~ terms)`).
+    pub model: crate::stats::multinomial::MultinomialFit,
+    /// Each patient's probability and weight.
+    pub units: Vec<GeneralisedUnit>,
+    /// Sizes and effective sizes.
+    pub sizes: Vec<GroupSize>,
+}
+
+/// The generalised propensity score of `groups` (arm labels or therapies; two or more) on
+/// `covariates`, with inverse-probability (ATE) weights and Kish ESS per group.
+///
+/// # References
+///
+/// Imbens, G. W. (2000). *Biometrika* 87, 706–710. McCaffrey, D. F. et al. (2013). A tutorial
+/// on propensity score estimation for multiple treatments using generalized boosted models.
+/// *Stat Med* 32, 3388–3414.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for fewer than two groups, a group no patient is in, a repeated
+/// group, an unknown covariate, or `table` not from `cohort`.
+///
+/// Refuses an empty group, separation and a model that does not converge.
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::analysis::{generalised_propensity, RegistryOptions};
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/");
+/// let files = pain_outcomes::data::CsvFiles::new(format!("{dir}tendinopathy_registry.csv"));
+/// let cohort = pain_outcomes::data::read_csv_files(&files, &Default::default())?.cohort;
+/// let wide = cohort.wide("nrs")?;
+/// let groups = ["corticosteroid".to_string(), "prp".into(), "stem_cell".into()];
+/// let covariates = RegistryOptions::new("a", "b").covariates;
+/// let g = generalised_propensity(&cohort, &wide, &groups, &covariates)?.into_result().unwrap();
+/// assert_eq!(g.model.coefficients.len(), 2);
+/// assert!(g.sizes.iter().all(|s| s.ess <= s.n as f64));
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+pub fn generalised_propensity(
+    cohort: &Cohort,
+    table: &WideTable,
+    groups: &[String],
+    covariates: &[PropensityCovariate],
+) -> Result<Outcome<GeneralisedPropensity>> {
+    let patients = cohort.patients();
+    if table.patients.iter().any(|&p| p >= patients.len()) {
+        return Err(Error::invalid_argument(
+            "table",
+            "does not come from this cohort",
+        ));
+    }
+    if groups.len() < 2 {
+        return Err(Error::invalid_argument(
+            "groups",
+            "name at least two groups",
+        ));
+    }
+    for (i, g) in groups.iter().enumerate() {
+        if groups[..i].contains(g) {
+            return Err(Error::invalid_argument(
+                "groups",
+                format!("`{g}` is listed twice"),
+            ));
+        }
+    }
+    let patient_covariates: Vec<Covariate> = covariates
+        .iter()
+        .filter_map(|c| match c {
+            PropensityCovariate::Patient(c) => Some(c.clone()),
+            PropensityCovariate::Baseline => None,
+        })
+        .collect();
+    check_covariates(&patient_covariates, patients)?;
+    let group_of = |row: usize| -> Option<usize> {
+        let p = &patients[table.patients[row]];
+        let arm = table.arms.get(table.arm[row] as usize).map(String::as_str);
+        let therapy = p.therapy.to_string();
+        groups
+            .iter()
+            .position(|g| Some(g.as_str()) == arm || *g == therapy)
+    };
+    for (k, g) in groups.iter().enumerate() {
+        if !(0..table.n_patients()).any(|row| group_of(row) == Some(k)) {
+            let mut known: Vec<String> = table.arms.clone();
+            known.extend(patients.iter().map(|p| p.therapy.to_string()));
+            known.sort();
+            known.dedup();
+            return Err(Error::invalid_argument(
+                "groups",
+                format!(
+                    "no patient is in `{g}`; arms and therapies: {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut attrition = Attrition::new(groups);
+    let mut rows = Vec::new();
+    let mut values: Vec<Vec<(f64, String)>> = Vec::new();
+    for row in 0..table.n_patients() {
+        let Some(g) = group_of(row) else { continue };
+        let patient = &patients[table.patients[row]];
+        let v: Option<Vec<(f64, String)>> = covariates
+            .iter()
+            .map(|c| match c {
+                PropensityCovariate::Patient(c) => c.value(patient),
+                PropensityCovariate::Baseline => table
+                    .baseline
+                    .get(row)
+                    .copied()
+                    .flatten()
+                    .map(|b| (b, String::new())),
+            })
+            .collect();
+        match v {
+            Some(v) => {
+                attrition.analysed(g);
+                rows.push((row, g));
+                values.push(v);
+            }
+            None => attrition.exclude(g, ExclusionReason::MissingCovariate),
+        }
+    }
+    let slices: Vec<&[(f64, String)]> = values.iter().map(Vec::as_slice).collect();
+    let (terms, columns, _) = design_columns(covariates, patients, &slices);
+    let design: Vec<(&str, &[f64])> = terms
+        .iter()
+        .map(String::as_str)
+        .zip(columns.iter().map(Vec::as_slice))
+        .collect();
+    let y: Vec<usize> = rows.iter().map(|(_, g)| *g).collect();
+    let model = match crate::stats::multinomial::multinomial_logistic(&y, groups.len(), &design)? {
+        Outcome::Computed(m) => m,
+        Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
+    };
+    let units: Vec<GeneralisedUnit> = rows
+        .iter()
+        .zip(&model.probabilities)
+        .map(|((row, g), probs)| {
+            let probability = probs[*g];
+            GeneralisedUnit {
+                patient_id: patients[table.patients[*row]].id.as_str().to_string(),
+                group: groups[*g].clone(),
+                probability,
+                weight: 1.0 / probability,
+            }
+        })
+        .collect();
+    let sizes = groups
+        .iter()
+        .map(|g| {
+            let w: Vec<f64> = units
+                .iter()
+                .filter(|u| u.group == *g)
+                .map(|u| u.weight)
+                .collect();
+            GroupSize {
+                group: g.clone(),
+                n: w.len(),
+                ess: effective_sample_size(&w),
+            }
+        })
+        .collect();
+    Ok(Outcome::Computed(GeneralisedPropensity {
+        groups: groups.to_vec(),
+        terms,
+        attrition,
+        model,
+        units,
+        sizes,
+    }))
 }

@@ -19,6 +19,7 @@ pub mod logistic;
 pub mod matching;
 pub mod meta;
 pub mod mmrm;
+pub mod multinomial;
 pub mod onset;
 pub mod responders;
 pub mod survival;
