@@ -37,6 +37,16 @@ struct Case {
     unweighted: Outcomes,
     estimands: Vec<EstimandCase>,
     matching: Matching,
+    cox_kernel: Vec<CoxKernel>,
+}
+
+#[derive(Deserialize)]
+struct CoxKernel {
+    ties: String,
+    coef: Vec<f64>,
+    robust_se: Vec<f64>,
+    naive_se: Vec<f64>,
+    loglik: Vec<f64>,
 }
 
 #[derive(Deserialize)]
@@ -666,5 +676,92 @@ fn generalised_propensity_matches_nnet_multinom() {
     for (k, s) in r.sizes.iter().enumerate() {
         assert_eq!(s.n, g.n[k]);
         assert_close(&format!("ess {}", s.group), s.ess, g.ess[k], MULTINOM_BFGS);
+    }
+}
+
+#[test]
+fn weighted_cox_kernel_matches_coxph_weights_robust_efron_and_breslow() {
+    use pain_outcomes::data::EventEndpoint;
+    use pain_outcomes::stats::survival::{CoxData, CoxOptions, CoxVariance, Status, Ties, cox_ph};
+    let g: Golden = golden::load("observational");
+    for case in &g.cases {
+        let cohort = load(case);
+        let r = run(case, &cohort, WeightOptions::default());
+        let weight: HashMap<&str, (bool, f64)> = r
+            .units
+            .iter()
+            .map(|u| (u.patient_id.as_str(), (u.treated, u.weight)))
+            .collect();
+        let tte = cohort.time_to_event(EventEndpoint::Surgery).expect("times");
+        let (mut time, mut status, mut x, mut w) = (vec![], vec![], vec![], vec![]);
+        let mut age = vec![];
+        for (k, &p) in tte.patients.iter().enumerate() {
+            let patient = &cohort.patients()[p];
+            if let Some(&(t, wt)) = weight.get(patient.id.as_str()) {
+                time.push(tte.time[k]);
+                status.push(if tte.end[k].is_event() {
+                    Status::Event
+                } else {
+                    Status::Censored
+                });
+                x.push(f64::from(u8::from(t)));
+                age.push(patient.age.expect("age"));
+                w.push(wt);
+            }
+        }
+        x.extend(age);
+        let m = nalgebra::DMatrix::from_column_slice(time.len(), 2, &x);
+        for k in &case.cox_kernel {
+            let what = format!("{} weighted cox {}", case.name, k.ties);
+            let ties = if k.ties == "efron" {
+                Ties::Efron
+            } else {
+                Ties::Breslow
+            };
+            let data = CoxData::new(&time, &status, &m)
+                .and_then(|d| d.with_names(&["treated", "age"]))
+                .and_then(|d| d.with_weights(&w))
+                .expect("data");
+            let options = CoxOptions::default()
+                .with_ties(ties)
+                .with_variance(CoxVariance::Robust);
+            let fit = cox_ph(&data, &options)
+                .expect("valid")
+                .into_result()
+                .expect("fit");
+            for (j, c) in fit.coefficients.iter().enumerate() {
+                assert_close(
+                    &format!("{what} coef {j}"),
+                    c.estimate,
+                    k.coef[j],
+                    ITERATIVE,
+                );
+                assert_close(
+                    &format!("{what} robust se {j}"),
+                    c.std_error,
+                    k.robust_se[j],
+                    ITERATIVE,
+                );
+                let naive = c.naive_std_error.expect("naive SE");
+                assert_close(
+                    &format!("{what} naive se {j}"),
+                    naive,
+                    k.naive_se[j],
+                    ITERATIVE,
+                );
+            }
+            assert_close(
+                &format!("{what} loglik null"),
+                fit.log_likelihood_null,
+                k.loglik[0],
+                ITERATIVE,
+            );
+            assert_close(
+                &format!("{what} loglik"),
+                fit.log_likelihood,
+                k.loglik[1],
+                ITERATIVE,
+            );
+        }
     }
 }

@@ -175,6 +175,14 @@ run_case <- function(name, path, events_path, treated, comparator, caliper) {
   matched_t <- rownames(mm)[!is.na(mm[, 1])]
   pairs <- lapply(matched_t, function(r) c(p$patient_id[as.integer(r)], p$patient_id[as.integer(mm[r, 1])]))
   stopifnot(!anyNA(unlist(pairs)))
+  # the weighted Cox kernel with Breslow ties and with a second covariate (ATE weights)
+  keep <- p$time > 0
+  kernel <- lapply(c("efron", "breslow"), function(ties) {
+    cf <- coxph(Surv(time, status) ~ treated + age, data = p[keep, ], weights = weights$ate[keep],
+                robust = TRUE, ties = ties)
+    list(ties = ties, coef = unname(coef(cf)), robust_se = unname(sqrt(diag(vcov(cf)))),
+         naive_se = unname(sqrt(diag(cf$naive.var))), loglik = unname(cf$loglik))
+  })
   in_match <- m$weights > 0
   md <- p[in_match & has_change, ]
   list(
@@ -187,6 +195,7 @@ run_case <- function(name, path, events_path, treated, comparator, caliper) {
                       ps = unname(e), logit = unname(lp)),
     unweighted = unweighted,
     estimands = est,
+    cox_kernel = kernel,
     matching = list(caliper_logit = caliper * sd(lp), distance = unname(lp),
                     unscaled_matchit_pairs = sum(!is.na(bug$match.matrix[, 1])),
                     pairs = pairs,
