@@ -6,7 +6,8 @@ use std::fmt;
 
 use crate::Outcome;
 use crate::analysis::{
-    BaselineBalance, ChangeEffects, RegistryComparison, ResponderEffects, SurgeryEffects,
+    BaselineBalance, ChangeEffects, GeneralisedPropensity, RegistryComparison, ResponderEffects,
+    SurgeryEffects,
 };
 use crate::stats::Estimate;
 use crate::stats::weighting::{EValue, Stabilisation};
@@ -289,6 +290,38 @@ impl fmt::Display for BaselineBalance {
             )?;
         } else {
             writeln!(f, "  every |SMD| is within {}", self.threshold)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for GeneralisedPropensity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "generalised propensity score: multinomial logit of {} (reference {}) on {}; n = {}, deviance {:.3}",
+            self.groups.join(", "),
+            self.groups.first().map_or("-", String::as_str),
+            self.terms.join(" + "),
+            self.model.n,
+            self.model.deviance
+        )?;
+        for (k, row) in self.model.coefficients.iter().enumerate() {
+            let group = self.groups.get(k + 1).map_or("?", String::as_str);
+            for c in row {
+                writeln!(
+                    f,
+                    "  {:<20} {:<16} {:>9.4} (SE {:.4})",
+                    group, c.label, c.estimate, c.std_error
+                )?;
+            }
+        }
+        for s in &self.sizes {
+            writeln!(
+                f,
+                "  {:<20} n = {:>5}, effective sample size under ATE weights {:.1}",
+                s.group, s.n, s.ess
+            )?;
         }
         Ok(())
     }
