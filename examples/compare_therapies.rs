@@ -13,7 +13,8 @@
 
 use clap::Parser;
 use pain_outcomes::analysis::{
-    ArmContrast, Multiplicity, TherapyComparisonOptions, compare_therapies,
+    ArmContrast, BaselineBalance, Multiplicity, RegistryOptions, TherapyComparison,
+    TherapyComparisonOptions, baseline_balance, compare_therapies,
 };
 use std::process::ExitCode;
 
@@ -52,6 +53,21 @@ struct Args {
     adjust: Multiplicity,
 }
 
+/// The comparison and the arms' baseline balance (a guard rail against confounded raw
+/// comparisons).
+#[derive(serde::Serialize)]
+struct Output {
+    #[serde(flatten)]
+    comparison: TherapyComparison,
+    baseline_balance: BaselineBalance,
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n{}", self.baseline_balance, self.comparison)
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     cli::run(&args.study, "knee_oa_trial", |loaded| {
@@ -66,6 +82,19 @@ fn main() -> ExitCode {
             options = options.with_cox_formula(f);
         }
         options = options.with_contrasts(args.contrasts.clone(), args.pairwise, args.adjust);
-        compare_therapies(&loaded.cohort, &options)
+        let comparison = compare_therapies(&loaded.cohort, &options)?;
+        let wide = loaded.cohort.wide(&args.study.instrument)?;
+        let covariates = RegistryOptions::new("", "").covariates;
+        let balance = baseline_balance(
+            &loaded.cohort,
+            &wide,
+            &covariates,
+            Some(&comparison.reference_arm),
+            0.1,
+        )?;
+        Ok(Output {
+            comparison,
+            baseline_balance: balance,
+        })
     })
 }

@@ -16,6 +16,7 @@ mod covariates;
 mod loss_of_response;
 mod meta;
 mod mmrm;
+mod observational;
 mod responders;
 mod subgroups;
 mod time_to_event;
@@ -39,6 +40,13 @@ pub use meta::{
     MetaSubgroupEstimate, MetaSubgroups, StudyEffect, meta_analysis,
 };
 pub use mmrm::{CohortMmrm, MmrmBuilder, Response};
+pub use observational::{
+    ArmBaselineBalance, BalanceRow, BalanceTable, BaselineBalance, BaselineSmd, ChangeEffects,
+    EffectiveSampleSizes, GeneralisedPropensity, GeneralisedUnit, GroupSize, MatchedPatients,
+    PropensityCovariate, PropensityMatching, PropensityUnit, RegistryComparison, RegistryOptions,
+    ResponderEffects, ResponderRates, SurgeryEffects, SurgeryFreeAt, baseline_balance,
+    generalised_propensity, registry_comparison,
+};
 pub use responders::{
     ArmOnset, ResponderAnalysis, ResponderAnalysisOptions, ResponderCell, ResponderTable,
     RuleChoice, responder_analysis, responders_by_arm_and_visit,

@@ -7,6 +7,7 @@
 
 mod json;
 mod meta;
+mod observational;
 mod text;
 mod tidy;
 

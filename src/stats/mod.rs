@@ -15,12 +15,15 @@ pub mod effect_size;
 pub mod formula;
 pub mod hypothesis;
 pub mod logistic;
+pub mod matching;
 pub mod meta;
 pub mod mmrm;
+pub mod multinomial;
 pub mod multiplicity;
 pub mod onset;
 pub mod responders;
 pub mod survival;
+pub mod weighting;
 
 pub(crate) use crate::outcome::refuse;
 pub use crate::outcome::{Outcome, Refusal, RefusalReason};

@@ -34,6 +34,7 @@ mod mmrm_sas;
 mod mmrm_sas_iterations;
 mod mmrm_spatial;
 mod multiplicity;
+mod observational;
 mod proptest_io;
 mod proptest_mmrm;
 mod simulate;

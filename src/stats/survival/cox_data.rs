@@ -29,6 +29,7 @@ pub struct CoxData<'a> {
     pub(crate) n_strata: usize,
     pub(crate) cluster: Option<Vec<u32>>,
     pub(crate) n_clusters: usize,
+    pub(crate) weights: Option<Vec<f64>>,
 }
 
 impl<'a> CoxData<'a> {
@@ -79,6 +80,7 @@ impl<'a> CoxData<'a> {
             n_strata: 1,
             cluster: None,
             n_clusters: 0,
+            weights: None,
         })
     }
 
@@ -157,6 +159,39 @@ impl<'a> CoxData<'a> {
         let (levels, codes) = encode(cluster);
         self.n_clusters = levels.len();
         self.cluster = Some(codes);
+        Ok(self)
+    }
+
+    /// Case weights (R `coxph(weights = )`), for example inverse-probability weights: each
+    /// subject counts `wᵢ` times in the partial likelihood (Efron ties with the mean weight of
+    /// the tied deaths, as `coxph`), and the robust variance sums the weighted score
+    /// residuals.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when the length differs from `time` or a weight is not positive and
+    /// finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nalgebra::DMatrix;
+    /// use pain_outcomes::stats::survival::{CoxData, Status};
+    /// let x = DMatrix::from_column_slice(2, 1, &[0.0, 1.0]);
+    /// let d = CoxData::new(&[1.0, 2.0], &[Status::Event; 2], &x)?;
+    /// assert!(d.clone().with_weights(&[1.0, 0.0]).is_err());
+    /// assert!(d.with_weights(&[1.0, 2.5]).is_ok());
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn with_weights(mut self, weights: &[f64]) -> Result<Self> {
+        check_len("weights", weights.len(), self.time.len())?;
+        if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+            return Err(Error::invalid_argument(
+                "weights",
+                format!("case weights must be positive and finite, got {w}"),
+            ));
+        }
+        self.weights = Some(weights.to_vec());
         Ok(self)
     }
 

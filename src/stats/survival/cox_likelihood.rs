@@ -14,6 +14,8 @@ pub(crate) struct Prepared {
     pub(crate) order: Vec<usize>,
     pub(crate) time: Vec<f64>,
     pub(crate) event: Vec<bool>,
+    /// Case weight of each sorted row (1 without weights).
+    pub(crate) weight: Vec<f64>,
     /// Row-major centred covariates, `n × p`.
     pub(crate) x: Vec<f64>,
     /// Tie groups: rows `start..end` share stratum and time; `new_stratum` marks the first
@@ -27,6 +29,8 @@ pub(crate) struct TieGroup {
     pub(crate) start: usize,
     pub(crate) end: usize,
     pub(crate) n_dead: usize,
+    /// Sum of the case weights of the deaths (`n_dead` without weights).
+    pub(crate) dead_weight: f64,
     pub(crate) new_stratum: bool,
 }
 
@@ -48,16 +52,21 @@ impl Prepared {
         }
         let time: Vec<f64> = order.iter().map(|&i| data.time[i]).collect();
         let event: Vec<bool> = order.iter().map(|&i| data.status[i].is_event()).collect();
+        let weight: Vec<f64> = match &data.weights {
+            Some(w) => order.iter().map(|&i| w[i]).collect(),
+            None => vec![1.0; n],
+        };
         let strata_sorted: Option<Vec<u32>> = data
             .strata
             .as_ref()
             .map(|s| order.iter().map(|&i| s[i]).collect());
-        let groups = tie_groups(&time, &event, strata_sorted.as_deref());
+        let groups = tie_groups(&time, &event, &weight, strata_sorted.as_deref());
         Self {
             p,
             order,
             time,
             event,
+            weight,
             x,
             groups,
         }
@@ -83,7 +92,12 @@ impl Prepared {
 }
 
 /// Tie groups of rows sorted by (stratum, time): maximal runs sharing stratum and time.
-fn tie_groups(time: &[f64], event: &[bool], strata_sorted: Option<&[u32]>) -> Vec<TieGroup> {
+fn tie_groups(
+    time: &[f64],
+    event: &[bool],
+    weight: &[f64],
+    strata_sorted: Option<&[u32]>,
+) -> Vec<TieGroup> {
     let n = time.len();
     let mut groups = Vec::new();
     let mut start = 0;
@@ -91,9 +105,11 @@ fn tie_groups(time: &[f64], event: &[bool], strata_sorted: Option<&[u32]>) -> Ve
         let st = strata_sorted.map_or(0, |s| s[start]);
         let mut end = start;
         let mut n_dead = 0;
+        let mut dead_weight = 0.0;
         while end < n && time[end] == time[start] && strata_sorted.map_or(0, |s| s[end]) == st {
             if event[end] {
                 n_dead += 1;
+                dead_weight += weight[end];
             }
             end += 1;
         }
@@ -102,6 +118,7 @@ fn tie_groups(time: &[f64], event: &[bool], strata_sorted: Option<&[u32]>) -> Ve
             start,
             end,
             n_dead,
+            dead_weight,
             new_stratum,
         });
         start = end;
@@ -152,21 +169,24 @@ impl RiskSets {
         }
     }
 
-    /// Folds the `d` tied deaths of the current group into the risk set (one step for Breslow,
-    /// `d` steps of `1/d` for Efron), subtracting the weighted risk-set means from `score` and
-    /// adding the weighted covariance to `info` (lower triangle, row-major `p × p`). Returns the
-    /// group's `−Σ weight · ln(denominator)` term of the log partial likelihood.
+    /// Folds the `d` tied deaths of the current group, whose case weights sum to
+    /// `dead_weight`, into the risk set (one step for Breslow, `d` steps of `1/d` for Efron),
+    /// subtracting the weighted risk-set means from `score` and adding the weighted covariance
+    /// to `info` (lower triangle, row-major `p × p`). Each step counts `dead_weight` (Breslow)
+    /// or the deaths' mean weight `dead_weight / d` (Efron), as `coxph`. Returns the group's
+    /// `−Σ weight · ln(denominator)` term of the log partial likelihood.
     pub(crate) fn fold_deaths(
         &mut self,
         d: usize,
+        dead_weight: f64,
         ties: Ties,
         score: &mut [f64],
         info: &mut [f64],
     ) -> f64 {
         let p = self.p;
         let (terms, frac, weight) = match ties {
-            Ties::Efron if d > 1 => (d, 1.0 / d as f64, 1.0),
-            _ => (1, 1.0, d as f64),
+            Ties::Efron if d > 1 => (d, 1.0 / d as f64, dead_weight / d as f64),
+            _ => (1, 1.0, dead_weight),
         };
         let mut loglik = 0.0;
         for _ in 0..terms {
@@ -220,16 +240,17 @@ pub(super) fn evaluate(pr: &Prepared, beta: &[f64], ties: Ties) -> Evaluation {
     for g in pr.groups.iter().rev() {
         for i in g.start..g.end {
             let xi = pr.row(i);
-            sets.add(risk[i], xi, pr.event[i]);
+            let w = pr.weight[i];
+            sets.add(w * risk[i], xi, pr.event[i]);
             if pr.event[i] {
-                loglik += eta[i];
+                loglik += w * eta[i];
                 for j in 0..p {
-                    u[j] += xi[j];
+                    u[j] += w * xi[j];
                 }
             }
         }
         if g.n_dead > 0 {
-            loglik += sets.fold_deaths(g.n_dead, ties, &mut u, &mut imat);
+            loglik += sets.fold_deaths(g.n_dead, g.dead_weight, ties, &mut u, &mut imat);
         }
         if g.new_stratum {
             sets.new_stratum();

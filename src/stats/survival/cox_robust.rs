@@ -77,6 +77,7 @@ fn hazard_increments(pr: &Prepared, risk: &[f64], ties: Ties) -> Vec<f64> {
     for (gi, g) in pr.groups.iter().enumerate().rev() {
         let mut denom2 = 0.0;
         for (i, &r) in (g.start..g.end).zip(&risk[g.start..g.end]) {
+            let r = r * pr.weight[i];
             let xi = pr.row(i);
             let target = if pr.event[i] { &mut a2 } else { &mut a };
             for j in 0..p {
@@ -95,7 +96,12 @@ fn hazard_increments(pr: &Prepared, risk: &[f64], ties: Ties) -> Vec<f64> {
                 Ties::Efron if d > 1 => (d, 1.0 / d as f64),
                 _ => (1, 1.0),
             };
-            let weight = if terms == 1 { d as f64 } else { 1.0 };
+            // coxph: the deaths' total weight (Breslow) or their mean weight per Efron step
+            let weight = if terms == 1 {
+                g.dead_weight
+            } else {
+                g.dead_weight / d as f64
+            };
             for k in 0..terms {
                 denom += denom2 * frac;
                 for j in 0..p {
@@ -156,7 +162,8 @@ fn residuals_from_increments(pr: &Prepared, risk: &[f64], store: &[f64]) -> Vec<
                 if pr.event[i] {
                     v += xi[j] - slot[2 + 2 * p + j];
                 }
-                out[j] = v;
+                // weighted residuals (coxph's `residuals(type = "dfbeta", weighted = TRUE)`)
+                out[j] = pr.weight[i] * v;
             }
         }
         c1 += slot[0];

@@ -217,7 +217,7 @@ fn transformed_times(pr: &Prepared, transform: ZphTransform) -> Result<Vec<f64>>
 /// # Errors
 ///
 /// `InvalidArgument` when the fit does not have one coefficient per column of the data, or the
-/// log transform meets a zero event time.
+/// log transform meets a zero event time, or the data carry case weights.
 ///
 /// # Refusals
 ///
@@ -254,6 +254,12 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, options: &ZphOptions) -> Result
                 fit.coefficients.len(),
                 p
             ),
+        ));
+    }
+    if data.weights.is_some() {
+        return Err(Error::invalid_argument(
+            "data",
+            "the proportional-hazards test is not available with case weights",
         ));
     }
     let beta: Vec<f64> = fit.coefficients.iter().map(|c| c.estimate).collect();
@@ -329,7 +335,7 @@ fn time_varying_score(
         }
         if g.n_dead > 0 {
             info.iter_mut().for_each(|v| *v = 0.0);
-            sets.fold_deaths(g.n_dead, ties, &mut resid, &mut info);
+            sets.fold_deaths(g.n_dead, g.n_dead as f64, ties, &mut resid, &mut info);
             let gt = gtime[g.start];
             for j in 0..p {
                 u[j] += gt * resid[j];
