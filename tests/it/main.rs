@@ -20,6 +20,7 @@ mod cox_own_columns;
 mod dist_tails;
 mod filters;
 mod golden_provenance;
+mod lmm;
 mod logistic_cmh;
 mod malformed;
 mod meta;

@@ -1,0 +1,376 @@
+//! Linear mixed models (stats::lmm, analysis::TrajectoryModel) against lme4::lmer + lmerTest:
+//! goldens written by tests/reference/lmm_*.R.
+
+use std::collections::HashMap;
+
+use nalgebra::DMatrix;
+use pain_outcomes::stats::lmm::{LmmData, LmmFit, LmmOptions, RandomEffectsCovariance, lmm};
+use pain_outcomes::stats::mmrm::Estimation;
+use serde::Deserialize;
+
+use crate::common::golden::{self, Provenance};
+use crate::common::tol::{ITERATIVE, SATTERTHWAITE_DF, assert_close, assert_close_abs};
+
+/// Variance components and BLUPs: the acceptance tolerance (1e-5), looser than the
+/// fixed effects because both optimizers stop on θ, which moves these first.
+const VARIANCE_COMPONENT: f64 = 1e-5;
+
+#[derive(Debug, Deserialize)]
+pub struct Golden {
+    #[allow(dead_code)]
+    pub provenance: Provenance,
+    pub cases: Vec<Case>,
+    pub lrt: Option<Lrt>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Lrt {
+    pub statistic: f64,
+    pub df: f64,
+    pub p_value: f64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Fixed {
+    pub name: String,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub df: f64,
+    pub t: f64,
+    pub p_value: f64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Sd {
+    pub name: String,
+    pub std_dev: f64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Correlation {
+    pub correlation: f64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Group {
+    pub group: String,
+    pub modes: Vec<f64>,
+    pub conditional_covariance: Vec<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Contrast {
+    pub label: String,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub df: f64,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Case {
+    pub name: String,
+    pub reml: bool,
+    pub n_observations: usize,
+    pub fixed: Vec<Fixed>,
+    pub theta: Vec<f64>,
+    pub sigma: f64,
+    pub sd: Vec<Sd>,
+    pub correlations: Vec<Correlation>,
+    pub criterion: f64,
+    pub log_likelihood: f64,
+    pub aic: f64,
+    pub bic: f64,
+    pub singular: bool,
+    pub random_effects: Vec<Group>,
+    pub predict_conditional: Vec<f64>,
+    pub predict_population: Vec<f64>,
+    #[serde(default)]
+    pub contrasts: Vec<Contrast>,
+}
+
+/// Compares everything a fit reports with its lme4 case; returns the largest relative
+/// differences (fixed effects + SEs, variance components, df, BLUPs).
+#[track_caller]
+pub fn check_fit(fit: &LmmFit, case: &Case, data: Option<&LmmData>) -> [f64; 4] {
+    let what = &case.name;
+    let mut worst = [0.0f64; 4];
+    assert_eq!(fit.n_observations, case.n_observations, "{what}: rows");
+    assert_eq!(fit.singular, case.singular, "{what}: isSingular");
+    assert!(fit.certificate.converged, "{what}: converged");
+    let scale = case
+        .fixed
+        .iter()
+        .map(|f| f.estimate.abs())
+        .fold(0.0, f64::max);
+    for f in &case.fixed {
+        let e = fit
+            .coefficient(&f.name)
+            .unwrap_or_else(|| panic!("{what}: no coefficient {}", f.name))
+            .computed()
+            .unwrap_or_else(|| panic!("{what}: {} refused", f.name));
+        // relative to the largest coefficient for a coefficient near 0
+        let d = (e.estimate - f.estimate).abs() / f.estimate.abs().max(1e-3 * scale);
+        assert!(
+            d <= ITERATIVE,
+            "{what} {}: {} vs {} ({d:e})",
+            f.name,
+            e.estimate,
+            f.estimate
+        );
+        worst[0] = worst[0].max(d);
+        assert_close(
+            &format!("{what} {} SE", f.name),
+            e.std_error,
+            f.std_error,
+            ITERATIVE,
+        );
+        worst[0] = worst[0].max((e.std_error - f.std_error).abs() / f.std_error);
+        let df = e.df.unwrap_or(f64::NAN);
+        assert_close(&format!("{what} {} df", f.name), df, f.df, SATTERTHWAITE_DF);
+        worst[2] = worst[2].max((df - f.df).abs() / f.df);
+        assert_close_abs(
+            &format!("{what} {} t", f.name),
+            e.statistic,
+            f.t,
+            1e-5 * f.t.abs().max(1.0),
+        );
+        assert_close_abs(
+            &format!("{what} {} p", f.name),
+            e.p_value,
+            f.p_value,
+            1e-4 * f.p_value.max(1e-12),
+        );
+    }
+    assert_close(
+        &format!("{what} criterion"),
+        fit.criterion,
+        case.criterion,
+        ITERATIVE,
+    );
+    assert_close(
+        &format!("{what} logLik"),
+        fit.log_likelihood,
+        case.log_likelihood,
+        ITERATIVE,
+    );
+    assert_close(&format!("{what} AIC"), fit.aic, case.aic, ITERATIVE);
+    assert_close(&format!("{what} BIC"), fit.bic, case.bic, ITERATIVE);
+    assert_close(
+        &format!("{what} sigma"),
+        fit.sigma,
+        case.sigma,
+        VARIANCE_COMPONENT,
+    );
+    let sd_scale = case.sd.iter().map(|s| s.std_dev).fold(0.0, f64::max);
+    for (got, want) in fit.variance_components.iter().zip(&case.sd) {
+        let d = (got.std_dev - want.std_dev).abs() / want.std_dev.max(1e-3 * sd_scale);
+        assert!(
+            d <= VARIANCE_COMPONENT,
+            "{what} sd {}: {} vs {} ({d:e})",
+            want.name,
+            got.std_dev,
+            want.std_dev
+        );
+        worst[1] = worst[1].max(d);
+    }
+    assert_eq!(
+        fit.variance_components.len(),
+        case.sd.len(),
+        "{what}: components"
+    );
+    if fit.covariance == RandomEffectsCovariance::Correlated && !case.correlations.is_empty() {
+        let q = fit.random_names.len();
+        let mut k = 0;
+        for j in 0..q {
+            for i in j + 1..q {
+                assert_close_abs(
+                    &format!("{what} correlation {i},{j}"),
+                    fit.random_correlation[i * q + j],
+                    case.correlations[k].correlation,
+                    VARIANCE_COMPONENT,
+                );
+                k += 1;
+            }
+        }
+    }
+    // θ relative to the largest element: the scale of Λ
+    let theta_scale = case.theta.iter().map(|t| t.abs()).fold(0.0, f64::max);
+    for (t, want) in fit.theta.iter().zip(&case.theta) {
+        assert_close_abs(
+            &format!("{what} theta"),
+            *t,
+            *want,
+            VARIANCE_COMPONENT * theta_scale,
+        );
+    }
+    let by_label: HashMap<&str, &Group> = case
+        .random_effects
+        .iter()
+        .map(|g| (g.group.as_str(), g))
+        .collect();
+    assert_eq!(fit.random_effects.len(), case.random_effects.len());
+    let mode_scale: Vec<f64> = (0..fit.random_names.len())
+        .map(|j| {
+            case.random_effects
+                .iter()
+                .map(|g| g.modes[j].abs())
+                .fold(0.0, f64::max)
+                .max(1e-12)
+        })
+        .collect();
+    for g in &fit.random_effects {
+        let want = by_label[g.group.as_str()];
+        for (j, (a, b)) in g.modes.iter().zip(&want.modes).enumerate() {
+            let d = (a - b).abs() / mode_scale[j];
+            assert!(
+                d <= VARIANCE_COMPONENT,
+                "{what} BLUP {} {j}: {a} vs {b}",
+                g.group
+            );
+            worst[3] = worst[3].max(d);
+        }
+        let cscale = want
+            .conditional_covariance
+            .iter()
+            .map(|v| v.abs())
+            .fold(1e-300, f64::max);
+        let q = fit.random_names.len();
+        for (k, (a, b)) in g
+            .conditional_covariance
+            .iter()
+            .zip(&want.conditional_covariance)
+            .enumerate()
+        {
+            // lme4 reports the blocks of the separate terms of (a || b) only: the cross terms
+            // of the joint conditional covariance are not in the reference
+            if fit.covariance == RandomEffectsCovariance::Diagonal && k / q != k % q {
+                continue;
+            }
+            assert!(
+                (a - b).abs() / cscale <= VARIANCE_COMPONENT,
+                "{what} condVar {}: {a} vs {b}",
+                g.group
+            );
+        }
+    }
+    if let Some(data) = data {
+        for (conditional, want) in [
+            (true, &case.predict_conditional),
+            (false, &case.predict_population),
+        ] {
+            let got = fit.predict(data, conditional).unwrap();
+            assert_eq!(got.len(), want.len());
+            for (a, b) in got.iter().zip(want.iter()) {
+                assert_close(
+                    &format!("{what} predict (conditional {conditional})"),
+                    *a,
+                    *b,
+                    ITERATIVE,
+                );
+            }
+        }
+    }
+    worst
+}
+
+fn sleepstudy() -> (Vec<f64>, Vec<f64>, Vec<usize>, Vec<String>) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sleepstudy.csv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut y, mut days, mut g, mut labels) = (vec![], vec![], vec![], Vec::<String>::new());
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        y.push(f[0].parse().unwrap());
+        days.push(f[1].parse().unwrap());
+        let code = labels.iter().position(|l| l == f[2]).unwrap_or_else(|| {
+            labels.push(f[2].to_string());
+            labels.len() - 1
+        });
+        g.push(code);
+    }
+    (y, days, g, labels)
+}
+
+fn sleepstudy_data(slope: bool) -> LmmData {
+    let (y, days, g, labels) = sleepstudy();
+    let n = y.len();
+    let x = DMatrix::from_fn(n, 2, |r, c| if c == 0 { 1.0 } else { days[r] });
+    let names = vec!["(Intercept)".to_string(), "Days".to_string()];
+    let (z, z_names) = if slope {
+        (x.clone(), names.clone())
+    } else {
+        (
+            DMatrix::from_element(n, 1, 1.0),
+            vec!["(Intercept)".to_string()],
+        )
+    };
+    LmmData::new(y, x, names, z, z_names, g, labels).unwrap()
+}
+
+fn fit_case(case: &Case, data: &LmmData, cov: RandomEffectsCovariance) -> LmmFit {
+    let method = if case.reml {
+        Estimation::Reml
+    } else {
+        Estimation::Ml
+    };
+    let options = LmmOptions::default()
+        .with_method(method)
+        .with_covariance(cov);
+    lmm(data, &options).unwrap().into_result().unwrap()
+}
+
+#[test]
+fn lmm_sleepstudy_matches_lme4_lmertest() {
+    let golden: Golden = golden::load("lmm_sleepstudy");
+    let mut worst = [0.0f64; 4];
+    let mut fits = HashMap::new();
+    for case in &golden.cases {
+        let (slope, cov) = match case.name.as_str() {
+            "correlated_reml" | "correlated_ml" => (true, RandomEffectsCovariance::Correlated),
+            "intercept_reml" | "intercept_ml" => (false, RandomEffectsCovariance::Correlated),
+            "diagonal_reml" => (true, RandomEffectsCovariance::Diagonal),
+            other => panic!("unknown case {other}"),
+        };
+        let data = sleepstudy_data(slope);
+        let fit = fit_case(case, &data, cov);
+        let w = check_fit(&fit, case, Some(&data));
+        for k in 0..4 {
+            worst[k] = worst[k].max(w[k]);
+        }
+        for c in &case.contrasts {
+            let e = fit
+                .contrast(&[1.0, 5.0], c.label.clone())
+                .unwrap()
+                .into_result()
+                .unwrap();
+            assert_close("contrast", e.estimate, c.estimate, ITERATIVE);
+            assert_close("contrast SE", e.std_error, c.std_error, ITERATIVE);
+            assert_close("contrast df", e.df.unwrap(), c.df, SATTERTHWAITE_DF);
+            assert_close(
+                "contrast lower",
+                e.confidence_interval.lower,
+                c.lower,
+                ITERATIVE,
+            );
+            assert_close(
+                "contrast upper",
+                e.confidence_interval.upper,
+                c.upper,
+                ITERATIVE,
+            );
+        }
+        fits.insert(case.name.clone(), fit);
+    }
+    let lrt = golden.lrt.unwrap();
+    let t = fits["correlated_ml"]
+        .likelihood_ratio_test(&fits["intercept_ml"])
+        .unwrap();
+    assert_close("LRT", t.statistic, lrt.statistic, 1e-5);
+    assert_eq!(t.df, lrt.df);
+    assert_close("LRT p", t.p_value, lrt.p_value, 1e-4);
+    eprintln!(
+        "sleepstudy worst relative differences: fixed/SE {:e}, SD {:e}, df {:e}, BLUP {:e}",
+        worst[0], worst[1], worst[2], worst[3]
+    );
+}
