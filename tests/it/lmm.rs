@@ -496,3 +496,127 @@ fn lmm_random_slopes_and_singular_fit_match_lme4_lmertest() {
         worst[0], worst[1], worst[2], worst[3]
     );
 }
+
+#[derive(Debug, Deserialize)]
+pub struct KneeCourse {
+    pub patient: String,
+    pub days: Vec<f64>,
+    pub population: Vec<f64>,
+    pub predicted: Vec<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KneeCase {
+    #[serde(flatten)]
+    pub case: Case,
+    pub courses: Vec<KneeCourse>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KneeGolden {
+    #[allow(dead_code)]
+    pub provenance: Provenance,
+    pub cases: Vec<KneeCase>,
+}
+
+#[test]
+fn lmm_trajectory_model_on_knee_oa_matches_lme4_lmertest() {
+    use pain_outcomes::analysis::{PatientEffects, TimeScale, TrajectoryModel};
+    let golden: KneeGolden = golden::load("lmm_knee_oa");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    let cohort = pain_outcomes::data::read_csv(path, &Default::default())
+        .unwrap()
+        .cohort;
+    let mut worst = [0.0f64; 4];
+    for kc in &golden.cases {
+        let case = &kc.case;
+        let model = TrajectoryModel::new(&cohort).instrument("nrs");
+        let model = match case.name.as_str() {
+            "linear_reml" => model,
+            "piecewise_reml" => model
+                .time(TimeScale::Piecewise(vec![42.0]))
+                .patient_effects(PatientEffects::Intercept),
+            other => panic!("unknown case {other}"),
+        };
+        let t = model.fit().unwrap().into_result().unwrap();
+        let w = check_fit(&t.fit, case, None);
+        for k in 0..4 {
+            worst[k] = worst[k].max(w[k]);
+        }
+        let curve = t.mean_curve(&[0.0, 90.0, 365.0]);
+        for c in &case.contrasts {
+            let got = if let Some(rest) = c.label.strip_suffix(')') {
+                let (head, phase) = rest.split_once(" (").unwrap();
+                if let Some(arm) = head.strip_suffix(" - placebo slope") {
+                    t.slope_differences
+                        .iter()
+                        .filter_map(|d| d.computed())
+                        .find(|d| d.arm == arm && d.visit.as_deref() == Some(phase))
+                        .map(|d| d.difference.clone())
+                        .unwrap()
+                } else {
+                    let arm = head.strip_suffix(" slope").unwrap();
+                    t.slope(arm, phase).unwrap().computed().unwrap().clone()
+                }
+            } else {
+                let (arm, day) = c.label.split_once(" at day ").unwrap();
+                let day: f64 = day.parse().unwrap();
+                curve
+                    .iter()
+                    .find(|p| p.arm == arm && p.day == day)
+                    .unwrap()
+                    .mean
+                    .computed()
+                    .unwrap()
+                    .clone()
+            };
+            let what = format!("{} {}", case.name, c.label);
+            assert_close_abs(
+                &what,
+                got.estimate,
+                c.estimate,
+                ITERATIVE * c.estimate.abs().max(1.0),
+            );
+            assert_close(&format!("{what} SE"), got.std_error, c.std_error, ITERATIVE);
+            assert_close(
+                &format!("{what} df"),
+                got.df.unwrap(),
+                c.df,
+                SATTERTHWAITE_DF,
+            );
+            assert_close_abs(
+                &format!("{what} lower"),
+                got.confidence_interval.lower,
+                c.lower,
+                1e-5 * c.lower.abs().max(1.0),
+            );
+            assert_close_abs(
+                &format!("{what} upper"),
+                got.confidence_interval.upper,
+                c.upper,
+                1e-5 * c.upper.abs().max(1.0),
+            );
+        }
+        for course in &kc.courses {
+            let got = t.patient_course(&course.patient, &course.days).unwrap();
+            for (k, p) in got.iter().enumerate() {
+                assert_close(
+                    &format!("{} {} population", case.name, course.patient),
+                    p.population,
+                    course.population[k],
+                    ITERATIVE,
+                );
+                assert_close(
+                    &format!("{} {} predicted", case.name, course.patient),
+                    p.predicted,
+                    course.predicted[k],
+                    ITERATIVE,
+                );
+            }
+        }
+    }
+    eprintln!(
+        "knee OA worst relative differences: fixed/SE {:e}, SD {:e}, df {:e}, BLUP {:e}",
+        worst[0], worst[1], worst[2], worst[3]
+    );
+}
