@@ -536,6 +536,9 @@ fn lmm_trajectory_model_on_knee_oa_matches_lme4_lmertest() {
             "piecewise_reml" => model
                 .time(TimeScale::Piecewise(vec![42.0]))
                 .patient_effects(PatientEffects::Intercept),
+            "log_diagonal_reml" => model
+                .time(TimeScale::Log)
+                .covariance(pain_outcomes::stats::lmm::RandomEffectsCovariance::Diagonal),
             other => panic!("unknown case {other}"),
         };
         let t = model.fit().unwrap().into_result().unwrap();

@@ -4,6 +4,7 @@
 #   linear_reml:    score ~ arm * time + (time | patient_id), REML
 #   piecewise_reml: score ~ arm * (phase1 + phase2) + (1 | patient_id), knot at day 42
 #                   (phase1 = min(day, 42)/365.25, phase2 = max(day - 42, 0)/365.25)
+#   log_diagonal_reml: score ~ arm * log_time + (log_time || patient_id), log_time = log(1 + day)
 # Compared: everything of lmm_common.R, each arm's slope per phase and its difference from
 # placebo (lmerTest::contest1D), the arm mean curves at days 0, 90, 365 (contest1D) and the
 # predicted course of two patients (predict with and without random effects).
@@ -18,6 +19,7 @@ d$arm <- relevel(factor(d$arm), ref = "placebo")
 d$time <- d$day / 365.25
 d$phase1 <- pmin(d$day, 42) / 365.25
 d$phase2 <- pmax(d$day - 42, 0) / 365.25
+d$log_time <- log1p(pmax(d$day, 0))
 arms <- levels(d$arm)
 
 weights_for <- function(fit, w) {
@@ -63,6 +65,7 @@ courses <- function(fit, tv) {
     nd$time <- days / 365.25
     nd$phase1 <- pmin(days, 42) / 365.25
     nd$phase2 <- pmax(days - 42, 0) / 365.25
+    nd$log_time <- log1p(pmax(days, 0))
     list(patient = id, days = days, population = unname(predict(fit, nd, re.form = NA)),
          predicted = unname(predict(fit, nd)))
   })
@@ -78,14 +81,16 @@ cases <- list(
   run("linear_reml", score ~ arm * time + (time | patient_id), "time",
       function(day) c(time = day / 365.25)),
   run("piecewise_reml", score ~ arm * (phase1 + phase2) + (1 | patient_id), c("phase1", "phase2"),
-      function(day) c(phase1 = min(day, 42) / 365.25, phase2 = max(day - 42, 0) / 365.25))
+      function(day) c(phase1 = min(day, 42) / 365.25, phase2 = max(day - 42, 0) / 365.25)),
+  run("log_diagonal_reml", score ~ arm * log_time + (log_time || patient_id), "log_time",
+      function(day) c(log_time = log1p(max(day, 0))))
 )
 out <- list(
   provenance = golden_provenance(
     "third_party", "tests/reference/lmm_knee_oa.R", c("lme4", "lmerTest", "jsonlite"),
     data = data_path,
     method = "lme4::lmer (bobyqa, rhoend 1e-12) + lmerTest (Satterthwaite, contest1D) + ranef(condVar) + predict",
-    model = "score ~ arm * time + (time | patient_id); score ~ arm * (phase1 + phase2) + (1 | patient_id)"
+    model = "score ~ arm * time + (time | patient_id); score ~ arm * (phase1 + phase2) + (1 | patient_id); score ~ arm * log_time + (log_time || patient_id)"
   ),
   cases = cases
 )
