@@ -623,3 +623,58 @@ fn lmm_trajectory_model_on_knee_oa_matches_lme4_lmertest() {
         worst[0], worst[1], worst[2], worst[3]
     );
 }
+
+#[test]
+fn lmm_refuses_non_convergence_exact_fits_and_rank_deficient_designs() {
+    use pain_outcomes::RefusalReason;
+    let data = sleepstudy_data(true);
+    let options = LmmOptions::default().with_max_iterations(1);
+    let r = lmm(&data, &options).unwrap();
+    assert_eq!(
+        r.refusal().map(|r| r.reason),
+        Some(RefusalReason::NoConvergence)
+    );
+
+    let (_, days, g, labels) = sleepstudy();
+    let n = days.len();
+    let x = DMatrix::from_fn(n, 3, |r, c| match c {
+        0 => 1.0,
+        1 => days[r],
+        _ => 2.0 * days[r],
+    });
+    let names: Vec<String> = ["(Intercept)", "Days", "Days2"].map(String::from).to_vec();
+    let z = DMatrix::from_element(n, 1, 1.0);
+    let d = LmmData::new(
+        vec![1.0; n],
+        x.clone(),
+        names,
+        z.clone(),
+        vec!["(Intercept)".into()],
+        g.clone(),
+        labels.clone(),
+    )
+    .unwrap();
+    let r = lmm(&d, &LmmOptions::default()).unwrap();
+    assert_eq!(
+        r.refusal().map(|r| r.reason),
+        Some(RefusalReason::SingularDesign)
+    );
+
+    let x2 = x.columns(0, 2).into_owned();
+    let y: Vec<f64> = days.iter().map(|t| 3.0 + 0.5 * t).collect();
+    let d = LmmData::new(
+        y,
+        x2,
+        vec!["(Intercept)".into(), "Days".into()],
+        z,
+        vec!["(Intercept)".into()],
+        g,
+        labels,
+    )
+    .unwrap();
+    let r = lmm(&d, &LmmOptions::default()).unwrap();
+    assert_eq!(
+        r.refusal().map(|r| r.reason),
+        Some(RefusalReason::ZeroVariance)
+    );
+}

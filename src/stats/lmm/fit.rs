@@ -38,6 +38,8 @@ pub struct LmmOptions {
     pub covariance: RandomEffectsCovariance,
     /// Confidence level of the intervals (default 0.95).
     pub confidence_level: f64,
+    /// Newton iterations allowed before the fit is refused as not converged (default 100).
+    pub max_iterations: usize,
 }
 
 impl Default for LmmOptions {
@@ -46,6 +48,7 @@ impl Default for LmmOptions {
             method: Estimation::Reml,
             covariance: RandomEffectsCovariance::Correlated,
             confidence_level: 0.95,
+            max_iterations: 100,
         }
     }
 }
@@ -81,6 +84,19 @@ impl LmmOptions {
     /// ```
     pub fn with_confidence_level(mut self, level: f64) -> Self {
         self.confidence_level = level;
+        self
+    }
+
+    /// Newton iterations allowed (at least 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = pain_outcomes::stats::lmm::LmmOptions::default().with_max_iterations(20);
+    /// assert_eq!(o.max_iterations, 20);
+    /// ```
+    pub fn with_max_iterations(mut self, iterations: usize) -> Self {
+        self.max_iterations = iterations;
         self
     }
 }
@@ -434,7 +450,8 @@ impl LmmState {
 /// # Refusals
 ///
 /// `TooFewObservations` when `n ≤ p`; `SingularDesign` when `X` is rank deficient;
-/// `NoConvergence` when the optimizer does not converge.
+/// `ZeroVariance` when `X` fits `y` exactly; `NoConvergence` when the optimizer does not
+/// converge within [`LmmOptions::max_iterations`].
 ///
 /// # Examples
 ///
@@ -499,11 +516,18 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
             "the fixed-effects design is rank deficient",
         ));
     }
+    let ols = evaluate(&blocks, &vec![0.0; q * q]);
+    if ols.is_none_or(|e| e.r2 <= 1e-20 * blocks.yty.max(f64::MIN_POSITIVE)) {
+        return Ok(refuse(
+            RefusalReason::ZeroVariance,
+            "the fixed effects fit the response exactly: no residual variance",
+        ));
+    }
     let cov = options.covariance;
     let method = options.method;
     let f =
         |theta: &[f64]| evaluate(&blocks, &cov.lambda(q, theta)).map(|e| e.deviance(method, n, p));
-    let Some(min) = minimize(&f, &cov.start(q)) else {
+    let Some(min) = minimize(&f, &cov.start(q), options.max_iterations.max(1)) else {
         return Ok(refuse(
             RefusalReason::NoConvergence,
             "the criterion is not defined at the starting values",

@@ -32,8 +32,6 @@ pub(crate) struct Minimum {
     pub certificate: LmmCertificate,
 }
 
-const MAX_ITER: usize = 100;
-
 struct Counter<'f, F: Fn(&[f64]) -> Option<f64>> {
     f: &'f F,
     n: usize,
@@ -113,8 +111,13 @@ pub(crate) fn hessian<F: Fn(&[f64]) -> Option<f64>>(
     Some((hm, c.n))
 }
 
-/// Minimises `f` from `x0`; `None` only when `f` fails at `x0`.
-pub(crate) fn minimize<F: Fn(&[f64]) -> Option<f64>>(f: &F, x0: &[f64]) -> Option<Minimum> {
+/// Minimises `f` from `x0` in at most `max_iterations` Newton iterations; `None` only when `f`
+/// fails at `x0`.
+pub(crate) fn minimize<F: Fn(&[f64]) -> Option<f64>>(
+    f: &F,
+    x0: &[f64],
+    max_iterations: usize,
+) -> Option<Minimum> {
     let mut c = Counter { f, n: 0 };
     let mut x = x0.to_vec();
     let mut fx = c.eval(&x)?;
@@ -123,7 +126,7 @@ pub(crate) fn minimize<F: Fn(&[f64]) -> Option<f64>>(f: &F, x0: &[f64]) -> Optio
     let mut iterations = 0;
     let mut hessian_pd = false;
     let tol_f = 1e-16 * fx.abs().max(1.0);
-    while iterations < MAX_ITER {
+    while iterations < max_iterations {
         iterations += 1;
         let h = step(&x);
         let Some(g) = gradient(&mut c, &x, &h) else {
