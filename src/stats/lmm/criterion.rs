@@ -266,7 +266,7 @@ pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
     let chol = m.cholesky()?;
     let lx = chol.l();
     let cb = lx.solve_lower_triangular(&rhs)?;
-    let beta = lx.tr_solve_lower_triangular(&cb)?;
+    let beta = lx.tr_solve_lower_triangular(&cb)? + &b.shift;
     let r2 = yy - cb.norm_squared();
     let ldrx2: f64 = (0..p).map(|i| 2.0 * lx[(i, i)].ln()).sum();
     if !(r2.is_finite() && ldl2.is_finite() && ldrx2.is_finite()) || r2 <= 0.0 {

@@ -152,6 +152,10 @@ pub(crate) struct Blocks {
     pub xtx: DMatrix<f64>,
     pub xty: DVector<f64>,
     pub yty: f64,
+    /// The OLS coefficients subtracted from `y` before the cross-products (`y − Xβ_ols` is
+    /// accumulated, so that `r²` is not a small difference of large sums); `β` of an
+    /// evaluation is reported with it added back.
+    pub shift: DVector<f64>,
 }
 
 impl Blocks {
@@ -160,6 +164,12 @@ impl Blocks {
         let mut ztz = vec![0.0; m * q * q];
         let mut ztx = vec![0.0; m * q * p];
         let mut zty = vec![0.0; m * q];
+        let xtx = d.x.tr_mul(&d.x);
+        let xty0 = d.x.tr_mul(&DVector::from_column_slice(&d.y));
+        let shift = xtx
+            .clone()
+            .cholesky()
+            .map_or_else(|| DVector::zeros(p), |c| c.solve(&xty0));
         let mut zr = vec![0.0; q];
         let mut xr = vec![0.0; p];
         for r in 0..n {
@@ -170,7 +180,7 @@ impl Blocks {
             for (j, v) in xr.iter_mut().enumerate() {
                 *v = d.x[(r, j)];
             }
-            let y = d.y[r];
+            let y = d.y[r] - xr.iter().zip(shift.iter()).map(|(a, b)| a * b).sum::<f64>();
             let a = &mut ztz[g * q * q..(g + 1) * q * q];
             let b = &mut ztx[g * q * p..(g + 1) * q * p];
             for i in 0..q {
@@ -183,9 +193,9 @@ impl Blocks {
                 zty[g * q + i] += zr[i] * y;
             }
         }
-        let xtx = d.x.tr_mul(&d.x);
-        let xty = d.x.tr_mul(&DVector::from_column_slice(&d.y));
-        let yty = d.y.iter().map(|v| v * v).sum();
+        let resid = DVector::from_column_slice(&d.y) - &d.x * &shift;
+        let xty = d.x.tr_mul(&resid);
+        let yty = resid.norm_squared();
         Self {
             q,
             p,
@@ -197,6 +207,7 @@ impl Blocks {
             xtx,
             xty,
             yty,
+            shift,
         }
     }
 }

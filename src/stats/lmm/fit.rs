@@ -516,8 +516,9 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
             "the fixed-effects design is rank deficient",
         ));
     }
-    let ols = evaluate(&blocks, &vec![0.0; q * q]);
-    if ols.is_none_or(|e| e.r2 <= 1e-20 * blocks.yty.max(f64::MIN_POSITIVE)) {
+    // blocks.yty is the OLS residual sum of squares
+    let total: f64 = data.y.iter().map(|v| v * v).sum();
+    if blocks.yty <= 1e-24 * total.max(f64::MIN_POSITIVE) {
         return Ok(refuse(
             RefusalReason::ZeroVariance,
             "the fixed effects fit the response exactly: no residual variance",
@@ -573,13 +574,17 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
         })
         .collect();
     // conditional modes
+    let beta_centred = &ev.beta - &blocks.shift;
     let mut random_effects = Vec::with_capacity(blocks.m);
     for g in 0..blocks.m {
         let ztz = &blocks.ztz[g * q * q..(g + 1) * q * q];
         let ztx = &blocks.ztx[g * q * p..(g + 1) * q * p];
         let ztr: Vec<f64> = (0..q)
             .map(|i| {
-                blocks.zty[g * q + i] - (0..p).map(|j| ztx[i * p + j] * ev.beta[j]).sum::<f64>()
+                blocks.zty[g * q + i]
+                    - (0..p)
+                        .map(|j| ztx[i * p + j] * beta_centred[j])
+                        .sum::<f64>()
             })
             .collect();
         random_effects.push(state.group_effects(&data.group_labels[g], ztz, &ztr, sigma2));

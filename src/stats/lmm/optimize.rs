@@ -174,7 +174,7 @@ pub(crate) fn minimize<F: Fn(&[f64]) -> Option<f64>>(
         if !accepted {
             // no progress: at the floor of the arithmetic, converged only if the decrement is
             // negligible there too
-            converged = hessian_pd && decrement < 1e-12 * fx.abs().max(1.0);
+            converged = hessian_pd && decrement < 1e-10 * fx.abs().max(1.0);
             break;
         }
     }
