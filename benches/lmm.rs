@@ -4,7 +4,8 @@
 //! effects and the conditional modes of every patient; 10^3, 10^4, 10^5 patients (10^6 with
 //! `LMM_BENCH_1E6=1`). Each data set is written to `target/lmm_bench_<n>.csv` so that
 //! `benches/lmm_lmer.R` can time `lme4::lmer` on the same file. `LMM_BENCH_ONCE=<n>` fits once
-//! and exits (for `/usr/bin/time -v` peak memory).
+//! and exits (for `/usr/bin/time -v` peak memory). `LMM_BENCH_JITTER=1` moves every follow-up
+//! day by up to ±3 days (files `target/lmm_bench_<n>_jitter.csv`).
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use nalgebra::DMatrix;
 use pain_outcomes::stats::lmm::{LmmData, LmmFit, LmmOptions, lmm};
@@ -22,11 +23,14 @@ struct Sim {
     time: Vec<f64>,
     y: Vec<f64>,
     n: usize,
+    jitter: bool,
 }
 
 /// Seeded simulation: intercept SD 1.2, slope SD 1.5 per year, correlation -0.4, residual SD
 /// 0.8; slope -1 per year on placebo, -2.5 on the active arm.
-fn simulate(n: usize, seed: u64) -> Sim {
+/// With `jitter`, every follow-up day moves by up to ±3 days (actual visit days), so no two
+/// patients share a design and the per-class accumulation of the criterion gains nothing.
+fn simulate(n: usize, seed: u64, jitter: bool) -> Sim {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut s = Sim {
         patient: vec![],
@@ -34,6 +38,7 @@ fn simulate(n: usize, seed: u64) -> Sim {
         time: vec![],
         y: vec![],
         n,
+        jitter,
     };
     for i in 0..n {
         let arm = (i % 2) as f64;
@@ -45,7 +50,12 @@ fn simulate(n: usize, seed: u64) -> Sim {
             if k > 0 && rng.random::<f64>() < 0.1 {
                 continue;
             }
-            let t = d / 365.25;
+            let shift = if jitter && k > 0 {
+                f64::from(rng.random_range(-3i32..=3))
+            } else {
+                0.0
+            };
+            let t = (d + shift) / 365.25;
             let e: f64 = StandardNormal.sample(&mut rng);
             s.patient.push(i);
             s.arm.push(arm);
@@ -57,7 +67,11 @@ fn simulate(n: usize, seed: u64) -> Sim {
 }
 
 fn write_csv(s: &Sim) {
-    let path = format!("target/lmm_bench_{}.csv", s.n);
+    let path = if s.jitter {
+        format!("target/lmm_bench_{}_jitter.csv", s.n)
+    } else {
+        format!("target/lmm_bench_{}.csv", s.n)
+    };
     if std::path::Path::new(&path).exists() {
         return;
     }
@@ -112,10 +126,16 @@ fn bench(c: &mut Criterion) {
     if std::env::var("LMM_BENCH_1E6").is_ok() {
         sizes.push(1_000_000);
     }
-    let mut group = c.benchmark_group("lmm_intercept_slope_7_visits");
+    let jitter = std::env::var("LMM_BENCH_JITTER").is_ok();
+    let name = if jitter {
+        "lmm_intercept_slope_7_visits_actual_days"
+    } else {
+        "lmm_intercept_slope_7_visits"
+    };
+    let mut group = c.benchmark_group(name);
     group.sample_size(10);
     for n in sizes {
-        let s = simulate(n, 20261205 + n as u64);
+        let s = simulate(n, 20261205 + n as u64, jitter);
         write_csv(&s);
         let f = fit(&s);
         eprintln!(
@@ -134,7 +154,12 @@ criterion_group!(benches, bench);
 fn main() {
     if let Ok(n) = std::env::var("LMM_BENCH_ONCE") {
         let n: usize = n.parse().unwrap_or(1_000_000);
-        let s = simulate(n, 20261205 + n as u64);
+        let s = simulate(
+            n,
+            20261205 + n as u64,
+            std::env::var("LMM_BENCH_JITTER").is_ok(),
+        );
+        write_csv(&s);
         let t = std::time::Instant::now();
         let f = fit(&s);
         eprintln!(

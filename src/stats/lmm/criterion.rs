@@ -220,15 +220,19 @@ pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
     let mut w = vec![0.0; q * p];
     let mut c = vec![0.0; q];
     let mut col = vec![0.0; q];
-    for g in 0..b.m {
-        let ztz = &b.ztz[g * q * q..(g + 1) * q * q];
-        let ztx = &b.ztx[g * q * p..(g + 1) * q * p];
-        let zty = &b.zty[g * q..(g + 1) * q];
+    let cl = &b.classes;
+    let mut k_mat = vec![0.0; q * q];
+    for g in 0..cl.count.len() {
+        let count = cl.count[g];
+        let ztz = &cl.ztz[g * q * q..(g + 1) * q * q];
+        let ztx = &cl.ztx[g * q * p..(g + 1) * q * p];
+        let zty = &cl.zty_sum[g * q..(g + 1) * q];
+        let outer = &cl.zty_outer[g * q * q..(g + 1) * q * q];
         group_factor(q, lam, ztz, &mut t, &mut a)?;
         for i in 0..q {
-            ldl2 += 2.0 * a[i * q + i].ln();
+            ldl2 += count * 2.0 * a[i * q + i].ln();
         }
-        // W = L⁻¹ Λ' Z'X, c = L⁻¹ Λ' Z'y
+        // W = L⁻¹ Λ' Z'X, c = L⁻¹ Λ' Σ Z'y, K = L⁻¹ Λ'
         lambda_t_times(q, p, lam, ztx, &mut w);
         lambda_t_times(q, 1, lam, zty, &mut c);
         for j in 0..p {
@@ -241,18 +245,33 @@ pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
             }
         }
         forward(&a, q, &mut c);
+        for j in 0..q {
+            for (i, v) in col.iter_mut().enumerate() {
+                *v = lam[j * q + i];
+            }
+            forward(&a, q, &mut col);
+            for i in 0..q {
+                k_mat[i * q + j] = col[i];
+            }
+        }
         for i in 0..q {
             let wi = &w[i * p..(i + 1) * p];
             for j in 0..p {
                 let wij = wi[j];
                 if wij != 0.0 {
                     for k in j..p {
-                        xtx[j * p + k] += wij * wi[k];
+                        xtx[j * p + k] += count * wij * wi[k];
                     }
                     xty[j] += wij * c[i];
                 }
             }
-            yy -= c[i] * c[i];
+            // Σ_g |K z_g|² = Σ_i (K S K')_ii with S = Σ z_g z_g'
+            let ki = &k_mat[i * q..(i + 1) * q];
+            for r in 0..q {
+                for s in 0..q {
+                    yy -= ki[r] * outer[r * q + s] * ki[s];
+                }
+            }
         }
     }
     let mut m = b.xtx.clone();

@@ -156,6 +156,51 @@ pub(crate) struct Blocks {
     /// accumulated, so that `r²` is not a small difference of large sums); `β` of an
     /// evaluation is reported with it added back.
     pub shift: DVector<f64>,
+    /// Groups with bit-identical `Z_g'Z_g` and `Z_g'X_g` (the same times and fixed-effects
+    /// rows, common with nominal visit days) share every factor of an evaluation, so the
+    /// criterion is accumulated per class: `Z'Z` and `Z'X` of the class, the number of groups,
+    /// `Σ Z_g'y_g` and `Σ (Z_g'y_g)(Z_g'y_g)'` over its groups. Exact, not an approximation.
+    pub classes: Classes,
+}
+
+/// Classes of groups with identical designs (see [`Blocks::classes`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Classes {
+    pub count: Vec<f64>,
+    pub ztz: Vec<f64>,
+    pub ztx: Vec<f64>,
+    pub zty_sum: Vec<f64>,
+    pub zty_outer: Vec<f64>,
+}
+
+impl Classes {
+    fn new(q: usize, p: usize, m: usize, ztz: &[f64], ztx: &[f64], zty: &[f64]) -> Self {
+        let mut index: std::collections::HashMap<Vec<u64>, usize> =
+            std::collections::HashMap::new();
+        let mut c = Classes::default();
+        for g in 0..m {
+            let a = &ztz[g * q * q..(g + 1) * q * q];
+            let b = &ztx[g * q * p..(g + 1) * q * p];
+            let key: Vec<u64> = a.iter().chain(b).map(|v| v.to_bits()).collect();
+            let k = *index.entry(key).or_insert_with(|| {
+                c.count.push(0.0);
+                c.ztz.extend_from_slice(a);
+                c.ztx.extend_from_slice(b);
+                c.zty_sum.extend(std::iter::repeat_n(0.0, q));
+                c.zty_outer.extend(std::iter::repeat_n(0.0, q * q));
+                c.count.len() - 1
+            });
+            c.count[k] += 1.0;
+            let u = &zty[g * q..(g + 1) * q];
+            for i in 0..q {
+                c.zty_sum[k * q + i] += u[i];
+                for j in 0..q {
+                    c.zty_outer[k * q * q + i * q + j] += u[i] * u[j];
+                }
+            }
+        }
+        c
+    }
 }
 
 impl Blocks {
@@ -196,7 +241,9 @@ impl Blocks {
         let resid = DVector::from_column_slice(&d.y) - &d.x * &shift;
         let xty = d.x.tr_mul(&resid);
         let yty = resid.norm_squared();
+        let classes = Classes::new(q, p, m, &ztz, &ztx, &zty);
         Self {
+            classes,
             q,
             p,
             m,
