@@ -678,3 +678,48 @@ fn lmm_refuses_non_convergence_exact_fits_and_rank_deficient_designs() {
         Some(RefusalReason::ZeroVariance)
     );
 }
+
+/// A new patient given exactly the scores of an analysed patient (same arm and covariates)
+/// has that patient's predicted course: the conditional modes are the same formula.
+#[test]
+fn lmm_new_patient_with_an_analysed_patients_scores_has_their_course() {
+    use pain_outcomes::analysis::{Covariate, TrajectoryModel};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    let cohort = pain_outcomes::data::read_csv(path, &Default::default())
+        .unwrap()
+        .cohort;
+    let t = TrajectoryModel::new(&cohort)
+        .instrument("nrs")
+        .covariates(&[Covariate::Age, Covariate::Sex])
+        .fit()
+        .unwrap()
+        .into_result()
+        .unwrap();
+    let inst = cohort.instrument_index("nrs").unwrap();
+    let p = 3;
+    let patient = &cohort.patients()[p];
+    let arm = &cohort.arms()[cohort.arm_of()[p] as usize];
+    let observed: Vec<(f64, f64)> = cohort
+        .patient_rows(p)
+        .filter(|&r| cohort.instrument_of()[r] as usize == inst)
+        .filter_map(|r| cohort.scores()[r].map(|s| (f64::from(cohort.days()[r]), s)))
+        .collect();
+    let days = [0.0, 90.0, 365.0];
+    let known = t.patient_course(patient.id.as_str(), &days).unwrap();
+    let new = t
+        .new_patient_course(arm, patient, &observed, &days)
+        .unwrap();
+    for (a, b) in known.iter().zip(&new) {
+        assert_close("population", b.population, a.population, 1e-10);
+        assert_close("predicted", b.predicted, a.predicted, 1e-10);
+        assert_close("std error", b.std_error, a.std_error, 1e-10);
+    }
+    // no early scores: the population curve
+    let none = t.new_patient_course(arm, patient, &[], &days).unwrap();
+    for (a, b) in known.iter().zip(&none) {
+        assert_close("population", b.predicted, a.population, 1e-12);
+    }
+    // the tables print
+    let text = t.to_string();
+    assert!(text.contains("slope differences from placebo") && text.contains("REML criterion"));
+}
