@@ -26,7 +26,7 @@
 //! - [`stats`]: statistical kernels on slices and matrices, each checked against reference
 //!   software; never sees a cohort.
 //! - [`analysis`]: the questions a study asks of a [`Cohort`] (trajectories, responders, ANCOVA,
-//!   MMRM, time to event): the arm policy, the reference arm and who was left out.
+//!   MMRM, linear mixed models of trajectories, time to event): the arm policy, the reference arm and who was left out.
 //! - [`report`]: results as text tables, JSON and (for people) summaries.
 //! - [`simulate`]: a seeded simulator of realistic cohorts, beside `data`.
 //!
@@ -60,9 +60,11 @@ pub mod stats;
 
 pub use analysis::{CohortMmrm, MmrmBuilder};
 pub use analysis::{TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event};
+pub use analysis::{TrajectoryFit, TrajectoryModel};
 pub use data::{ArmBy, Cohort, LoadOptions, LoadReport, Loaded};
 pub use error::{Error, Location, Result};
 pub use outcome::{Outcome, OutcomeRows, Refusal, RefusalReason};
+pub use stats::lmm::{LmmData, LmmFit, LmmOptions, lmm};
 pub use stats::mmrm::{MmrmData, MmrmFit, MmrmOptions, ModelSpec, mmrm};
 pub use stats::survival::{CoxData, CoxFit, CoxZph, KaplanMeier, LogRank, RmstDifference, Status};
 pub use stats::{ArmDifference, ChiSquareTest, ConfidenceInterval, Estimate, FTest};

@@ -21,6 +21,7 @@ mod responders;
 mod subgroups;
 mod time_to_event;
 mod trajectories;
+mod trajectory_model;
 
 pub use adjusted_responders::{AdjustedArmComparison, AdjustedResponders, adjusted_responders};
 pub use ancova::{AncovaAtVisit, AncovaBuilder, CohortAncova, ancova_at_visit};
@@ -61,4 +62,8 @@ pub use time_to_event::{
 };
 pub use trajectories::{
     AreaByArm, ArmArea, ArmVisitSummary, Trajectories, area_by_arm, describe_by_arm_and_visit,
+};
+pub use trajectory_model::{
+    ArmSlope, CoursePoint, CurvePoint, DAYS_PER_YEAR, PatientEffects, TimeScale, TrajectoryFit,
+    TrajectoryModel,
 };

@@ -6,6 +6,7 @@
 //! [`to_json`].
 
 mod json;
+mod lmm;
 mod meta;
 mod observational;
 mod text;

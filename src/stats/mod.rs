@@ -14,6 +14,7 @@ pub mod dist;
 pub mod effect_size;
 pub mod formula;
 pub mod hypothesis;
+pub mod lmm;
 pub mod logistic;
 pub mod matching;
 pub mod meta;

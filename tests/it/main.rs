@@ -21,6 +21,7 @@ mod dist_tails;
 mod filters;
 mod golden_provenance;
 mod heldout_knee;
+mod lmm;
 mod logistic_cmh;
 mod malformed;
 mod meta;

@@ -1,0 +1,349 @@
+//! The profiled deviance of Bates et al. (2015): relative covariance factor `Λ(θ)`, the
+//! penalised least-squares solution per evaluation, accumulated from q × q blocks per group.
+//!
+//! With `b = Λu`, `u ~ N(0, σ²I)`, the sparse Cholesky factor of `Λ'Z'ZΛ + I` is
+//! block-diagonal with one q × q block `L_g` per group, so every quantity is a sum over
+//! groups: `log|L|² = Σ 2 log diag L_g`, `R_ZX,g = L_g⁻¹Λ'Z_g'X_g`, `c_g = L_g⁻¹Λ'Z_g'y_g`,
+//! `R_X'R_X = X'X − Σ R_ZX,g'R_ZX,g`, `β = (R_X'R_X)⁻¹(X'y − Σ R_ZX,g'c_g)` and the penalised
+//! residual sum of squares `r² = y'y − Σ|c_g|² − |R_X⁻ᵀ(X'y − Σ R_ZX,g'c_g)|²`.
+
+use nalgebra::{DMatrix, DVector};
+
+use super::data::Blocks;
+use crate::stats::mmrm::Estimation;
+
+/// Structure of the q × q covariance of a group's random effects.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RandomEffectsCovariance {
+    /// Unstructured (lme4 `(1 + time | patient)`): `q(q+1)/2` parameters.
+    #[default]
+    Correlated,
+    /// Independent effects (lme4 `(1 + time || patient)`): `q` parameters.
+    Diagonal,
+}
+
+impl RandomEffectsCovariance {
+    /// Number of θ parameters for `q` random effects per group.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::stats::lmm::RandomEffectsCovariance;
+    /// assert_eq!(RandomEffectsCovariance::Correlated.n_theta(2), 3);
+    /// assert_eq!(RandomEffectsCovariance::Diagonal.n_theta(2), 2);
+    /// ```
+    pub fn n_theta(self, q: usize) -> usize {
+        match self {
+            RandomEffectsCovariance::Correlated => q * (q + 1) / 2,
+            RandomEffectsCovariance::Diagonal => q,
+        }
+    }
+
+    /// Whether θ component `k` is a diagonal element of `Λ` (lower bound 0 in lme4).
+    pub(crate) fn is_diagonal(self, q: usize, k: usize) -> bool {
+        match self {
+            RandomEffectsCovariance::Diagonal => true,
+            RandomEffectsCovariance::Correlated => {
+                let mut idx = 0;
+                for j in 0..q {
+                    if idx == k {
+                        return true;
+                    }
+                    idx += q - j;
+                }
+                false
+            }
+        }
+    }
+
+    /// `Λ(θ)`, q × q row-major lower triangular, filled column by column (lme4's order).
+    pub(crate) fn lambda(self, q: usize, theta: &[f64]) -> Vec<f64> {
+        let mut l = vec![0.0; q * q];
+        match self {
+            RandomEffectsCovariance::Diagonal => {
+                for j in 0..q {
+                    l[j * q + j] = theta[j];
+                }
+            }
+            RandomEffectsCovariance::Correlated => {
+                let mut k = 0;
+                for j in 0..q {
+                    for i in j..q {
+                        l[i * q + j] = theta[k];
+                        k += 1;
+                    }
+                }
+            }
+        }
+        l
+    }
+
+    /// The starting θ of lme4: identity `Λ`.
+    pub(crate) fn start(self, q: usize) -> Vec<f64> {
+        (0..self.n_theta(q))
+            .map(|k| if self.is_diagonal(q, k) { 1.0 } else { 0.0 })
+            .collect()
+    }
+
+    /// θ with every column of `Λ` whose diagonal is negative flipped (`ΛΛ'` unchanged).
+    pub(crate) fn canonical(self, q: usize, theta: &[f64]) -> Vec<f64> {
+        let mut t = theta.to_vec();
+        match self {
+            RandomEffectsCovariance::Diagonal => t.iter_mut().for_each(|v| *v = v.abs()),
+            RandomEffectsCovariance::Correlated => {
+                let mut k = 0;
+                for j in 0..q {
+                    let flip = t[k] < 0.0;
+                    for _ in j..q {
+                        if flip {
+                            t[k] = -t[k];
+                        }
+                        k += 1;
+                    }
+                }
+            }
+        }
+        t
+    }
+}
+
+/// In-place Cholesky of a q × q row-major symmetric matrix (lower factor); `false` when it is
+/// not positive definite.
+pub(crate) fn small_cholesky(a: &mut [f64], q: usize) -> bool {
+    for j in 0..q {
+        let mut d = a[j * q + j];
+        for k in 0..j {
+            d -= a[j * q + k] * a[j * q + k];
+        }
+        if d <= 0.0 || !d.is_finite() {
+            return false;
+        }
+        let d = d.sqrt();
+        a[j * q + j] = d;
+        for i in j + 1..q {
+            let mut s = a[i * q + j];
+            for k in 0..j {
+                s -= a[i * q + k] * a[j * q + k];
+            }
+            a[i * q + j] = s / d;
+        }
+        for k in j + 1..q {
+            a[j * q + k] = 0.0;
+        }
+    }
+    true
+}
+
+/// Solves `L x = b` in place (L lower, q × q row-major).
+pub(crate) fn forward(l: &[f64], q: usize, b: &mut [f64]) {
+    for i in 0..q {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= l[i * q + k] * b[k];
+        }
+        b[i] = s / l[i * q + i];
+    }
+}
+
+/// Solves `L' x = b` in place (L lower, q × q row-major).
+pub(crate) fn backward(l: &[f64], q: usize, b: &mut [f64]) {
+    for i in (0..q).rev() {
+        let mut s = b[i];
+        for k in i + 1..q {
+            s -= l[k * q + i] * b[k];
+        }
+        b[i] = s / l[i * q + i];
+    }
+}
+
+/// One evaluation at θ.
+#[derive(Debug, Clone)]
+pub(crate) struct Eval {
+    /// `log|L_θ|²`.
+    pub ldl2: f64,
+    /// `log|R_X|²`.
+    pub ldrx2: f64,
+    /// Penalised residual sum of squares.
+    pub r2: f64,
+    pub beta: DVector<f64>,
+    /// Lower Cholesky factor of `R_X'R_X` (so `(R_X'R_X)⁻¹ = (L Lᵀ)⁻¹`).
+    pub lx: DMatrix<f64>,
+}
+
+impl Eval {
+    /// The profiled criterion: `-2 log L` (ML) or the REML criterion of lme4.
+    pub fn deviance(&self, method: Estimation, n: usize, p: usize) -> f64 {
+        let two_pi = 2.0 * std::f64::consts::PI;
+        match method {
+            Estimation::Ml => {
+                let n = n as f64;
+                self.ldl2 + n * (1.0 + (two_pi * self.r2 / n).ln())
+            }
+            Estimation::Reml => {
+                let nr = (n - p) as f64;
+                self.ldl2 + self.ldrx2 + nr * (1.0 + (two_pi * self.r2 / nr).ln())
+            }
+        }
+    }
+
+    /// `σ²` at this θ: `r²/n` (ML) or `r²/(n − p)` (REML).
+    pub fn sigma2(&self, method: Estimation, n: usize, p: usize) -> f64 {
+        match method {
+            Estimation::Ml => self.r2 / n as f64,
+            Estimation::Reml => self.r2 / (n - p) as f64,
+        }
+    }
+
+    /// The unscaled covariance of β, `(R_X'R_X)⁻¹`.
+    pub fn unscaled_vcov(&self) -> DMatrix<f64> {
+        let p = self.lx.nrows();
+        let mut inv = DMatrix::identity(p, p);
+        if let Some(linv) = self.lx.solve_lower_triangular(&DMatrix::identity(p, p)) {
+            inv = linv.tr_mul(&linv);
+        }
+        inv
+    }
+}
+
+/// Evaluates the penalised least-squares problem at `Λ` (q × q row-major); `None` when a
+/// factorisation fails (a rank-deficient `X` or a non-finite θ).
+pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
+    let (q, p) = (b.q, b.p);
+    let mut xtx = vec![0.0; p * p];
+    let mut xty = vec![0.0; p];
+    let mut yy = b.yty;
+    let mut ldl2 = 0.0;
+    let mut t = vec![0.0; q * q];
+    let mut a = vec![0.0; q * q];
+    let mut w = vec![0.0; q * p];
+    let mut c = vec![0.0; q];
+    let mut col = vec![0.0; q];
+    let cl = &b.classes;
+    let mut k_mat = vec![0.0; q * q];
+    for g in 0..cl.count.len() {
+        let count = cl.count[g];
+        let ztz = &cl.ztz[g * q * q..(g + 1) * q * q];
+        let ztx = &cl.ztx[g * q * p..(g + 1) * q * p];
+        let zty = &cl.zty_sum[g * q..(g + 1) * q];
+        let outer = &cl.zty_outer[g * q * q..(g + 1) * q * q];
+        group_factor(q, lam, ztz, &mut t, &mut a)?;
+        for i in 0..q {
+            ldl2 += count * 2.0 * a[i * q + i].ln();
+        }
+        // W = L⁻¹ Λ' Z'X, c = L⁻¹ Λ' Σ Z'y, K = L⁻¹ Λ'
+        lambda_t_times(q, p, lam, ztx, &mut w);
+        lambda_t_times(q, 1, lam, zty, &mut c);
+        for j in 0..p {
+            for i in 0..q {
+                col[i] = w[i * p + j];
+            }
+            forward(&a, q, &mut col);
+            for i in 0..q {
+                w[i * p + j] = col[i];
+            }
+        }
+        forward(&a, q, &mut c);
+        for j in 0..q {
+            for (i, v) in col.iter_mut().enumerate() {
+                *v = lam[j * q + i];
+            }
+            forward(&a, q, &mut col);
+            for i in 0..q {
+                k_mat[i * q + j] = col[i];
+            }
+        }
+        for i in 0..q {
+            let wi = &w[i * p..(i + 1) * p];
+            for j in 0..p {
+                let wij = wi[j];
+                if wij != 0.0 {
+                    for k in j..p {
+                        xtx[j * p + k] += count * wij * wi[k];
+                    }
+                    xty[j] += wij * c[i];
+                }
+            }
+            // Σ_g |K z_g|² = Σ_i (K S K')_ii with S = Σ z_g z_g'
+            let ki = &k_mat[i * q..(i + 1) * q];
+            for r in 0..q {
+                for s in 0..q {
+                    yy -= ki[r] * outer[r * q + s] * ki[s];
+                }
+            }
+        }
+    }
+    let mut m = b.xtx.clone();
+    for j in 0..p {
+        for k in j..p {
+            m[(j, k)] -= xtx[j * p + k];
+            m[(k, j)] = m[(j, k)];
+        }
+    }
+    let rhs = DVector::from_fn(p, |j, _| b.xty[j] - xty[j]);
+    let chol = m.cholesky()?;
+    let lx = chol.l();
+    let cb = lx.solve_lower_triangular(&rhs)?;
+    let beta = lx.tr_solve_lower_triangular(&cb)? + &b.shift;
+    let r2 = yy - cb.norm_squared();
+    let ldrx2: f64 = (0..p).map(|i| 2.0 * lx[(i, i)].ln()).sum();
+    if !(r2.is_finite() && ldl2.is_finite() && ldrx2.is_finite()) || r2 <= 0.0 {
+        return None;
+    }
+    Some(Eval {
+        ldl2,
+        ldrx2,
+        r2,
+        beta,
+        lx,
+    })
+}
+
+/// `a` ← lower Cholesky factor of `Λ'Z'ZΛ + I` (`t` is scratch); `None` if it fails.
+pub(crate) fn group_factor(
+    q: usize,
+    lam: &[f64],
+    ztz: &[f64],
+    t: &mut [f64],
+    a: &mut [f64],
+) -> Option<()> {
+    // t = Z'Z Λ
+    for i in 0..q {
+        for j in 0..q {
+            let mut s = 0.0;
+            for k in j..q {
+                s += ztz[i * q + k] * lam[k * q + j];
+            }
+            t[i * q + j] = s;
+        }
+    }
+    // a = Λ' t + I
+    for i in 0..q {
+        for j in 0..=i {
+            let mut s = 0.0;
+            for k in i..q {
+                s += lam[k * q + i] * t[k * q + j];
+            }
+            if i == j {
+                s += 1.0;
+            }
+            a[i * q + j] = s;
+            a[j * q + i] = s;
+        }
+    }
+    small_cholesky(a, q).then_some(())
+}
+
+/// `out` (q × cols, row-major) ← Λ' `m` (m q × cols row-major).
+pub(crate) fn lambda_t_times(q: usize, cols: usize, lam: &[f64], m: &[f64], out: &mut [f64]) {
+    for i in 0..q {
+        for j in 0..cols {
+            let mut s = 0.0;
+            for k in i..q {
+                s += lam[k * q + i] * m[k * cols + j];
+            }
+            out[i * cols + j] = s;
+        }
+    }
+}

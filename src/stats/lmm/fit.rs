@@ -1,0 +1,667 @@
+//! The fit: options, the optimisation, and the results (fixed effects with Satterthwaite df,
+//! variance components, conditional modes, information criteria, the singularity check).
+
+use nalgebra::{DMatrix, DVector};
+
+use super::criterion::{
+    RandomEffectsCovariance, backward, evaluate, forward, group_factor, lambda_t_times,
+};
+use super::data::{Blocks, LmmData};
+use super::optimize::{LmmCertificate, minimize};
+use super::satterthwaite::SatterthwaiteTerms;
+use crate::outcome::refuse;
+use crate::stats::mmrm::Estimation;
+use crate::stats::{ChiSquareTest, Estimate};
+use crate::{Error, Outcome, RefusalReason};
+
+/// lme4's `isSingular` tolerance on the diagonal elements of `Λ`.
+pub const SINGULAR_TOLERANCE: f64 = 1e-4;
+
+/// Options of [`lmm`].
+///
+/// # Examples
+///
+/// ```
+/// use pain_outcomes::stats::lmm::{LmmOptions, RandomEffectsCovariance};
+/// use pain_outcomes::stats::mmrm::Estimation;
+/// let o = LmmOptions::default()
+///     .with_method(Estimation::Ml)
+///     .with_covariance(RandomEffectsCovariance::Diagonal);
+/// assert_eq!(o.method, Estimation::Ml);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LmmOptions {
+    /// REML (default) or ML.
+    pub method: Estimation,
+    /// Covariance structure of a group's random effects (default correlated).
+    pub covariance: RandomEffectsCovariance,
+    /// Confidence level of the intervals (default 0.95).
+    pub confidence_level: f64,
+    /// Newton iterations allowed before the fit is refused as not converged (default 100).
+    pub max_iterations: usize,
+}
+
+impl Default for LmmOptions {
+    fn default() -> Self {
+        Self {
+            method: Estimation::Reml,
+            covariance: RandomEffectsCovariance::Correlated,
+            confidence_level: 0.95,
+            max_iterations: 100,
+        }
+    }
+}
+
+impl LmmOptions {
+    /// REML or ML.
+    ///
+    /// # Examples
+    ///
+    /// See [`LmmOptions`].
+    pub fn with_method(mut self, method: Estimation) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Correlated or diagonal random effects.
+    ///
+    /// # Examples
+    ///
+    /// See [`LmmOptions`].
+    pub fn with_covariance(mut self, covariance: RandomEffectsCovariance) -> Self {
+        self.covariance = covariance;
+        self
+    }
+
+    /// Confidence level in (0, 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = pain_outcomes::stats::lmm::LmmOptions::default().with_confidence_level(0.9);
+    /// assert_eq!(o.confidence_level, 0.9);
+    /// ```
+    pub fn with_confidence_level(mut self, level: f64) -> Self {
+        self.confidence_level = level;
+        self
+    }
+
+    /// Newton iterations allowed (at least 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = pain_outcomes::stats::lmm::LmmOptions::default().with_max_iterations(20);
+    /// assert_eq!(o.max_iterations, 20);
+    /// ```
+    pub fn with_max_iterations(mut self, iterations: usize) -> Self {
+        self.max_iterations = iterations;
+        self
+    }
+}
+
+/// A variance component: the standard deviation of a random effect (or of the residual).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VarianceComponent {
+    /// Grouping factor (`Residual` for the residual).
+    pub group: String,
+    /// Name of the random effect (column of `Z`), empty for the residual.
+    pub name: String,
+    /// Variance.
+    pub variance: f64,
+    /// Standard deviation.
+    pub std_dev: f64,
+}
+
+/// Conditional modes (BLUPs) of one group's random effects and their conditional covariance.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GroupEffects {
+    /// Group label.
+    pub group: String,
+    /// Conditional modes `b̂_g`, one per column of `Z`.
+    pub modes: Vec<f64>,
+    /// Conditional covariance `σ²Λ(Λ'Z_g'Z_gΛ + I)⁻¹Λ'`, q × q row-major (lme4's `condVar`).
+    pub conditional_covariance: Vec<f64>,
+}
+
+/// A fitted linear mixed model; see [`lmm`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LmmFit {
+    /// REML or ML.
+    pub method: Estimation,
+    /// Structure of the random effects' covariance.
+    pub covariance: RandomEffectsCovariance,
+    /// Rows used.
+    pub n_observations: usize,
+    /// Groups.
+    pub n_groups: usize,
+    /// Fixed effects (Wald t with Satterthwaite df), in the order of the columns of `X`.
+    pub fixed_effects: Vec<Outcome<Estimate>>,
+    /// Names of the random effects (columns of `Z`).
+    pub random_names: Vec<String>,
+    /// θ (lme4's order and sign convention).
+    pub theta: Vec<f64>,
+    /// Residual standard deviation σ.
+    pub sigma: f64,
+    /// Standard deviations of the random effects and of the residual (last).
+    pub variance_components: Vec<VarianceComponent>,
+    /// Correlation matrix of the random effects, q × q row-major.
+    pub random_correlation: Vec<f64>,
+    /// The criterion minimised: the REML criterion (lme4 `REMLcrit`) or the ML deviance.
+    pub criterion: f64,
+    /// Log-likelihood (restricted for REML), `-criterion / 2`.
+    pub log_likelihood: f64,
+    /// Number of parameters `p + len(θ) + 1`.
+    pub n_parameters: usize,
+    /// AIC `criterion + 2 n_parameters` (as lme4, the REML criterion for REML fits).
+    pub aic: f64,
+    /// BIC `criterion + n_parameters log n`.
+    pub bic: f64,
+    /// Whether a diagonal element of `Λ` is below [`SINGULAR_TOLERANCE`] (lme4's
+    /// `isSingular`): a variance estimated as (nearly) zero or a perfect correlation.
+    pub singular: bool,
+    /// How the optimizer converged.
+    pub certificate: LmmCertificate,
+    /// Conditional modes of every group.
+    pub random_effects: Vec<GroupEffects>,
+    #[serde(skip)]
+    pub(crate) state: LmmState,
+}
+
+/// What inference after the fit needs.
+#[derive(Debug, Clone)]
+pub(crate) struct LmmState {
+    pub names: Vec<String>,
+    pub beta: DVector<f64>,
+    pub vcov: DMatrix<f64>,
+    pub satterthwaite: Option<SatterthwaiteTerms>,
+    pub lambda: Vec<f64>,
+    pub q: usize,
+    pub level: f64,
+}
+
+impl LmmFit {
+    /// The fixed effect named `name` (a column of `X`).
+    ///
+    /// # Examples
+    ///
+    /// See [`lmm`].
+    pub fn coefficient(&self, name: &str) -> Option<&Outcome<Estimate>> {
+        let j = self.state.names.iter().position(|n| n == name)?;
+        self.fixed_effects.get(j)
+    }
+
+    /// Estimated fixed effects β.
+    ///
+    /// # Examples
+    ///
+    /// See [`lmm`].
+    pub fn beta(&self) -> &[f64] {
+        self.state.beta.as_slice()
+    }
+
+    /// Covariance of β̂, `σ²(X'V⁻¹X)⁻¹` with `V = ZΛΛ'Z' + I`, p × p.
+    ///
+    /// # Examples
+    ///
+    /// See [`lmm`].
+    pub fn beta_covariance(&self) -> &DMatrix<f64> {
+        &self.state.vcov
+    }
+
+    /// Estimate, SE, Satterthwaite df, t, p and CI of `c'β`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when `c` does not have one entry per fixed effect.
+    ///
+    /// # Refusals
+    ///
+    /// `NotEstimable` when the SE or the df is not positive.
+    ///
+    /// # Examples
+    ///
+    /// See [`lmm`].
+    pub fn contrast(
+        &self,
+        c: &[f64],
+        label: impl Into<String>,
+    ) -> crate::Result<Outcome<Estimate>> {
+        if c.len() != self.state.beta.len() {
+            return Err(Error::invalid_argument(
+                "contrast",
+                format!(
+                    "{} entries given for {} fixed effects",
+                    c.len(),
+                    self.state.beta.len()
+                ),
+            ));
+        }
+        Ok(self
+            .state
+            .estimate(&DVector::from_column_slice(c), label.into()))
+    }
+
+    /// Predictions for the rows of `data`: `Xβ` (`conditional = false`, lme4's
+    /// `predict(re.form = NA)`) or `Xβ + Zb̂_g` (`conditional = true`).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when `data` has other columns or groups than the fit.
+    ///
+    /// # Examples
+    ///
+    /// See [`lmm`].
+    pub fn predict(&self, data: &LmmData, conditional: bool) -> crate::Result<Vec<f64>> {
+        if data.x.ncols() != self.state.beta.len() || data.z.ncols() != self.state.q {
+            return Err(Error::invalid_argument(
+                "data",
+                "the columns of X and Z must be those of the fit",
+            ));
+        }
+        if conditional && data.group_labels.len() != self.random_effects.len() {
+            return Err(Error::invalid_argument(
+                "data",
+                "conditional predictions need the groups of the fit",
+            ));
+        }
+        let mut out = (&data.x * &self.state.beta).as_slice().to_vec();
+        if conditional {
+            for (r, v) in out.iter_mut().enumerate() {
+                let b = &self.random_effects[data.group[r]].modes;
+                *v += (0..self.state.q)
+                    .map(|j| data.z[(r, j)] * b[j])
+                    .sum::<f64>();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Conditional modes and conditional covariance of the random effects of a new group with
+    /// fixed-effects rows `x` (m × p), random-effects rows `z` (m × q) and observed `y` (m),
+    /// β held at its estimate: `b̂ = Λ(Λ'Z'ZΛ + I)⁻¹Λ'Z'(y − Xβ̂)`. With no rows the modes
+    /// are 0 and the covariance is `σ²ΛΛ'`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when the shapes do not match the fit or a value is not finite.
+    ///
+    /// # Examples
+    ///
+    /// See [`lmm`].
+    pub fn new_group_effects(
+        &self,
+        label: &str,
+        x: &DMatrix<f64>,
+        z: &DMatrix<f64>,
+        y: &[f64],
+    ) -> crate::Result<GroupEffects> {
+        let (q, p) = (self.state.q, self.state.beta.len());
+        if x.ncols() != p || z.ncols() != q || x.nrows() != y.len() || z.nrows() != y.len() {
+            return Err(Error::invalid_argument(
+                "new group",
+                "X needs one column per fixed effect, Z one per random effect, both a row per y",
+            ));
+        }
+        if y.iter()
+            .chain(x.iter())
+            .chain(z.iter())
+            .any(|v| !v.is_finite())
+        {
+            return Err(Error::invalid_argument(
+                "new group",
+                "values must be finite",
+            ));
+        }
+        let resid = DVector::from_column_slice(y) - x * &self.state.beta;
+        let ztz = z.tr_mul(z);
+        let ztr = z.tr_mul(&resid);
+        let ztz: Vec<f64> = (0..q * q).map(|k| ztz[(k / q, k % q)]).collect();
+        let ztr: Vec<f64> = ztr.iter().copied().collect();
+        Ok(self
+            .state
+            .group_effects(label, &ztz, &ztr, self.sigma * self.sigma))
+    }
+
+    /// Likelihood-ratio test of a nested `smaller` model against `self`, both fitted by ML on
+    /// the same rows: `χ² = criterion(smaller) − criterion(self)` on the difference in
+    /// parameters (lme4's `anova`, no boundary correction).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when a fit is REML, the numbers of rows differ or `smaller` has at
+    /// least as many parameters.
+    ///
+    /// # Examples
+    ///
+    /// See [`lmm`].
+    pub fn likelihood_ratio_test(&self, smaller: &LmmFit) -> crate::Result<ChiSquareTest> {
+        if self.method != Estimation::Ml || smaller.method != Estimation::Ml {
+            return Err(Error::invalid_argument(
+                "likelihood ratio test",
+                "both models must be fitted by ML",
+            ));
+        }
+        if self.n_observations != smaller.n_observations
+            || smaller.n_parameters >= self.n_parameters
+        {
+            return Err(Error::invalid_argument(
+                "likelihood ratio test",
+                "the smaller model must have fewer parameters and the same rows",
+            ));
+        }
+        let stat = (smaller.criterion - self.criterion).max(0.0);
+        Ok(ChiSquareTest::new(
+            "likelihood ratio",
+            stat,
+            (self.n_parameters - smaller.n_parameters) as f64,
+        ))
+    }
+}
+
+impl LmmState {
+    pub(crate) fn estimate(&self, c: &DVector<f64>, label: String) -> Outcome<Estimate> {
+        let est = c.dot(&self.beta);
+        let var = c.dot(&(&self.vcov * c));
+        if !(var.is_finite() && var > 0.0) {
+            return refuse(
+                RefusalReason::NotEstimable,
+                format!("`{label}` has no positive variance"),
+            );
+        }
+        let df = self
+            .satterthwaite
+            .as_ref()
+            .and_then(|s| s.df(c, &self.vcov));
+        match df {
+            Some(df) => {
+                Outcome::Computed(Estimate::wald(label, est, var.sqrt(), Some(df), self.level))
+            }
+            None => refuse(
+                RefusalReason::NotEstimable,
+                format!(
+                    "the Satterthwaite df of `{label}` are not defined (singular Hessian of the variance parameters)"
+                ),
+            ),
+        }
+    }
+
+    fn group_effects(&self, label: &str, ztz: &[f64], ztr: &[f64], sigma2: f64) -> GroupEffects {
+        let q = self.q;
+        let mut t = vec![0.0; q * q];
+        let mut a = vec![0.0; q * q];
+        let mut u = vec![0.0; q];
+        if group_factor(q, &self.lambda, ztz, &mut t, &mut a).is_none() {
+            // Λ'Z'ZΛ + I is positive definite for every finite θ; unreachable in practice
+            a = vec![0.0; q * q];
+            for i in 0..q {
+                a[i * q + i] = 1.0;
+            }
+        }
+        lambda_t_times(q, 1, &self.lambda, ztr, &mut u);
+        forward(&a, q, &mut u);
+        backward(&a, q, &mut u);
+        let modes: Vec<f64> = (0..q)
+            .map(|i| (0..q).map(|k| self.lambda[i * q + k] * u[k]).sum())
+            .collect();
+        // Λ L⁻ᵀ: column j of (L⁻¹Λ')ᵀ
+        let mut m = vec![0.0; q * q]; // row-major rows = L⁻¹ Λ' columns
+        let mut col = vec![0.0; q];
+        for i in 0..q {
+            for (k, c) in col.iter_mut().enumerate() {
+                *c = self.lambda[i * q + k]; // row i of Λ = column i of Λ'
+            }
+            forward(&a, q, &mut col);
+            for k in 0..q {
+                m[k * q + i] = col[k];
+            }
+        }
+        let mut cov = vec![0.0; q * q];
+        for i in 0..q {
+            for j in 0..q {
+                cov[i * q + j] = sigma2 * (0..q).map(|k| m[k * q + i] * m[k * q + j]).sum::<f64>();
+            }
+        }
+        GroupEffects {
+            group: label.to_string(),
+            modes,
+            conditional_covariance: cov,
+        }
+    }
+}
+
+/// Fits the linear mixed model `y = Xβ + Zb_g + ε`, `b_g ~ N(0, σ²ΛΛ')` independently per
+/// group, `ε ~ N(0, σ²I)`, by profiled REML or ML as lme4.
+///
+/// # Formula
+///
+/// Profiled deviance at θ (Bates et al. 2015, eqs. 34 and 41):
+/// ML `d(θ) = log|L_θ|² + n(1 + log(2πr²/n))`; REML
+/// `d(θ) = log|L_θ|² + log|R_X|² + (n−p)(1 + log(2πr²/(n−p)))`, with `L_θ` the Cholesky factor
+/// of `Λ'Z'ZΛ + I`, computed one q × q block per group (cost linear in the number of groups).
+/// Fixed effects `Cov(β̂) = σ²(R_X'R_X)⁻¹`; Satterthwaite df as lmerTest; conditional modes
+/// (Henderson's BLUPs) `b̂ = Λ L⁻ᵀ(c − R_ZXβ̂)`.
+///
+/// # Errors
+///
+/// `InvalidArgument` for a confidence level outside (0, 1).
+///
+/// # Refusals
+///
+/// `TooFewObservations` when `n ≤ p`; `SingularDesign` when `X` is rank deficient;
+/// `ZeroVariance` when `X` fits `y` exactly; `NoConvergence` when the optimizer does not
+/// converge within [`LmmOptions::max_iterations`].
+///
+/// # Examples
+///
+/// ```
+/// use nalgebra::DMatrix;
+/// use pain_outcomes::stats::lmm::{LmmData, LmmOptions, lmm};
+/// // 6 patients, 4 visits at years 0, 0.25, 0.5, 1: random intercepts and slopes
+/// let times = [0.0, 0.25, 0.5, 1.0];
+/// let (int, slope) = ([0.5, -0.3, 0.1, 0.8, -0.6, -0.5], [0.4, -0.2, 0.3, -0.5, 0.1, -0.1]);
+/// let noise = [0.1, -0.2, 0.05, 0.15, -0.1, 0.2, -0.05, 0.0];
+/// let (mut y, mut x, mut g) = (vec![], vec![], vec![]);
+/// for i in 0..6 {
+///     for (k, t) in times.iter().enumerate() {
+///         y.push(6.0 + int[i] + (-2.0 + slope[i]) * t + noise[(i + k) % 8]);
+///         x.extend([1.0, *t]);
+///         g.push(i);
+///     }
+/// }
+/// let x = DMatrix::from_row_slice(24, 2, &x);
+/// let names = vec!["(Intercept)".to_string(), "time".to_string()];
+/// let labels = (0..6).map(|i| format!("P{i}")).collect();
+/// let data = LmmData::new(y, x.clone(), names.clone(), x, names, g, labels)?;
+/// let fit = lmm(&data, &LmmOptions::default())?.into_result().unwrap();
+/// assert!(fit.certificate.converged);
+/// let slope = fit.coefficient("time").unwrap().computed().unwrap();
+/// assert!((slope.estimate + 2.0).abs() < 0.5);
+/// assert_eq!(fit.random_effects.len(), 6);
+/// let change = fit.contrast(&[0.0, 1.0], "slope")?.into_result().unwrap();
+/// assert!((change.estimate - slope.estimate).abs() < 1e-12);
+/// let fitted = fit.predict(&data, true)?;
+/// assert_eq!(fitted.len(), 24);
+/// # Ok::<(), pain_outcomes::Error>(())
+/// ```
+///
+/// # References
+///
+/// - Bates, D., Mächler, M., Bolker, B. & Walker, S. (2015). Fitting linear mixed-effects
+///   models using lme4. *Journal of Statistical Software* 67(1), 1–48.
+/// - Kuznetsova, A., Brockhoff, P. B. & Christensen, R. H. B. (2017). lmerTest package: tests
+///   in linear mixed effects models. *Journal of Statistical Software* 82(13), 1–26.
+/// - Henderson, C. R. (1975). Best linear unbiased estimation and prediction under a selection
+///   model. *Biometrics* 31, 423–447.
+pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit>> {
+    let level = options.confidence_level;
+    if !(level > 0.0 && level < 1.0) {
+        return Err(Error::invalid_argument(
+            "confidence_level",
+            format!("{level} is not in (0, 1)"),
+        ));
+    }
+    let blocks = Blocks::new(data);
+    let (n, p, q) = (blocks.n, blocks.p, blocks.q);
+    if n <= p {
+        return Ok(refuse(
+            RefusalReason::TooFewObservations,
+            format!("{n} observations for {p} fixed effects"),
+        ));
+    }
+    if blocks.xtx.clone().cholesky().is_none() || !full_rank(&blocks.xtx) {
+        return Ok(refuse(
+            RefusalReason::SingularDesign,
+            "the fixed-effects design is rank deficient",
+        ));
+    }
+    // blocks.yty is the OLS residual sum of squares
+    let total: f64 = data.y.iter().map(|v| v * v).sum();
+    if blocks.yty <= 1e-24 * total.max(f64::MIN_POSITIVE) {
+        return Ok(refuse(
+            RefusalReason::ZeroVariance,
+            "the fixed effects fit the response exactly: no residual variance",
+        ));
+    }
+    let cov = options.covariance;
+    let method = options.method;
+    let f =
+        |theta: &[f64]| evaluate(&blocks, &cov.lambda(q, theta)).map(|e| e.deviance(method, n, p));
+    let Some(min) = minimize(&f, &cov.start(q), options.max_iterations.max(1)) else {
+        return Ok(refuse(
+            RefusalReason::NoConvergence,
+            "the criterion is not defined at the starting values",
+        ));
+    };
+    if !min.certificate.converged {
+        return Ok(refuse(
+            RefusalReason::NoConvergence,
+            format!(
+                "the optimizer stopped after {} iterations without meeting the convergence tests (largest gradient {:.3e})",
+                min.certificate.iterations, min.certificate.max_abs_gradient
+            ),
+        ));
+    }
+    let theta = cov.canonical(q, &min.x);
+    let lambda = cov.lambda(q, &theta);
+    let Some(ev) = evaluate(&blocks, &lambda) else {
+        return Ok(refuse(
+            RefusalReason::NoConvergence,
+            "the criterion is not defined at the solution",
+        ));
+    };
+    let sigma2 = ev.sigma2(method, n, p);
+    let sigma = sigma2.sqrt();
+    let vcov = ev.unscaled_vcov() * sigma2;
+    let mut varpar = theta.clone();
+    varpar.push(sigma);
+    let satterthwaite = SatterthwaiteTerms::compute(&blocks, cov, method, &varpar);
+    let state = LmmState {
+        names: data.x_names.clone(),
+        beta: ev.beta.clone(),
+        vcov,
+        satterthwaite,
+        lambda: lambda.clone(),
+        q,
+        level,
+    };
+    let fixed_effects = (0..p)
+        .map(|j| {
+            let mut c = DVector::zeros(p);
+            c[j] = 1.0;
+            state.estimate(&c, data.x_names[j].clone())
+        })
+        .collect();
+    // conditional modes
+    let beta_centred = &ev.beta - &blocks.shift;
+    let mut random_effects = Vec::with_capacity(blocks.m);
+    for g in 0..blocks.m {
+        let ztz = &blocks.ztz[g * q * q..(g + 1) * q * q];
+        let ztx = &blocks.ztx[g * q * p..(g + 1) * q * p];
+        let ztr: Vec<f64> = (0..q)
+            .map(|i| {
+                blocks.zty[g * q + i]
+                    - (0..p)
+                        .map(|j| ztx[i * p + j] * beta_centred[j])
+                        .sum::<f64>()
+            })
+            .collect();
+        random_effects.push(state.group_effects(&data.group_labels[g], ztz, &ztr, sigma2));
+    }
+    // variance components
+    let mut rcov = vec![0.0; q * q];
+    for i in 0..q {
+        for j in 0..q {
+            rcov[i * q + j] = sigma2
+                * (0..q)
+                    .map(|k| lambda[i * q + k] * lambda[j * q + k])
+                    .sum::<f64>();
+        }
+    }
+    let mut variance_components: Vec<VarianceComponent> = (0..q)
+        .map(|i| VarianceComponent {
+            group: "group".into(),
+            name: data.z_names[i].clone(),
+            variance: rcov[i * q + i],
+            std_dev: rcov[i * q + i].sqrt(),
+        })
+        .collect();
+    variance_components.push(VarianceComponent {
+        group: "Residual".into(),
+        name: String::new(),
+        variance: sigma2,
+        std_dev: sigma,
+    });
+    let random_correlation = (0..q * q)
+        .map(|k| {
+            let (i, j) = (k / q, k % q);
+            let d = (rcov[i * q + i] * rcov[j * q + j]).sqrt();
+            if i == j {
+                1.0
+            } else if d > 0.0 {
+                rcov[k] / d
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let criterion = ev.deviance(method, n, p);
+    let n_parameters = p + theta.len() + 1;
+    let singular = theta
+        .iter()
+        .enumerate()
+        .any(|(k, t)| cov.is_diagonal(q, k) && *t < SINGULAR_TOLERANCE);
+    Ok(Outcome::Computed(LmmFit {
+        method,
+        covariance: cov,
+        n_observations: n,
+        n_groups: blocks.m,
+        fixed_effects,
+        random_names: data.z_names.clone(),
+        theta,
+        sigma,
+        variance_components,
+        random_correlation,
+        criterion,
+        log_likelihood: -criterion / 2.0,
+        n_parameters,
+        aic: criterion + 2.0 * n_parameters as f64,
+        bic: criterion + n_parameters as f64 * (n as f64).ln(),
+        singular,
+        certificate: min.certificate,
+        random_effects,
+        state,
+    }))
+}
+
+/// Rank check of `X'X` scaled to unit diagonal: smallest eigenvalue above `1e-10`.
+fn full_rank(xtx: &DMatrix<f64>) -> bool {
+    let p = xtx.nrows();
+    let d: Vec<f64> = (0..p).map(|i| xtx[(i, i)].sqrt()).collect();
+    if d.iter().any(|v| *v <= 0.0) {
+        return false;
+    }
+    let s = DMatrix::from_fn(p, p, |i, j| xtx[(i, j)] / (d[i] * d[j]));
+    s.symmetric_eigenvalues().iter().all(|e| *e > 1e-10)
+}
