@@ -107,6 +107,11 @@ impl fmt::Display for RegistryComparison {
     }
 }
 
+/// `x` with a rounding-level negative zero printed as 0 (`-0.000` reads as an imbalance).
+fn tidy(x: f64) -> f64 {
+    if x.abs() < 5e-4 { 0.0 } else { x }
+}
+
 impl RegistryComparison {
     fn balance_table(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = &self.balance;
@@ -128,13 +133,13 @@ impl RegistryComparison {
                 r.term,
                 r.before.mean_treated,
                 r.before.mean_comparator,
-                r.before.smd,
-                r.weighted.smd,
+                tidy(r.before.smd),
+                tidy(r.weighted.smd),
                 vr(r.before.variance_ratio),
                 vr(r.weighted.variance_ratio)
             )?;
             if let Some(m) = &r.matched {
-                write!(f, " {:>9.3}", m.smd)?;
+                write!(f, " {:>9.3}", tidy(m.smd))?;
             }
             writeln!(f)?;
         }
