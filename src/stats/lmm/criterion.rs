@@ -222,6 +222,7 @@ pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
     let mut col = vec![0.0; q];
     let cl = &b.classes;
     let mut k_mat = vec![0.0; q * q];
+    let mut det_product = 1.0f64;
     for g in 0..cl.count.len() {
         let count = cl.count[g];
         let ztz = &cl.ztz[g * q * q..(g + 1) * q * q];
@@ -229,8 +230,19 @@ pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
         let zty = &cl.zty_sum[g * q..(g + 1) * q];
         let outer = &cl.zty_outer[g * q * q..(g + 1) * q * q];
         group_factor(q, lam, ztz, &mut t, &mut a)?;
-        for i in 0..q {
-            ldl2 += count * 2.0 * a[i * q + i].ln();
+        if count == 1.0 {
+            // every diagonal element of L is ≥ 1 (Λ'Z'ZΛ + I ≥ I): one logarithm per batch
+            for i in 0..q {
+                det_product *= a[i * q + i];
+            }
+            if det_product > 1e200 {
+                ldl2 += 2.0 * det_product.ln();
+                det_product = 1.0;
+            }
+        } else {
+            for i in 0..q {
+                ldl2 += count * 2.0 * a[i * q + i].ln();
+            }
         }
         // W = L⁻¹ Λ' Z'X, c = L⁻¹ Λ' Σ Z'y, K = L⁻¹ Λ'
         lambda_t_times(q, p, lam, ztx, &mut w);
@@ -274,6 +286,7 @@ pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
             }
         }
     }
+    ldl2 += 2.0 * det_product.ln();
     let mut m = b.xtx.clone();
     for j in 0..p {
         for k in j..p {

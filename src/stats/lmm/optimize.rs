@@ -48,17 +48,20 @@ fn step(x: &[f64]) -> Vec<f64> {
     x.iter().map(|v| 1e-4 * v.abs().max(0.05)).collect()
 }
 
-/// Gradient by central differences with one Richardson extrapolation (error `O(h⁴)`).
+/// Gradient by central differences, with one Richardson extrapolation (error `O(h⁴)`) when
+/// `precise` (near the solution) and without (error `O(h²)`) before.
 fn gradient<F: Fn(&[f64]) -> Option<f64>>(
     c: &mut Counter<'_, F>,
     x: &[f64],
     h: &[f64],
+    precise: bool,
 ) -> Option<Vec<f64>> {
     let mut g = vec![0.0; x.len()];
     let mut y = x.to_vec();
     for j in 0..x.len() {
         let mut d = [0.0; 2];
-        for (s, hh) in [h[j], h[j] / 2.0].into_iter().enumerate() {
+        let steps = if precise { 2 } else { 1 };
+        for (s, hh) in [h[j], h[j] / 2.0].into_iter().take(steps).enumerate() {
             y[j] = x[j] + hh;
             let fp = c.eval(&y)?;
             y[j] = x[j] - hh;
@@ -66,7 +69,11 @@ fn gradient<F: Fn(&[f64]) -> Option<f64>>(
             y[j] = x[j];
             d[s] = (fp - fm) / (2.0 * hh);
         }
-        g[j] = (4.0 * d[1] - d[0]) / 3.0;
+        g[j] = if precise {
+            (4.0 * d[1] - d[0]) / 3.0
+        } else {
+            d[0]
+        };
     }
     Some(g)
 }
@@ -129,7 +136,10 @@ pub(crate) fn minimize<F: Fn(&[f64]) -> Option<f64>>(
     while iterations < max_iterations {
         iterations += 1;
         let h = step(&x);
-        let Some(g) = gradient(&mut c, &x, &h) else {
+        // the cheap gradient while far from the solution (its O(h²) error only perturbs the
+        // Newton direction), the extrapolated one for the convergence decision
+        let precise = decrement < 1e-6 * fx.abs().max(1.0);
+        let Some(g) = gradient(&mut c, &x, &h, precise) else {
             break;
         };
         let Some((hm, used)) = hessian(f, &x, fx, &h) else {
@@ -145,7 +155,7 @@ pub(crate) fn minimize<F: Fn(&[f64]) -> Option<f64>>(
             .zip(&x)
             .map(|(s, v)| s.abs() / v.abs().max(1e-2))
             .fold(0.0, f64::max);
-        if hessian_pd && (decrement < tol_f || max_step < 1e-10) {
+        if precise && hessian_pd && (decrement < tol_f || max_step < 1e-10) {
             converged = true;
             break;
         }
@@ -161,7 +171,7 @@ pub(crate) fn minimize<F: Fn(&[f64]) -> Option<f64>>(
                 x = y;
                 fx = fy;
                 accepted = change > tol_f;
-                if hessian_pd && t == 1.0 && change <= tol_f {
+                if precise && hessian_pd && t == 1.0 && change <= tol_f {
                     converged = true;
                 }
                 break;
@@ -179,7 +189,7 @@ pub(crate) fn minimize<F: Fn(&[f64]) -> Option<f64>>(
         }
     }
     let h = step(&x);
-    let g = gradient(&mut c, &x, &h).unwrap_or_else(|| vec![f64::INFINITY; x.len()]);
+    let g = gradient(&mut c, &x, &h, true).unwrap_or_else(|| vec![f64::INFINITY; x.len()]);
     let max_abs_gradient = g.iter().map(|v| v.abs()).fold(0.0, f64::max);
     Some(Minimum {
         x,
