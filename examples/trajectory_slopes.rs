@@ -110,8 +110,13 @@ impl std::fmt::Display for Output {
             for c in course {
                 writeln!(
                     f,
-                    "  day {:>4}: patient {:>7.3} (SE {:.3}), arm mean {:>7.3}",
-                    c.day, c.predicted, c.std_error, c.population
+                    "  day {:>4}: patient {:>7.3} (SE {:.3}; a new score in [{:.2}, {:.2}]), arm mean {:>7.3}",
+                    c.day,
+                    c.predicted,
+                    c.std_error,
+                    c.prediction_interval.lower,
+                    c.prediction_interval.upper,
+                    c.population
                 )?;
             }
         }

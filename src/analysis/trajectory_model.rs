@@ -8,11 +8,12 @@ use super::covariates::{Covariate, check_covariates};
 use crate::data::{Cohort, find_name};
 use crate::domain::Patient;
 use crate::outcome::refuse;
-use crate::stats::ArmDifference;
 use crate::stats::Estimate;
+use crate::stats::dist::normal_quantile;
 use crate::stats::formula::{CovariateColumn, FactorColumn, Layout, ModelSpec, design_matrix};
 use crate::stats::lmm::{GroupEffects, LmmData, LmmFit, LmmOptions, RandomEffectsCovariance, lmm};
 use crate::stats::mmrm::Estimation;
+use crate::stats::{ArmDifference, ConfidenceInterval};
 use crate::{Error, Outcome, RefusalReason};
 
 /// Days per year: time in the model is `day / 365.25`.
@@ -124,6 +125,10 @@ pub struct CoursePoint {
     pub predicted: f64,
     /// Standard deviation of the patient's conditional mean, `sqrt(z'Var(b|y)z + x'Cov(β̂)x)`.
     pub std_error: f64,
+    /// Where a new score of the patient on that day is expected to fall: `predicted ± z ·
+    /// sqrt(std_error² + σ²)` at the fit's confidence level (normal approximation; the
+    /// uncertainty of the variance components is not carried).
+    pub prediction_interval: ConfidenceInterval,
 }
 
 /// A fitted trajectory model; see [`TrajectoryModel`].
@@ -744,11 +749,16 @@ impl TrajectoryFit {
                 let (x, z) = self.design_row(codes, cov_row, day);
                 let population = x.dot(&beta);
                 let var = z.dot(&(&cv * &z)) + x.dot(&(self.fit.beta_covariance() * &x));
+                let predicted = population + z.dot(&b);
+                let level = self.fit.state.level;
+                let spread = (var.max(0.0) + self.fit.sigma * self.fit.sigma).sqrt();
+                let half = normal_quantile(0.5 + level / 2.0) * spread;
                 CoursePoint {
                     day,
                     population,
-                    predicted: population + z.dot(&b),
+                    predicted,
                     std_error: var.max(0.0).sqrt(),
+                    prediction_interval: ConfidenceInterval::symmetric(predicted, half, level),
                 }
             })
             .collect()

@@ -713,6 +713,22 @@ fn lmm_new_patient_with_an_analysed_patients_scores_has_their_course() {
         assert_close("population", b.population, a.population, 1e-10);
         assert_close("predicted", b.predicted, a.predicted, 1e-10);
         assert_close("std error", b.std_error, a.std_error, 1e-10);
+        // a new score's interval adds the residual variance to the conditional mean's
+        let sigma = t.fit.sigma;
+        let half = 1.959963984540054 * (a.std_error.powi(2) + sigma * sigma).sqrt();
+        assert_close(
+            "PI lower",
+            a.prediction_interval.lower,
+            a.predicted - half,
+            1e-10,
+        );
+        assert_close(
+            "PI upper",
+            a.prediction_interval.upper,
+            a.predicted + half,
+            1e-10,
+        );
+        assert!(half > 1.959963984540054 * a.std_error);
     }
     // no early scores: the population curve
     let none = t.new_patient_course(arm, patient, &[], &days).unwrap();
