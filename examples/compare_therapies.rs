@@ -13,9 +13,10 @@
 
 use clap::Parser;
 use pain_outcomes::analysis::{
-    ArmContrast, BaselineBalance, Multiplicity, RegistryOptions, TherapyComparison,
-    TherapyComparisonOptions, baseline_balance, compare_therapies,
+    ArmContrast, BaselineBalance, RegistryOptions, TherapyComparison, TherapyComparisonOptions,
+    baseline_balance, compare_therapies,
 };
+use pain_outcomes::stats::multiplicity::MultiplicityMethod;
 use std::process::ExitCode;
 
 #[path = "support/cli.rs"]
@@ -50,7 +51,7 @@ struct Args {
     /// hochberg, bh, or single-step (Dunnett for each arm vs the reference, Tukey for all
     /// pairs: adjusted p-values and simultaneous intervals)
     #[arg(long, value_name = "METHOD", default_value = "none")]
-    adjust: Multiplicity,
+    adjust: MultiplicityMethod,
 }
 
 /// The comparison and the arms' baseline balance (a guard rail against confounded raw

@@ -19,11 +19,12 @@
 use clap::Parser;
 use pain_outcomes::Outcome;
 use pain_outcomes::analysis::{
-    ArmContrast, CohortMmrm, ContrastTable, Covariate, MmrmBuilder, Multiplicity, Response,
+    ArmContrast, CohortMmrm, ContrastTable, Covariate, MmrmBuilder, Response,
 };
 use pain_outcomes::stats::mmrm::{
     CovarianceFit, CovarianceStructure, DfMethod, Estimation, LsMeanWeights,
 };
+use pain_outcomes::stats::multiplicity::MultiplicityMethod;
 use std::process::ExitCode;
 
 #[path = "support/cli.rs"]
@@ -78,7 +79,7 @@ struct Args {
     /// hochberg, bh, or single-step (Dunnett for each arm vs the reference, Tukey for all
     /// pairs: adjusted p-values and simultaneous intervals)
     #[arg(long, value_name = "METHOD", default_value = "none")]
-    adjust: Multiplicity,
+    adjust: MultiplicityMethod,
 }
 
 /// The model and, when asked for, contrasts of its arms.

@@ -112,7 +112,7 @@ parse_by_code!(AdjustMethod, "adjust", {
     AdjustMethod::BenjaminiHochberg => ["bh", "fdr", "benjamini_hochberg"],
 });
 parse_by_code!(MultiplicityMethod, "multiplicity", {
-    MultiplicityMethod::SingleStep => ["single_step", "single_step_maxt"],
+    MultiplicityMethod::SingleStep => ["single_step", "single_step_maxt", "dunnett", "tukey", "mvt"],
     MultiplicityMethod::Bonferroni => ["bonferroni"],
     MultiplicityMethod::Holm => ["holm"],
     MultiplicityMethod::Hochberg => ["hochberg"],

@@ -3,7 +3,7 @@
 
 use super::ancova::{AncovaAtVisit, ancova_at_visit};
 use super::arms::reference_arm;
-use super::contrasts::{ArmContrast, ContrastTable, Multiplicity};
+use super::contrasts::{ArmContrast, ContrastTable};
 use super::mmrm::{CohortMmrm, MmrmBuilder};
 use super::responders::{
     ResponderAnalysisOptions, ResponderTable, RuleChoice, responders_by_arm_and_visit,
@@ -16,6 +16,7 @@ use crate::domain::EventKind;
 use crate::error::Result;
 use crate::stats::ancova::AncovaOptions;
 use crate::stats::describe::DescribeOptions;
+use crate::stats::multiplicity::MultiplicityMethod;
 
 /// Options of [`compare_therapies`].
 ///
@@ -50,7 +51,7 @@ pub struct TherapyComparisonOptions {
     /// Add all pairs of arms to the contrasts.
     pub pairwise: bool,
     /// Multiplicity adjustment of the contrasts within each visit (default none).
-    pub multiplicity: Multiplicity,
+    pub multiplicity: MultiplicityMethod,
 }
 
 impl Default for TherapyComparisonOptions {
@@ -74,7 +75,7 @@ impl TherapyComparisonOptions {
             cox_formula: None,
             contrasts: Vec::new(),
             pairwise: false,
-            multiplicity: Multiplicity::None,
+            multiplicity: MultiplicityMethod::Unadjusted,
         }
     }
 
@@ -128,7 +129,7 @@ impl TherapyComparisonOptions {
         mut self,
         contrasts: Vec<ArmContrast>,
         pairwise: bool,
-        multiplicity: Multiplicity,
+        multiplicity: MultiplicityMethod,
     ) -> Self {
         self.contrasts = contrasts;
         self.pairwise = pairwise;

@@ -10,10 +10,11 @@ use super::mmrm::CohortMmrm;
 use crate::data::find_name;
 use crate::error::{Error, Result};
 use crate::outcome::Outcome;
-use crate::stats::adjust::{AdjustMethod, adjust_p_values};
+use crate::stats::adjust::adjust_p_values;
 use crate::stats::mmrm::{CellCombination, CombinationFamily};
 use crate::stats::multiplicity::{
-    ContrastFamily, Contrasts, IntegrationOptions, SimultaneousOptions, simultaneous_inference,
+    ContrastFamily, Contrasts, IntegrationOptions, MultiplicityMethod, SimultaneousOptions,
+    simultaneous_inference,
 };
 use crate::stats::{ConfidenceInterval, Estimate};
 use nalgebra::DMatrix;
@@ -208,76 +209,6 @@ fn split_components(name: &str) -> Vec<&str> {
     parts
 }
 
-/// How the p-values of one family (the contrasts at one visit) are adjusted.
-///
-/// # Examples
-///
-/// ```
-/// use pain_outcomes::analysis::Multiplicity;
-/// let m: Multiplicity = "holm".parse()?;
-/// assert_eq!(m, Multiplicity::PAdjust(pain_outcomes::stats::adjust::AdjustMethod::Holm));
-/// assert_eq!(m.name(), "Holm (step-down)");
-/// # Ok::<(), pain_outcomes::Error>(())
-/// ```
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Multiplicity {
-    /// No adjustment (each contrast at its own level).
-    #[default]
-    None,
-    /// One of R's `p.adjust` methods.
-    PAdjust(AdjustMethod),
-    /// Single-step simultaneous inference on the joint multivariate t of the contrasts
-    /// (`multcomp`'s `adjusted("single-step")`): Dunnett when the contrasts are each arm
-    /// against the reference, Tukey when they are all pairs; adjusted p-values and
-    /// simultaneous intervals.
-    SingleStep,
-}
-
-impl Multiplicity {
-    /// The method's name as tables and JSON show it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(pain_outcomes::analysis::Multiplicity::None.name(), "none");
-    /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            Multiplicity::None => "none",
-            Multiplicity::PAdjust(AdjustMethod::Bonferroni) => "Bonferroni",
-            Multiplicity::PAdjust(AdjustMethod::Holm) => "Holm (step-down)",
-            Multiplicity::PAdjust(AdjustMethod::Hochberg) => "Hochberg (step-up)",
-            Multiplicity::PAdjust(AdjustMethod::BenjaminiHochberg) => {
-                "Benjamini-Hochberg (false discovery rate)"
-            }
-            Multiplicity::SingleStep => "single-step (multivariate t)",
-        }
-    }
-}
-
-impl FromStr for Multiplicity {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match crate::choice::code_key(s).as_str() {
-            "none" => Ok(Multiplicity::None),
-            "bonferroni" => Ok(Multiplicity::PAdjust(AdjustMethod::Bonferroni)),
-            "holm" => Ok(Multiplicity::PAdjust(AdjustMethod::Holm)),
-            "hochberg" => Ok(Multiplicity::PAdjust(AdjustMethod::Hochberg)),
-            "bh" | "fdr" => Ok(Multiplicity::PAdjust(AdjustMethod::BenjaminiHochberg)),
-            "single_step" | "dunnett" | "tukey" | "mvt" => Ok(Multiplicity::SingleStep),
-            _ => Err(Error::invalid_argument(
-                "adjust",
-                format!(
-                    "`{s}` is not one of none, bonferroni, holm, hochberg, bh, single-step (dunnett, tukey)"
-                ),
-            )),
-        }
-    }
-}
-
 /// One estimated contrast at one visit.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContrastRow {
@@ -328,12 +259,13 @@ impl CohortMmrm {
     /// # Examples
     ///
     /// ```
-    /// use pain_outcomes::analysis::{ArmContrast, MmrmBuilder, Multiplicity};
+    /// use pain_outcomes::analysis::{ArmContrast, MmrmBuilder};
+    /// use pain_outcomes::stats::multiplicity::MultiplicityMethod;
     /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
     /// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
     /// let m = MmrmBuilder::new(&cohort).instrument("nrs").fit()?.into_result()?;
     /// let c: ArmContrast = "stem_cell[bone_marrow]+prp - stem_cell[bone_marrow]".parse()?;
-    /// let t = m.contrasts(&[c], Multiplicity::None)?;
+    /// let t = m.contrasts(&[c], MultiplicityMethod::Unadjusted)?;
     /// let row = t.get("stem_cell[bone_marrow]+prp - stem_cell[bone_marrow]", "month_12").unwrap();
     /// assert!(row.estimate.computed().is_some());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -341,7 +273,7 @@ impl CohortMmrm {
     pub fn contrasts(
         &self,
         contrasts: &[ArmContrast],
-        multiplicity: Multiplicity,
+        multiplicity: MultiplicityMethod,
     ) -> Result<ContrastTable> {
         if contrasts.is_empty() {
             return Err(Error::invalid_argument("contrasts", "the list is empty"));
@@ -356,7 +288,10 @@ impl CohortMmrm {
             })
             .collect::<Result<_>>()?;
         let mut rows = Vec::new();
-        let mut method = multiplicity.name().to_string();
+        let mut method = match multiplicity {
+            MultiplicityMethod::Unadjusted => "none".to_string(),
+            m => m.name(ContrastFamily::Custom, None),
+        };
         for visit in &self.visits {
             let combinations: Vec<CellCombination> = contrasts
                 .iter()
@@ -375,7 +310,7 @@ impl CohortMmrm {
                 self.lsmean_weights,
             )?;
             let (adjusted, intervals) = match multiplicity {
-                Multiplicity::SingleStep => {
+                MultiplicityMethod::SingleStep => {
                     let kind = family_kind(contrasts, &self.arms, &self.reference_arm);
                     let (adjusted, intervals, name) = single_step(&family, contrasts, kind)?;
                     method = name;
@@ -416,7 +351,7 @@ impl CohortAncova {
     /// # Examples
     ///
     /// ```
-    /// use pain_outcomes::analysis::{AncovaBuilder, ArmContrast, Multiplicity};
+    /// use pain_outcomes::analysis::{AncovaBuilder, ArmContrast};
     /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
     /// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
     /// let a = AncovaBuilder::new(&cohort).instrument("nrs").fit()?.into_result()?;
@@ -429,7 +364,7 @@ impl CohortAncova {
     pub fn contrasts(
         &self,
         contrasts: &[ArmContrast],
-        multiplicity: Multiplicity,
+        multiplicity: MultiplicityMethod,
     ) -> Result<ContrastTable> {
         self.model.contrasts(contrasts, multiplicity)
     }
@@ -537,9 +472,9 @@ fn single_step(
 /// without adjustment).
 fn adjust_family(
     estimates: &[Outcome<Estimate>],
-    multiplicity: Multiplicity,
+    multiplicity: MultiplicityMethod,
 ) -> Result<Vec<Option<f64>>> {
-    let Multiplicity::PAdjust(method) = multiplicity else {
+    let Some(method) = multiplicity.p_adjust() else {
         return Ok(vec![None; estimates.len()]);
     };
     let p: Vec<f64> = estimates

@@ -30,7 +30,7 @@ pub use arms::{
     default_reference_arm, reference_arm,
 };
 pub use comparison::{TherapyComparison, TherapyComparisonOptions, compare_therapies};
-pub use contrasts::{ArmContrast, ContrastRow, ContrastTable, Multiplicity};
+pub use contrasts::{ArmContrast, ContrastRow, ContrastTable};
 pub use covariates::Covariate;
 pub use loss_of_response::{
     EndpointAnalysis, LossOfResponseData, LossOfResponseOptions, analyse_endpoint,

@@ -5,10 +5,11 @@
 //! Kellgren–Lawrence grade.
 
 use pain_outcomes::analysis::{
-    AncovaBuilder, ArmContrast, MmrmBuilder, Multiplicity, SubgroupModel, SubgroupOptions,
+    AncovaBuilder, ArmContrast, MmrmBuilder, SubgroupModel, SubgroupOptions,
     TherapyComparisonOptions, compare_therapies, subgroup_analysis,
 };
 use pain_outcomes::data::{ArmBy, CsvFiles, LoadOptions, read_csv, read_csv_files};
+use pain_outcomes::stats::multiplicity::MultiplicityMethod;
 use serde::Deserialize;
 
 use crate::common::tol::{ITERATIVE, assert_close};
@@ -112,7 +113,9 @@ fn heldout_mmrm_contrasts_match_gls_and_emmeans_with_either_arm_rule() {
             .unwrap()
             .into_result()
             .unwrap();
-        let table = m.contrasts(&contrasts, Multiplicity::None).unwrap();
+        let table = m
+            .contrasts(&contrasts, MultiplicityMethod::Unadjusted)
+            .unwrap();
         assert_eq!(table.rows.len(), g.mmrm_contrasts.len(), "{arm_by:?}");
         for r in &g.mmrm_contrasts {
             let e = table
@@ -195,7 +198,9 @@ fn heldout_dunnett_and_tukey_match_multcomp() {
             .iter()
             .map(|r| r.label.parse().unwrap())
             .collect();
-        let table = a.contrasts(&contrasts, Multiplicity::SingleStep).unwrap();
+        let table = a
+            .contrasts(&contrasts, MultiplicityMethod::SingleStep)
+            .unwrap();
         assert!(table.method.starts_with(expected), "{}", table.method);
         for r in &family.rows {
             let row = table.get(&r.label, &g.ancova.visit).unwrap();

@@ -3,8 +3,9 @@
 //! subset (`--where severity=4`), against `nlme::gls` + `emmeans`
 //! (tests/reference/mmrm_own_columns.R).
 
-use pain_outcomes::analysis::{ArmContrast, Covariate, MmrmBuilder, Multiplicity};
+use pain_outcomes::analysis::{ArmContrast, Covariate, MmrmBuilder};
 use pain_outcomes::data::{ColumnKind, LoadOptions, read_csv};
+use pain_outcomes::stats::multiplicity::MultiplicityMethod;
 use serde::Deserialize;
 
 use crate::common::tol::{ITERATIVE, assert_close};
@@ -99,7 +100,9 @@ fn check_case(m: &pain_outcomes::analysis::CohortMmrm, g: &Case) {
         }
     }
     let contrasts: Vec<ArmContrast> = labels.iter().map(|l| l.parse().unwrap()).collect();
-    let table = m.contrasts(&contrasts, Multiplicity::None).unwrap();
+    let table = m
+        .contrasts(&contrasts, MultiplicityMethod::Unadjusted)
+        .unwrap();
     assert_eq!(g.contrasts.len(), labels.len() * m.visits.len(), "{name}");
     for r in &g.contrasts {
         let e = table

@@ -97,7 +97,8 @@ impl MultiplicityMethod {
         }
     }
 
-    fn p_adjust(self) -> Option<AdjustMethod> {
+    /// The `p.adjust` method of a step-wise or Bonferroni adjustment.
+    pub(crate) fn p_adjust(self) -> Option<AdjustMethod> {
         match self {
             MultiplicityMethod::Bonferroni => Some(AdjustMethod::Bonferroni),
             MultiplicityMethod::Holm => Some(AdjustMethod::Holm),
