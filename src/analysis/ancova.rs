@@ -157,11 +157,9 @@ pub struct AncovaBuilder<'c> {
     cohort: &'c Cohort,
     instrument: Option<String>,
     visit: Option<String>,
-    arms: Option<Vec<String>>,
-    reference_arm: Option<String>,
-    formula: Option<String>,
-    covariates: Vec<Covariate>,
-    confidence_level: Option<f64>,
+    /// The one-visit MMRM that the settings go to (its default model with one visit is
+    /// `arm + baseline` plus the covariates).
+    model: MmrmBuilder<'c>,
 }
 
 impl<'c> AncovaBuilder<'c> {
@@ -175,11 +173,7 @@ impl<'c> AncovaBuilder<'c> {
             cohort,
             instrument: None,
             visit: None,
-            arms: None,
-            reference_arm: None,
-            formula: None,
-            covariates: Vec::new(),
-            confidence_level: None,
+            model: MmrmBuilder::new(cohort).response(Response::Score),
         }
     }
 
@@ -190,6 +184,7 @@ impl<'c> AncovaBuilder<'c> {
     /// See [`AncovaBuilder`].
     pub fn instrument(mut self, code: &str) -> Self {
         self.instrument = Some(code.to_string());
+        self.model = self.model.instrument(code);
         self
     }
 
@@ -209,7 +204,7 @@ impl<'c> AncovaBuilder<'c> {
     ///
     /// See [`AncovaBuilder`].
     pub fn arms(mut self, arms: &[&str]) -> Self {
-        self.arms = Some(arms.iter().map(|a| a.to_string()).collect());
+        self.model = self.model.arms(arms);
         self
     }
 
@@ -219,7 +214,7 @@ impl<'c> AncovaBuilder<'c> {
     ///
     /// See [`AncovaBuilder`].
     pub fn reference_arm(mut self, arm: &str) -> Self {
-        self.reference_arm = Some(arm.to_string());
+        self.model = self.model.reference_arm(arm);
         self
     }
 
@@ -230,7 +225,7 @@ impl<'c> AncovaBuilder<'c> {
     ///
     /// See [`AncovaBuilder`].
     pub fn formula(mut self, rhs: &str) -> Self {
-        self.formula = Some(rhs.to_string());
+        self.model = self.model.formula(rhs);
         self
     }
 
@@ -248,7 +243,7 @@ impl<'c> AncovaBuilder<'c> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn covariates(mut self, covariates: &[Covariate]) -> Self {
-        self.covariates = covariates.to_vec();
+        self.model = self.model.covariates(covariates);
         self
     }
 
@@ -258,7 +253,7 @@ impl<'c> AncovaBuilder<'c> {
     ///
     /// See [`AncovaBuilder`].
     pub fn confidence_level(mut self, level: f64) -> Self {
-        self.confidence_level = Some(level);
+        self.model = self.model.confidence_level(level);
         self
     }
 
@@ -299,35 +294,8 @@ impl<'c> AncovaBuilder<'c> {
                 }
             },
         };
-        let formula = match &self.formula {
-            Some(f) => f.clone(),
-            None => std::iter::once("arm + baseline")
-                .chain(self.covariates.iter().map(Covariate::name))
-                .collect::<Vec<_>>()
-                .join(" + "),
-        };
-        if self.formula.is_some() && !self.covariates.is_empty() {
-            return Err(Error::invalid_argument(
-                "formula",
-                "name the covariates in the formula, not also with `covariates`",
-            ));
-        }
-        let mut mmrm = MmrmBuilder::new(self.cohort)
-            .instrument(instrument)
-            .visits(&[visit.as_str()])
-            .response(Response::Score)
-            .formula(&formula);
-        if let Some(arms) = &self.arms {
-            let arms: Vec<&str> = arms.iter().map(String::as_str).collect();
-            mmrm = mmrm.arms(&arms);
-        }
-        if let Some(r) = &self.reference_arm {
-            mmrm = mmrm.reference_arm(r);
-        }
-        if let Some(level) = self.confidence_level {
-            mmrm = mmrm.confidence_level(level);
-        }
-        Ok(mmrm.fit()?.map(|model| CohortAncova { visit, model }))
+        let model = self.model.clone().visits(&[visit.as_str()]).fit()?;
+        Ok(model.map(|model| CohortAncova { visit, model }))
     }
 }
 
