@@ -5,6 +5,7 @@
 //! they look. Every analysis result prints as a compact table with `{}` and serializes with
 //! [`to_json`].
 
+mod figure;
 mod json;
 mod lmm;
 mod meta;
@@ -12,5 +13,6 @@ mod observational;
 mod text;
 mod tidy;
 
+pub use figure::Figure;
 pub use json::to_json;
 pub use tidy::Tidy;
