@@ -5,6 +5,7 @@
 pub mod adjust;
 mod contrasts;
 mod mvt;
+mod nested;
 mod simultaneous;
 
 pub use contrasts::{ContrastFamily, ContrastMatrix, Contrasts, all_pairs, many_to_one};

@@ -23,7 +23,16 @@
 //!    `ln S² = σ logit(w)` (a logistic change of variables, with its exact Jacobian and the
 //!    density of `ln(χ²_ν/ν)` as weight, so no chi quantile is needed per point; `σ` is chosen so
 //!    the weight is bounded and vanishes at both ends of (0, 1)).
-//! 3. **Randomized quasi-Monte Carlo.** The integrand is averaged over a rank-1 Korobov
+//! 3. **Deterministic nested quadrature for ranks up to 5** (`nested.rs`): the same factored
+//!    problem as an iterated integral over the sequential conditional distributions (normal,
+//!    or for the t the conditional t with `ν + j` degrees of freedom, so no extra dimension),
+//!    each level by composite Gauss–Legendre panels in `asinh` of the variable, the rule
+//!    refined (6, 8, 10, 14 nodes per panel) until two successive rules agree to the tolerance.
+//!    Full-rank problems (Dunnett, custom contrasts) converge geometrically: `10⁻⁹` in
+//!    milliseconds up to rank 4 and seconds at rank 5. Singular problems (Tukey) get a small
+//!    budget, then fall through to the lattice rule.
+//! 4. **Randomized quasi-Monte Carlo** (ranks above 5, or when the nested rule does not reach the
+//!    tolerance). The integrand is averaged over a rank-1 Korobov
 //!    lattice `x_k = {k z / n}`, `z = (1, a, a², …) mod n` with `n` prime and `a` the best of
 //!    24 random candidates by the `P₂` criterion (Sloan & Joe 1994), shifted by a uniform
 //!    random vector, with the baker's (tent) periodization `x ↦ |2x − 1|` (which makes the
@@ -75,8 +84,9 @@ use crate::{Error, Outcome, RefusalReason, Result};
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct IntegrationOptions {
-    /// The integration stops when 3.5 standard errors (over the random shifts) are below this
-    /// absolute error. Default `1e-7`.
+    /// The integration stops when its error estimate is below this absolute error: the
+    /// difference of two successive nested rules (ranks up to 5), or 3.5 standard errors over
+    /// the random shifts (the lattice rule). Default `1e-7`.
     pub absolute_tolerance: f64,
     /// The largest number of integrand evaluations (over all shifts and rounds) before the
     /// integration gives up. Default `10⁸`.
@@ -172,7 +182,8 @@ impl IntegrationOptions {
 pub struct MvtProbability {
     /// The probability.
     pub probability: f64,
-    /// The error estimate: 3.5 standard errors over the random shifts (0 when exact).
+    /// The error estimate: the difference of two successive nested rules, or 3.5 standard errors
+    /// over the random shifts of the lattice rule (0 when exact).
     pub error: f64,
     /// Integrand evaluations spent (0 when exact).
     pub evaluations: u64,
@@ -546,21 +557,25 @@ pub(crate) fn check_semi_definite<T>(r: &DMatrix<f64>) -> Option<Outcome<T>> {
     None
 }
 
+/// Innermost evaluations the nested rule may spend on a singular problem before the lattice
+/// rule takes over.
+const SINGULAR_NESTED_BUDGET: u64 = 2_000_000;
+
 /// Conditional variances at or below this end the Cholesky factorization (the rank).
 const RANK_TOLERANCE: f64 = 1e-12;
 
 /// One limit pair on an integration variable: `lower ≤ Σ_{l≤j} coef_l y_l ≤ upper`.
 #[derive(Debug, Clone)]
-struct Constraint {
-    coef: Vec<f64>,
-    lower: f64,
-    upper: f64,
+pub(super) struct Constraint {
+    pub(super) coef: Vec<f64>,
+    pub(super) lower: f64,
+    pub(super) upper: f64,
 }
 
 /// A prepared integration: the constraints of each integration variable.
 #[derive(Debug, Clone)]
-struct Problem {
-    groups: Vec<Vec<Constraint>>,
+pub(super) struct Problem {
+    pub(super) groups: Vec<Vec<Constraint>>,
     df: Option<f64>,
     /// A deterministic constraint fails: the probability is 0.
     empty: bool,
@@ -568,7 +583,7 @@ struct Problem {
 
 impl Problem {
     /// Reorders, factors and groups; `r` is assumed valid (checked by the callers).
-    fn new(r: &DMatrix<f64>, lower: &[f64], upper: &[f64], df: Option<f64>) -> Self {
+    pub(super) fn new(r: &DMatrix<f64>, lower: &[f64], upper: &[f64], df: Option<f64>) -> Self {
         // variables without any finite limit constrain nothing
         let active: Vec<usize> = (0..lower.len())
             .filter(|&i| lower[i].is_finite() || upper[i].is_finite())
@@ -675,6 +690,26 @@ impl Problem {
                 None => phi_interval(lo, hi),
             };
             return exact(p);
+        }
+        // singular problems (several constraints on one variable) have kinks that the nested
+        // rule resolves slowly: it gets a small budget before the lattice rule takes over
+        let singular = self.groups.iter().any(|g| g.len() > 1);
+        let budget = if singular {
+            options.max_evaluations.min(SINGULAR_NESTED_BUDGET)
+        } else {
+            options.max_evaluations
+        };
+        if rank <= super::nested::MAX_RANK
+            && let Some((probability, error, evaluations)) =
+                super::nested::integrate(&self.groups, self.df, options.absolute_tolerance, budget)
+            && error <= options.absolute_tolerance
+        {
+            return Outcome::Computed(MvtProbability {
+                probability: probability.clamp(0.0, 1.0),
+                error,
+                evaluations,
+                dimension: rank + t_dim,
+            });
         }
         let dim = rank - 1 + t_dim;
         let radial = self.df.map(Radial::new);
@@ -788,7 +823,7 @@ impl Problem {
 
 /// The interval on `y_j` from every constraint of its group, given `y₀ … y_{j−1}` and the
 /// radial scale `s`.
-fn bounds(group: &[Constraint], y: &[f64], s: f64) -> (f64, f64) {
+pub(super) fn bounds(group: &[Constraint], y: &[f64], s: f64) -> (f64, f64) {
     let j = y.len();
     let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
     for c in group {
@@ -926,7 +961,7 @@ fn phi_upper(x: f64) -> f64 {
 }
 
 /// `Φ(hi) − Φ(lo)` for `lo ≤ hi`, on the side that keeps its digits.
-fn phi_interval(lo: f64, hi: f64) -> f64 {
+pub(super) fn phi_interval(lo: f64, hi: f64) -> f64 {
     if lo > 0.0 {
         phi_upper(lo) - phi_upper(hi)
     } else {
