@@ -1,7 +1,7 @@
 //! A love plot: the absolute standardised mean difference of every design term before and
 //! after weighting (and in the matched sample), with the balance threshold.
 
-use super::chart::{LegendEntry, PAD, Swatch, draw_legend, draw_notes};
+use super::chart::{LegendEntry, PAD, Swatch, centred_x, draw_legend, draw_notes};
 use super::scale::{Scale, linear_ticks};
 use super::style::{GREY, GRID, Marker, SeriesStyle, figure_id, marker_markup};
 use super::svg::{
@@ -188,7 +188,10 @@ pub fn balance_figure(comparison: &RegistryComparison) -> Outcome<Figure> {
     }
     let title_y = bottom + 3.0 + FONT_SIZE + LINE + 1.0;
     svg.text(
-        ((left + right) / 2.0, title_y),
+        (
+            centred_x("Absolute standardised mean difference", left, right),
+            title_y,
+        ),
         "Absolute standardised mean difference",
         TextStyle::new(Anchor::Middle).class("axis-title"),
     );

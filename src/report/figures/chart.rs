@@ -141,13 +141,21 @@ pub(crate) struct Frame {
     pub below: f64,
 }
 
-/// Left margin that holds the y tick labels and the y title.
-pub(crate) fn left_margin(y_ticks: &[Tick]) -> f64 {
+/// Left margin that holds the y tick labels and `title_lines` lines of y title.
+fn left_margin(y_ticks: &[Tick], title_lines: usize) -> f64 {
     let widest = y_ticks
         .iter()
         .map(|t| text_width(&t.label, FONT_SIZE))
         .fold(0.0, f64::max);
-    PAD + LINE + 2.0 + widest + 3.0 + TICK
+    PAD + LINE * title_lines as f64 + 2.0 + widest + 3.0 + TICK
+}
+
+/// The x position of a centred title: the centre of `[left, right]`, moved so that the
+/// title stays inside the figure.
+pub(crate) fn centred_x(title: &str, left: f64, right: f64) -> f64 {
+    let half = text_width(title, FONT_SIZE) / 2.0;
+    let centre = (left + right) / 2.0;
+    centre.min(WIDTH - PAD - half).max(PAD + half)
 }
 
 /// Lays out and draws the frame of `spec`, starting at `y0`.
@@ -158,7 +166,8 @@ pub(crate) fn draw_chart(svg: &mut Svg, spec: &ChartSpec, y0: f64) -> Frame {
         draw_legend(svg, &spec.legend, y0)
     };
     let top = legend_bottom + 8.0;
-    let left = left_margin(&spec.y.ticks);
+    let y_title = wrap(&spec.y.title, spec.plot_height);
+    let left = left_margin(&spec.y.ticks, y_title.len().max(1));
     let last_x = spec
         .x
         .ticks
@@ -181,13 +190,18 @@ pub(crate) fn draw_chart(svg: &mut Svg, spec: &ChartSpec, y0: f64) -> Frame {
             TextStyle::new(Anchor::End).class("tick-label"),
         );
     }
-    svg.text(
-        (PAD + FONT_SIZE * 0.8, (top + bottom) / 2.0),
-        &spec.y.title,
-        TextStyle::new(Anchor::Middle)
-            .vertical()
-            .class("axis-title"),
-    );
+    for (i, line) in y_title.iter().enumerate() {
+        svg.text(
+            (
+                PAD + FONT_SIZE * 0.8 + LINE * i as f64,
+                (top + bottom) / 2.0,
+            ),
+            line,
+            TextStyle::new(Anchor::Middle)
+                .vertical()
+                .class("axis-title"),
+        );
+    }
     svg.close();
 
     svg.open(&[("class", "axis"), ("data-axis", "x")]);
@@ -209,7 +223,7 @@ pub(crate) fn draw_chart(svg: &mut Svg, spec: &ChartSpec, y0: f64) -> Frame {
     }
     let title_y = bottom + TICK + FONT_SIZE + LINE + 1.0;
     svg.text(
-        ((left + right) / 2.0, title_y),
+        (centred_x(&spec.x.title, left, right), title_y),
         &spec.x.title,
         TextStyle::new(Anchor::Middle).class("axis-title"),
     );

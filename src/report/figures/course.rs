@@ -121,6 +121,7 @@ pub fn patient_course_figure(
     if style.colour == "#F0E442" || style.colour == "#000000" {
         style.colour = "#0072B2";
     }
+    style.dash = None;
     let population = SeriesStyle {
         colour: GREY,
         dash: Some("5 3"),

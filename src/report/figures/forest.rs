@@ -1,7 +1,7 @@
 //! Forest plots: a row per estimate with its interval, on a linear axis (differences) or a
 //! log axis (ratios), a line at no effect, and the numbers printed under each label.
 
-use super::chart::{PAD, draw_notes};
+use super::chart::{PAD, centred_x, draw_notes};
 use super::kaplan_meier::p_text;
 use super::level_text;
 use super::scale::{Scale, Tick, format_number, linear_ticks, log_domain, log_ticks};
@@ -139,11 +139,8 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
                 upper,
                 suffix,
                 ..
-            } => text_width(&r.label, FONT_SIZE).max(text_width(
-                &format!(
-                    "{}{suffix}",
-                    interval_text(*estimate, *lower, *upper, spec.decimals)
-                ),
+            } => text_width(&format!("{}{suffix}", r.label), FONT_SIZE).max(text_width(
+                &interval_text(*estimate, *lower, *upper, spec.decimals),
                 FONT_SIZE,
             )),
             RowKind::Interval { lower, upper } => text_width(&r.label, FONT_SIZE).max(text_width(
@@ -198,21 +195,41 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
         })
         .collect();
     let mut svg = Svg::new(&spec.id, &spec.caption, &format!("{}.", desc.join("; ")));
+    // first the rows' positions, so that grid lines go under the rows
     let top = 6.0;
+    let mut positions = Vec::with_capacity(rows.len());
     let mut y = top;
     for (i, r) in rows.iter().enumerate() {
+        if matches!(r.kind, RowKind::Header(_)) {
+            if i > 0 {
+                y += 3.0;
+            }
+            positions.push(y);
+            y += LINE;
+        } else {
+            positions.push(y);
+            y += 2.0 * LINE;
+        }
+    }
+    let bottom = y + 4.0;
+    for t in &ticks {
+        let x = scale.map(t.value);
+        svg.line((x, top), (x, bottom), Stroke::new(GRID, 0.6));
+    }
+    let nx = scale.map(spec.null);
+    svg.line(
+        (nx, top),
+        (nx, bottom),
+        Stroke::new(GREY, 0.9).dash(Some("3 2")),
+    );
+
+    for (r, &y) in rows.iter().zip(&positions) {
+        let cy = y + LINE;
         match &r.kind {
             RowKind::Header(style) => {
-                if i > 0 {
-                    y += 3.0;
-                }
-                let fill = style.map_or("#000000", |s| {
-                    if s.colour == "#F0E442" {
-                        "#000000"
-                    } else {
-                        s.colour
-                    }
-                });
+                let fill = style.map_or("#000000", |s| readable(s.colour));
+                let w = text_width(&r.label, FONT_SIZE) * 1.05;
+                svg.rect((PAD - 1.0, y + 1.0), (w + 2.0, LINE - 1.0), "#ffffff", None);
                 svg.text(
                     (PAD, y + LINE - 3.0),
                     &r.label,
@@ -221,7 +238,6 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
                         .fill(fill)
                         .class("forest-group"),
                 );
-                y += LINE;
             }
             RowKind::Estimate {
                 estimate,
@@ -239,17 +255,9 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
                     ("data-lower", &l),
                     ("data-upper", &u),
                 ]);
-                label_texts(
-                    &mut svg,
-                    &r.label,
-                    &format!(
-                        "{}{suffix}",
-                        interval_text(*estimate, *lower, *upper, spec.decimals)
-                    ),
-                    y,
-                    label_w,
-                );
-                let cy = y + LINE;
+                let label = format!("{}{suffix}", r.label);
+                let numbers = interval_text(*estimate, *lower, *upper, spec.decimals);
+                label_texts(&mut svg, &label, &numbers, y, label_w);
                 let (x, xl, xu) = (scale.map(*estimate), scale.map(*lower), scale.map(*upper));
                 match shape {
                     Shape::Square(size) => {
@@ -267,7 +275,6 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
                     }
                 }
                 svg.close();
-                y += 2.0 * LINE;
             }
             RowKind::Interval { lower, upper } => {
                 let (l, u) = (exact(*lower), exact(*upper));
@@ -277,18 +284,12 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
                     ("data-lower", &l),
                     ("data-upper", &u),
                 ]);
-                label_texts(
-                    &mut svg,
-                    &r.label,
-                    &format!(
-                        "{} to {}",
-                        format_number(*lower, spec.decimals),
-                        format_number(*upper, spec.decimals)
-                    ),
-                    y,
-                    label_w,
+                let numbers = format!(
+                    "{} to {}",
+                    format_number(*lower, spec.decimals),
+                    format_number(*upper, spec.decimals)
                 );
-                let cy = y + LINE;
+                label_texts(&mut svg, &r.label, &numbers, y, label_w);
                 let (xl, xu) = (scale.map(*lower), scale.map(*upper));
                 svg.line(
                     (xl, cy),
@@ -299,7 +300,6 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
                     svg.line((x, cy - 3.0), (x, cy + 3.0), Stroke::new("#000000", 1.1));
                 }
                 svg.close();
-                y += 2.0 * LINE;
             }
             RowKind::NotEstimable(reason) => {
                 svg.open(&[
@@ -310,16 +310,12 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
                 ]);
                 label_texts(&mut svg, &r.label, "not estimable", y, label_w);
                 svg.close();
-                y += 2.0 * LINE;
             }
         }
     }
-    let bottom = y + 4.0;
-    // the axis
     svg.open(&[("class", "axis"), ("data-axis", "x")]);
     for t in &ticks {
         let x = scale.map(t.value);
-        svg.line((x, top), (x, bottom), Stroke::new(GRID, 0.6));
         svg.line((x, bottom), (x, bottom + 3.0), Stroke::new("#000000", 0.8));
         svg.text(
             (x, bottom + 3.0 + FONT_SIZE),
@@ -329,20 +325,32 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
     }
     let title_y = bottom + 3.0 + FONT_SIZE + LINE + 1.0;
     svg.text(
-        ((left + right) / 2.0, title_y),
+        (centred_x(&spec.x_title, left, right), title_y),
         &spec.x_title,
         TextStyle::new(Anchor::Middle).class("axis-title"),
     );
     svg.close();
     svg.line((left, bottom), (right, bottom), Stroke::new("#000000", 0.8));
-    let nx = scale.map(spec.null);
-    svg.line(
-        (nx, top),
-        (nx, bottom),
-        Stroke::new(GREY, 0.9).dash(Some("3 2")),
-    );
     let below = draw_notes(&mut svg, &spec.notes, title_y + 5.0);
     Outcome::Computed(Figure::new(spec.id, spec.caption, svg.finish(below + 3.0)))
+}
+
+/// Degrees of freedom: whole numbers as such, others with one decimal.
+fn df_text(df: f64) -> String {
+    if (df - df.round()).abs() < 1e-9 {
+        format!("{df:.0}")
+    } else {
+        format!("{df:.1}")
+    }
+}
+
+/// Yellow text is faint on white: darker text for it.
+fn readable(colour: &'static str) -> &'static str {
+    if colour == "#F0E442" {
+        "#000000"
+    } else {
+        colour
+    }
 }
 
 /// The label (and its full text as a tooltip when shortened) and the numbers under it.
@@ -457,11 +465,7 @@ pub fn subgroup_forest(
                         lower: d.confidence_interval.lower,
                         upper: d.confidence_interval.upper,
                         shape: Shape::Square(6.0),
-                        colour: if style.colour == "#F0E442" {
-                            "#000000"
-                        } else {
-                            style.colour
-                        },
+                        colour: readable(style.colour),
                         suffix: String::new(),
                     }
                 }
@@ -482,10 +486,13 @@ pub fn subgroup_forest(
         .filter(|f| f.statistic.is_finite() && f.p_value.is_finite())
         .map(|f| {
             format!(
-                "Interaction {}: F({:.0}, {:.1}) = {:.2}, p = {}",
-                f.label.replace('_', " "),
+                "Interaction {}: F({:.0}, {}) = {:.2}, p\u{a0}=\u{a0}{}",
+                f.label
+                    .replace("_subgroup", "")
+                    .replace('_', " ")
+                    .replace(':', " × "),
                 f.df_numerator,
-                f.df_denominator,
+                df_text(f.df_denominator),
                 f.statistic,
                 p_text(f.p_value)
             )
@@ -588,7 +595,9 @@ pub fn meta_forest(meta: &MetaAnalysis) -> Outcome<Figure> {
                 upper: back(e + z * se),
                 shape: Shape::Square(size),
                 colour: "#000000",
-                suffix: s.weight.map_or(String::new(), |w| format!(", {w:.1} %")),
+                suffix: s
+                    .weight
+                    .map_or(String::new(), |w| format!(", weight {w:.1} %")),
             },
         });
     }
@@ -702,12 +711,7 @@ pub fn hazard_ratio_forest(analysis: &TimeToEventAnalysis) -> Outcome<Figure> {
         let (label, colour) = match arm {
             Some(a) => {
                 let style = SeriesStyle::nth(arm_index(&order, a));
-                let colour = if style.colour == "#F0E442" {
-                    "#000000"
-                } else {
-                    style.colour
-                };
-                (format!("{a} vs {}", analysis.reference_arm), colour)
+                (a.to_string(), readable(style.colour))
             }
             None => (c.name.clone(), "#000000"),
         };
@@ -728,9 +732,9 @@ pub fn hazard_ratio_forest(analysis: &TimeToEventAnalysis) -> Outcome<Figure> {
             covariate_rows.push(row);
         }
     }
-    if !covariate_rows.is_empty() {
+    if !arm_rows.is_empty() {
         rows.push(Row {
-            label: "Arms".into(),
+            label: format!("Arms vs {}", analysis.reference_arm),
             kind: RowKind::Header(None),
         });
     }

@@ -41,11 +41,16 @@ fn band(km: &KaplanMeier) -> Vec<(f64, f64)> {
     let mut lower = vec![(0.0, 1.0)];
     let (mut u, mut l) = (1.0, 1.0);
     for (i, &t) in km.time.iter().enumerate() {
-        let (Some(nu), Some(nl)) = (
+        let survival = km.survival.get(i).copied().unwrap_or(f64::NAN);
+        let limits = (
             km.upper.get(i).copied().flatten(),
             km.lower.get(i).copied().flatten(),
-        ) else {
-            break;
+        );
+        // no limits while the curve is still 1 (log and log-log scales): the band is the point 1
+        let (nu, nl) = match limits {
+            (Some(nu), Some(nl)) => (nu, nl),
+            _ if survival >= 1.0 => (1.0, 1.0),
+            _ => break,
         };
         if !(t.is_finite() && nu.is_finite() && nl.is_finite()) {
             break;
@@ -177,7 +182,7 @@ pub fn kaplan_meier_figure(analysis: &TimeToEventAnalysis) -> Outcome<Figure> {
         let t = &lr.test;
         if t.statistic.is_finite() && t.p_value.is_finite() {
             notes.push(format!(
-                "Log-rank test: χ²({:.0}) = {:.2}, p = {}",
+                "Log-rank test: χ²({:.0}) = {:.2}, p\u{a0}=\u{a0}{}",
                 t.df,
                 t.statistic,
                 p_text(t.p_value)
@@ -201,6 +206,8 @@ pub fn kaplan_meier_figure(analysis: &TimeToEventAnalysis) -> Outcome<Figure> {
     let frame = draw_chart(&mut svg, &spec, 4.0);
     let map = |t: f64, s: f64| (frame.x.map(t), frame.y.map((100.0 * s).max(y0)));
 
+    // overlapping bands of many arms stay readable only when faint
+    let opacity = if drawn.len() > 3 { 0.07 } else { 0.14 };
     svg.open(&[("class", "ci-bands")]);
     for (arm, km) in &curves {
         let style = SeriesStyle::nth(arm_index(&order, arm));
@@ -208,7 +215,7 @@ pub fn kaplan_meier_figure(analysis: &TimeToEventAnalysis) -> Outcome<Figure> {
         svg.polygon(
             &pts,
             style.colour,
-            0.12,
+            opacity,
             &[("class", "ci-band"), ("data-arm", arm)],
         );
     }
@@ -245,7 +252,11 @@ pub fn kaplan_meier_figure(analysis: &TimeToEventAnalysis) -> Outcome<Figure> {
     }
 
     // numbers at risk
-    let times: Vec<f64> = x_ticks.iter().map(|t| t.value).collect();
+    let times: Vec<f64> = x_ticks
+        .iter()
+        .map(|t| t.value)
+        .filter(|t| t.is_finite() && *t >= 0.0)
+        .collect();
     let mut y = frame.below + LINE;
     svg.text(
         (PAD, y - 3.0),

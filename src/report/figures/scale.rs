@@ -120,8 +120,8 @@ pub(crate) fn linear_ticks(lo: f64, hi: f64, target: usize) -> (f64, f64, Vec<Ti
         hi += pad;
     }
     let step = nice_step(hi - lo, target);
-    let start = (lo / step - 1e-9).floor() * step;
-    let end = (hi / step + 1e-9).ceil() * step;
+    let start = (lo / step + 1e-9).floor() * step;
+    let end = (hi / step - 1e-9).ceil() * step;
     let d = decimals(step);
     let n = ((end - start) / step).round() as usize;
     let ticks = (0..=n.min(50))

@@ -313,6 +313,8 @@ pub fn trajectory_figure(
         }
         svg.close();
     }
+    // overlapping bands of many arms stay readable only when faint
+    let opacity = if drawn.len() > 3 { 0.07 } else { 0.14 };
     svg.open(&[("class", "ci-bands")]);
     for (arm, pts) in &series {
         let style = SeriesStyle::nth(arm_index(&order, arm));
@@ -321,7 +323,7 @@ pub fn trajectory_figure(
         svg.polygon(
             &band,
             style.colour,
-            0.12,
+            opacity,
             &[("class", "ci-band"), ("data-arm", arm)],
         );
     }
