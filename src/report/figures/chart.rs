@@ -190,18 +190,14 @@ pub(crate) fn draw_chart(svg: &mut Svg, spec: &ChartSpec, y0: f64) -> Frame {
             TextStyle::new(Anchor::End).class("tick-label"),
         );
     }
-    for (i, line) in y_title.iter().enumerate() {
-        svg.text(
-            (
-                PAD + FONT_SIZE * 0.8 + LINE * i as f64,
-                (top + bottom) / 2.0,
-            ),
-            line,
-            TextStyle::new(Anchor::Middle)
-                .vertical()
-                .class("axis-title"),
-        );
-    }
+    svg.text_lines(
+        (PAD + FONT_SIZE * 0.8, (top + bottom) / 2.0),
+        &y_title,
+        LINE,
+        TextStyle::new(Anchor::Middle)
+            .vertical()
+            .class("axis-title"),
+    );
     svg.close();
 
     svg.open(&[("class", "axis"), ("data-axis", "x")]);

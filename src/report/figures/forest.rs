@@ -223,10 +223,12 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
         Stroke::new(GREY, 0.9).dash(Some("3 2")),
     );
 
+    let mut group = String::new();
     for (r, &y) in rows.iter().zip(&positions) {
         let cy = y + LINE;
         match &r.kind {
             RowKind::Header(style) => {
+                group.clone_from(&r.label);
                 let fill = style.map_or("#000000", |s| readable(s.colour));
                 let w = text_width(&r.label, FONT_SIZE) * 1.05;
                 svg.rect((PAD - 1.0, y + 1.0), (w + 2.0, LINE - 1.0), "#ffffff", None);
@@ -251,6 +253,7 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
                 svg.open(&[
                     ("class", "forest-row"),
                     ("data-label", &r.label),
+                    ("data-group", &group),
                     ("data-estimate", &e),
                     ("data-lower", &l),
                     ("data-upper", &u),
@@ -305,6 +308,7 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
                 svg.open(&[
                     ("class", "forest-row"),
                     ("data-label", &r.label),
+                    ("data-group", &group),
                     ("data-status", "not_estimable"),
                     ("data-reason", reason),
                 ]);

@@ -32,8 +32,9 @@
 //!   `<text class="axis-title">`;
 //! - numbers at risk are `<g class="at-risk" data-arm="…">` with one `<text data-time="…">`
 //!   per time;
-//! - forest rows are `<g class="forest-row" data-label="…" data-estimate="…" data-lower="…"
-//!   data-upper="…">` (exact values, on the scale of the axis); a row that could not be
+//! - forest rows are `<g class="forest-row" data-label="…" data-group="…" data-estimate="…"
+//!   data-lower="…" data-upper="…">` (exact values, on the scale of the axis; the group is
+//!   the heading the row stands under, empty when none); a row that could not be
 //!   estimated carries `data-status="not_estimable"` and the words "not estimable" instead
 //!   of a marker;
 //! - every figure has a `<title>` and a `<desc>`.

@@ -227,6 +227,30 @@ fn point_list(points: &[(f64, f64)]) -> String {
     parts.join(" ")
 }
 
+/// The attributes of a `<text>` at `at` drawn with `style`.
+fn text_attributes(at: (f64, f64), style: &TextStyle<'_>) -> String {
+    let mut a = format!("x=\"{}\" y=\"{}\"", num(at.0), num(at.1));
+    if style.anchor != Anchor::Start {
+        let _ = write!(a, " text-anchor=\"{}\"", style.anchor.attribute());
+    }
+    if (style.size - FONT_SIZE).abs() > 1e-9 {
+        let _ = write!(a, " font-size=\"{}\"", num(style.size));
+    }
+    if style.bold {
+        a.push_str(" font-weight=\"bold\"");
+    }
+    if style.fill != "#000000" {
+        let _ = write!(a, " fill=\"{}\"", style.fill);
+    }
+    if style.vertical {
+        let _ = write!(a, " transform=\"rotate(-90 {} {})\"", num(at.0), num(at.1));
+    }
+    if let Some(c) = style.class {
+        let _ = write!(a, " class=\"{c}\"");
+    }
+    a
+}
+
 /// An SVG document being written.
 #[derive(Debug, Clone)]
 pub(crate) struct Svg {
@@ -380,30 +404,41 @@ impl Svg {
         if !finite(&[at]) {
             return;
         }
-        let mut a = format!("x=\"{}\" y=\"{}\"", num(at.0), num(at.1));
-        if style.anchor != Anchor::Start {
-            let _ = write!(a, " text-anchor=\"{}\"", style.anchor.attribute());
+        let _ = writeln!(
+            self.body,
+            "<text {}{}>{}</text>",
+            text_attributes(at, &style),
+            attributes(pairs),
+            escape(text)
+        );
+    }
+
+    /// One text of several lines (`<tspan>`s), each `spacing` below the previous one in the
+    /// text's own frame (to the right of it for a vertical text).
+    pub(crate) fn text_lines(
+        &mut self,
+        at: (f64, f64),
+        lines: &[String],
+        spacing: f64,
+        style: TextStyle<'_>,
+    ) {
+        if !finite(&[at]) {
+            return;
         }
-        if (style.size - FONT_SIZE).abs() > 1e-9 {
-            let _ = write!(a, " font-size=\"{}\"", num(style.size));
-        }
-        if style.bold {
-            a.push_str(" font-weight=\"bold\"");
-        }
-        if style.fill != "#000000" {
-            let _ = write!(a, " fill=\"{}\"", style.fill);
-        }
-        if style.vertical {
-            let _ = write!(a, " transform=\"rotate(-90 {} {})\"", num(at.0), num(at.1));
-        }
-        if let Some(c) = style.class {
-            let _ = write!(a, " class=\"{c}\"");
+        let mut content = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            let _ = write!(
+                content,
+                "<tspan x=\"{}\" dy=\"{}\">{}</tspan>",
+                num(at.0),
+                num(if i == 0 { 0.0 } else { spacing }),
+                escape(line)
+            );
         }
         let _ = writeln!(
             self.body,
-            "<text {a}{}>{}</text>",
-            attributes(pairs),
-            escape(text)
+            "<text {}>{content}</text>",
+            text_attributes(at, &style)
         );
     }
 
