@@ -6,7 +6,8 @@ use super::kaplan_meier::p_text;
 use super::level_text;
 use super::scale::{Scale, Tick, format_number, linear_ticks, log_domain, log_ticks};
 use super::style::{
-    GREY, GRID, SeriesStyle, arm_index, arm_order, figure_id, score_unit, visit_label,
+    GREY, GRID, SeriesStyle, arm_index, arm_order, figure_id, marker_markup, score_unit,
+    visit_label,
 };
 use super::svg::{
     Anchor, FONT_SIZE, LINE, Stroke, Svg, TextStyle, WIDTH, exact, fit_text, text_width,
@@ -229,16 +230,17 @@ pub(crate) fn draw_forest(spec: ForestSpec) -> Outcome<Figure> {
         match &r.kind {
             RowKind::Header(style) => {
                 group.clone_from(&r.label);
-                let fill = style.map_or("#000000", |s| readable(s.colour));
-                let w = text_width(&r.label, FONT_SIZE) * 1.05;
+                // black text (light palette colours are faint as text) after the arm's marker
+                let indent = if style.is_some() { 11.0 } else { 0.0 };
+                let w = text_width(&r.label, FONT_SIZE) * 1.07 + indent;
                 svg.rect((PAD - 1.0, y + 1.0), (w + 2.0, LINE - 1.0), "#ffffff", None);
+                if let Some(s) = style {
+                    svg.raw(&marker_markup(s, PAD + 4.0, y + LINE / 2.0 + 0.5, 7.0, ""));
+                }
                 svg.text(
-                    (PAD, y + LINE - 3.0),
+                    (PAD + indent, y + LINE - 3.0),
                     &r.label,
-                    TextStyle::new(Anchor::Start)
-                        .bold()
-                        .fill(fill)
-                        .class("forest-group"),
+                    TextStyle::new(Anchor::Start).bold().class("forest-group"),
                 );
             }
             RowKind::Estimate {
