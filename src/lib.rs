@@ -27,7 +27,7 @@
 //!   software; never sees a cohort.
 //! - [`analysis`]: the questions a study asks of a [`Cohort`] (trajectories, responders, ANCOVA,
 //!   MMRM, linear mixed models of trajectories, time to event): the arm policy, the reference arm and who was left out.
-//! - [`report`]: results as text tables, JSON and (for people) summaries.
+//! - [`report`]: results as text tables, JSON, (for people) summaries and SVG figures.
 //! - [`simulate`]: a seeded simulator of realistic cohorts, beside `data`.
 //!
 //! ## Errors and refusals

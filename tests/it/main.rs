@@ -18,6 +18,7 @@ mod compare_golden;
 mod compare_refusals;
 mod cox_own_columns;
 mod dist_tails;
+mod figures;
 mod filters;
 mod golden_provenance;
 mod heldout_knee;
