@@ -73,7 +73,7 @@ use crate::{Error, Outcome, RefusalReason, Result};
 /// assert_eq!(o.randomizations, 12);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationOptions {
     /// The integration stops when 3.5 standard errors (over the random shifts) are below this
     /// absolute error. Default `1e-7`.
@@ -168,7 +168,7 @@ impl IntegrationOptions {
 ///     .unwrap().into_result().unwrap();
 /// assert!((p.probability - 0.95f64.powi(2)).abs() < 1e-6);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MvtProbability {
     /// The probability.
     pub probability: f64,
@@ -195,7 +195,7 @@ pub struct MvtProbability {
 ///     .unwrap().into_result().unwrap();
 /// assert!((q.quantile - 2.228138851986274).abs() < 1e-9);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MvtQuantile {
     /// The critical value `c`.
     pub quantile: f64,
