@@ -10,9 +10,14 @@ mod json;
 mod lmm;
 mod meta;
 mod observational;
+mod tables;
 mod text;
 mod tidy;
 
 pub use figure::Figure;
 pub use json::to_json;
+pub use tables::{
+    Align, Column, Table, adverse_events, baseline_characteristics, escape_html, outcomes_by_visit,
+    participant_flow, responder_table, slug, time_to_event_table,
+};
 pub use tidy::Tidy;
