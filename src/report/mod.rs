@@ -1,11 +1,21 @@
-//! Results for people and programs: text tables (`Display`) of the analysis results, JSON, and
-//! tidy tables ([`Tidy`]) that become polars data frames or CSV files.
+//! Results for people and programs: text tables (`Display`) of the analysis results, JSON,
+//! tidy tables ([`Tidy`]) that become polars data frames or CSV files, and reports.
+//!
+//! A report is a [`Report`] of [`Section`]s holding text, [`Table`]s and [`Figure`]s. The
+//! tables of a trial report follow the CONSORT items: [`participant_flow`],
+//! [`baseline_characteristics`], [`outcomes_by_visit`], [`responder_table`],
+//! [`time_to_event_table`] and [`adverse_events`]; [`comparison_report`] assembles them for
+//! a [`ComparisonResults`]. [`write_report`] writes `report.html` (one self-contained page),
+//! `report.md` with `figures/*.svg`, `tables/*.csv` and `results.json`.
 //!
 //! The analyses in [`analysis`](crate::analysis) return plain structs; this layer decides how
 //! they look. Every analysis result prints as a compact table with `{}` and serializes with
 //! [`to_json`].
 
+mod comparison;
+mod document;
 mod figure;
+mod html;
 mod json;
 mod lmm;
 mod meta;
@@ -13,7 +23,10 @@ mod observational;
 mod tables;
 mod text;
 mod tidy;
+mod write;
 
+pub use comparison::{ComparisonResults, comparison_report};
+pub use document::{Block, Provenance, Report, Section};
 pub use figure::Figure;
 pub use json::to_json;
 pub use tables::{
@@ -21,3 +34,4 @@ pub use tables::{
     participant_flow, responder_table, slug, time_to_event_table,
 };
 pub use tidy::Tidy;
+pub use write::{WrittenReport, write_report};

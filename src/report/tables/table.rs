@@ -323,6 +323,132 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The table as fixed-width text for a terminal: the title, the caption, the display
+    /// headers and the cells padded to their column's width (numbers right-aligned), and the
+    /// footnotes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::report::{Column, Table};
+    /// let mut t = Table::new("t", "Arms", vec![Column::text("arm", "arm"), Column::number("n", "n")]);
+    /// t.push_row(vec!["placebo".into(), "60".into()]);
+    /// t.push_row(vec!["prp".into(), "8".into()]);
+    /// assert_eq!(t.to_text(), "Arms\narm      n\nplacebo 60\nprp      8\n");
+    /// ```
+    pub fn to_text(&self) -> String {
+        let mut widths: Vec<usize> = self
+            .columns
+            .iter()
+            .map(|c| c.header.chars().count())
+            .collect();
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &mut dyn Iterator<Item = &str>| -> String {
+            let mut s = String::new();
+            for ((cell, w), c) in cells.zip(&widths).zip(&self.columns) {
+                if !s.is_empty() {
+                    s.push(' ');
+                }
+                let pad = w.saturating_sub(cell.chars().count());
+                match c.align {
+                    Align::Left => {
+                        s.push_str(cell);
+                        s.extend(std::iter::repeat_n(' ', pad));
+                    }
+                    Align::Right => {
+                        s.extend(std::iter::repeat_n(' ', pad));
+                        s.push_str(cell);
+                    }
+                }
+            }
+            let mut s = s.trim_end().to_string();
+            s.push('\n');
+            s
+        };
+        let mut s = format!("{}\n", self.title);
+        if !self.caption.is_empty() {
+            let _ = writeln!(s, "{}", self.caption.trim());
+        }
+        s.push_str(&line(&mut self.columns.iter().map(|c| c.header.as_str())));
+        for row in &self.rows {
+            s.push_str(&line(&mut row.iter().map(String::as_str)));
+        }
+        for note in &self.footnotes {
+            let _ = writeln!(s, "{}", note.trim());
+        }
+        s
+    }
+
+    /// A tidy table of results ([`Tidy`](crate::report::Tidy)) as a report table: the tidy
+    /// column names are the identifiers and headers; numbers print with four decimals
+    /// (whole numbers without, very small ones in scientific notation); a missing value is an
+    /// empty cell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::analysis::MmrmBuilder;
+    /// use pain_outcomes::report::{Table, Tidy};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    /// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+    /// let mmrm = MmrmBuilder::new(&cohort).instrument("nrs").fit()?.into_result()?;
+    /// let t = Table::from_tidy("mmrm", "MMRM differences", &mmrm.tidy()?);
+    /// assert_eq!(t.rows.len(), 25);
+    /// assert!(t.column("p_value").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_tidy(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        tidy: &crate::data::TidyTable,
+    ) -> Table {
+        use crate::data::TidyValues;
+        let columns = tidy
+            .columns()
+            .iter()
+            .map(|c| match c.values {
+                TidyValues::Number(_) => Column::number(c.name.clone(), c.name.clone()),
+                TidyValues::Text(_) => Column::text(c.name.clone(), c.name.clone()),
+            })
+            .collect();
+        let mut t = Table::new(id, title, columns);
+        for i in 0..tidy.n_rows() {
+            let row = tidy
+                .columns()
+                .iter()
+                .map(|c| match &c.values {
+                    TidyValues::Number(v) => v
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .map_or_else(String::new, tidy_number),
+                    TidyValues::Text(v) => v.get(i).cloned().flatten().unwrap_or_default(),
+                })
+                .collect();
+            t.push_row(row);
+        }
+        t
+    }
+}
+
+/// A number of a tidy table for people.
+fn tidy_number(x: f64) -> String {
+    if !x.is_finite() {
+        super::format::NOT_ESTIMABLE.to_string()
+    } else if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else if x.abs() < 1e-3 {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
 fn class_of(align: Align) -> &'static str {
     match align {
         Align::Left => "",
