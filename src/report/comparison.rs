@@ -154,15 +154,23 @@ fn summary_tables(r: &ComparisonResults, cohort: &Cohort) -> Vec<Table> {
     let arms: Vec<&str> = c.patients_per_arm.iter().map(|(a, _)| a.as_str()).collect();
     let mut attrition = Table::new(
         "summary_arms",
-        "Arms and attrition",
+        "Arms, attrition and time to surgery",
         vec![
             Column::text("arm", "arm"),
             Column::number("enrolled", "enrolled"),
-            Column::number("analysed", "analysed (MMRM)"),
+            Column::number("analysed", "analysed"),
             Column::number("withdrew", "withdrew"),
             Column::number("surgery", "surgery"),
+            Column::number(
+                "surgery_hazard_ratio_ci",
+                format!("surgery HR vs {} [95% CI]", c.reference_arm),
+            ),
         ],
     );
+    attrition.caption = "analysed = in the MMRM; withdrew, surgery = patients with the event; \
+        HR from the Cox model of time to surgery."
+        .to_string();
+    let surgery_table = c.time_to_surgery.as_ref().map(time_to_event_table);
     let withdrew = patients_with(cohort, EventKind::Withdrawal);
     let surgery = patients_with(cohort, EventKind::Surgery);
     for (arm, n) in &c.patients_per_arm {
@@ -181,6 +189,9 @@ fn summary_tables(r: &ComparisonResults, cohort: &Cohort) -> Vec<Table> {
             analysed,
             count(&withdrew),
             count(&surgery),
+            surgery_table
+                .as_ref()
+                .map_or(String::new(), |t| lookup(t, arm, None, "hazard_ratio_ci")),
         ]);
     }
     let visit = last_visit(c).unwrap_or_default();
@@ -205,22 +216,12 @@ fn summary_tables(r: &ComparisonResults, cohort: &Cohort) -> Vec<Table> {
     );
     let outcomes = outcomes_by_visit(c);
     let responders = rule.map(responder_table);
-    let surgery_table = c.time_to_surgery.as_ref().map(time_to_event_table);
-    let find = |t: &Table, arm: &str, visit: Option<&str>, col: &str| -> String {
-        (0..t.rows.len())
-            .find(|&i| {
-                t.cell(i, "arm") == Some(arm) && visit.is_none_or(|v| t.cell(i, "visit") == Some(v))
-            })
-            .and_then(|i| t.cell(i, col))
-            .unwrap_or("")
-            .to_string()
-    };
     for arm in &arms {
         let v = Some(visit.as_str());
         let resp = |col: &str| {
             responders
                 .as_ref()
-                .map_or(String::new(), |t| find(t, arm, v, col))
+                .map_or(String::new(), |t| lookup(t, arm, v, col))
         };
         let nnt = resp("nnt_ci");
         // the NNT without its interval keeps the summary narrow; the report has the interval
@@ -233,14 +234,11 @@ fn summary_tables(r: &ComparisonResults, cohort: &Cohort) -> Vec<Table> {
             .unwrap_or("");
         effects.push_row(vec![
             arm.to_string(),
-            find(&outcomes, arm, v, "difference_ci"),
-            find(&outcomes, arm, v, "p_value"),
+            lookup(&outcomes, arm, v, "difference_ci"),
+            lookup(&outcomes, arm, v, "p_value"),
             resp("responders"),
             resp("risk_difference_ci"),
             nnt.to_string(),
-            surgery_table
-                .as_ref()
-                .map_or(String::new(), |t| find(t, arm, None, "hazard_ratio_ci")),
         ]);
     }
     effects.footnotes.push(format!(
@@ -250,14 +248,25 @@ fn summary_tables(r: &ComparisonResults, cohort: &Cohort) -> Vec<Table> {
     vec![attrition, effects]
 }
 
+/// The cell `col` of the row of `arm` (at `visit`, when given) of `t`; empty when absent.
+fn lookup(t: &Table, arm: &str, visit: Option<&str>, col: &str) -> String {
+    (0..t.rows.len())
+        .find(|&i| {
+            t.cell(i, "arm") == Some(arm) && visit.is_none_or(|v| t.cell(i, "visit") == Some(v))
+        })
+        .and_then(|i| t.cell(i, col))
+        .unwrap_or("")
+        .to_string()
+}
+
 /// Patients per arm with at least one event of `kind`.
 fn patients_with(cohort: &Cohort, kind: EventKind) -> Vec<usize> {
     let mut counts = vec![0usize; cohort.arms().len()];
     for (p, &a) in cohort.arm_of().iter().enumerate() {
-        if cohort.patient_events(p).iter().any(|e| e.kind == kind) {
-            if let Some(c) = counts.get_mut(a as usize) {
-                *c += 1;
-            }
+        if cohort.patient_events(p).iter().any(|e| e.kind == kind)
+            && let Some(c) = counts.get_mut(a as usize)
+        {
+            *c += 1;
         }
     }
     counts
