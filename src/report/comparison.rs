@@ -201,18 +201,18 @@ fn summary_tables(r: &ComparisonResults, cohort: &Cohort) -> Vec<Table> {
         format!("Versus {} at {visit}", c.reference_arm),
         vec![
             Column::text("arm", "arm"),
-            Column::number("difference_ci", "MMRM change difference [95% CI]"),
+            Column::number("difference_ci", "MMRM difference [95% CI]"),
             Column::number("p_value", "p"),
-            Column::number(
-                "responders",
-                rule.map_or("responders".to_string(), |t| {
-                    format!("responders ({})", t.rule)
-                }),
-            ),
+            Column::number("responders", "responders"),
             Column::number("risk_difference_ci", "RD [95% CI]"),
             Column::number("nnt", "NNT"),
-            Column::number("surgery_hazard_ratio_ci", "surgery HR [95% CI]"),
         ],
+    );
+    effects.caption = format!(
+        "Change from baseline in {}: MMRM difference; responders by {} with the risk \
+         difference (RD) and the number needed to treat (NNT).",
+        c.instrument,
+        rule.map_or("no rule", |t| t.rule.as_str())
     );
     let outcomes = outcomes_by_visit(c);
     let responders = rule.map(responder_table);

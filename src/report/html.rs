@@ -25,19 +25,31 @@ nav li { margin: 0.1rem 0; break-inside: avoid; }
 a { color: #0b57a4; }
 figure { margin: 1.25rem 0; }
 figcaption { margin: 0 0 0.4rem; font-size: 0.95rem; }
-.scroll { overflow-x: auto; max-width: 100%; border: 1px solid var(--rule); }
+.scroll { overflow-x: auto; max-width: 100%; border: 1px solid var(--rule);
+  /* shadows at an edge with more to scroll to (they move with the content) */
+  background:
+    linear-gradient(to right, #fff 40%, rgba(255,255,255,0)) left / 1.5rem 100% no-repeat local,
+    linear-gradient(to left, #fff 40%, rgba(255,255,255,0)) right / 1.5rem 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.22), rgba(0,0,0,0)) left / .6rem 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.22), rgba(0,0,0,0)) right / .6rem 100% no-repeat scroll; }
 table { border-collapse: collapse; font-size: 0.85rem; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.3rem 0.55rem; border-bottom: 1px solid var(--rule); text-align: left;
   vertical-align: top; }
 td { white-space: nowrap; }
-th { background: var(--head); font-weight: 600; min-width: 4.5rem; }
+td:first-child { white-space: normal; min-width: 7rem; }
+td.wrap { white-space: normal; min-width: 11rem; }
+th { background: rgba(0,0,0,.045); font-weight: 600; min-width: 4.5rem; }
 th.num, td.num { text-align: right; }
-tbody tr:nth-child(even) td { background: #fafafa; }
+tbody tr:nth-child(even) td { background: rgba(0,0,0,.018); }
 p.note { margin: 0.3rem 0 0; font-size: 0.82rem; color: var(--muted); }
 figure.figure svg { display: block; max-width: 100%; height: auto; }
 figure.figure .svg { max-width: 100%; overflow-x: auto; }
-pre { margin: 0.75rem 0; padding: 0.5rem 0.6rem; overflow-x: auto; background: #f7f7f7;
-  border: 1px solid var(--rule); font-size: 0.75rem; line-height: 1.35; }
+pre { margin: 0.75rem 0; padding: 0.5rem 0.6rem; overflow-x: auto; border: 1px solid var(--rule);
+  font-size: 0.75rem; line-height: 1.35;
+  background:
+    linear-gradient(to left, #f7f7f7 40%, rgba(247,247,247,0)) right / 1.5rem 100% no-repeat local,
+    radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.22), rgba(0,0,0,0)) right / .6rem 100% no-repeat scroll,
+    #f7f7f7; }
 dl.provenance { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
 dl.provenance dt { font-weight: 600; }
 dl.provenance dd { margin: 0; min-width: 0; }

@@ -44,12 +44,12 @@ pub fn baseline_characteristics(cohort: &Cohort) -> Result<Table> {
     for (arm, n) in cohort.arms().iter().zip(&groups.sizes) {
         columns.push(Column::number(
             format!("arm_{}", slug(arm)),
-            format!("{arm} (n = {n})"),
+            format!("{arm}\n(n = {n})"),
         ));
     }
     columns.push(Column::number(
         "total",
-        format!("Total (n = {})", cohort.n_patients()),
+        format!("Total\n(n = {})", cohort.n_patients()),
     ));
     let mut t = Table::new("baseline", "Baseline characteristics by arm", columns).with_caption(
         "Numbers: mean (SD) and median [IQR] over patients with a value; categories: \

@@ -39,12 +39,12 @@ pub fn adverse_events(cohort: &Cohort) -> Table {
     for (arm, n) in arms.iter().zip(&sizes) {
         columns.push(Column::number(
             format!("arm_{}", slug(arm)),
-            format!("{arm} (n = {n})"),
+            format!("{arm}\n(n = {n})"),
         ));
     }
     columns.push(Column::number(
         "total",
-        format!("Total (n = {})", cohort.n_patients()),
+        format!("Total\n(n = {})", cohort.n_patients()),
     ));
     let mut t = Table::new("adverse_events", "Adverse events by arm and grade", columns)
         .with_caption(

@@ -52,10 +52,10 @@ pub fn outcomes_by_visit(comparison: &TherapyComparison) -> Table {
     t.caption = match mmrm {
         Some(m) => format!(
             "Observed score and change from baseline; MMRM of the change ({} covariance, \
-             {:?}, {:?} df): {} ~ {}. Differences are arm minus {}; on a lower-is-better \
+             {}, {:?} df): {} ~ {}. Differences are arm minus {}; on a lower-is-better \
              scale a negative difference is more relief.",
-            m.fit.covariance.code(),
-            m.fit.method,
+            m.fit.covariance.code().to_uppercase(),
+            format!("{:?}", m.fit.method).to_uppercase(),
             m.fit.df_method,
             m.instrument,
             m.formula,

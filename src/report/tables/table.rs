@@ -220,7 +220,7 @@ impl Table {
         }
         s.push('|');
         for c in &self.columns {
-            let _ = write!(s, " {} |", markdown_cell(&c.header));
+            let _ = write!(s, " {} |", markdown_cell(&c.header.replace('\n', " ")));
         }
         s.push_str("\n|");
         for c in &self.columns {
@@ -303,14 +303,22 @@ impl Table {
                 s,
                 "<th scope=\"col\"{}>{}</th>",
                 class_of(c.align),
-                escape_html(&c.header)
+                breakable(&escape_html(&c.header)).replace('\n', "<br>")
             );
         }
         s.push_str("</tr></thead>\n<tbody>\n");
         for row in &self.rows {
             s.push_str("<tr>");
-            for (cell, c) in row.iter().zip(&self.columns) {
-                let _ = write!(s, "<td{}>{}</td>", class_of(c.align), escape_html(cell));
+            for (k, (cell, c)) in row.iter().zip(&self.columns).enumerate() {
+                // a long cell (an NNT with Altman's interval, a refusal) may wrap
+                let class = match (c.align, cell.chars().count() > WRAP_AFTER) {
+                    (_, true) => " class=\"wrap\"",
+                    (align, false) => class_of(align),
+                };
+                let text = escape_html(cell);
+                // the first column (arm and stage labels) wraps, also inside long labels
+                let text = if k == 0 { breakable(&text) } else { text };
+                let _ = write!(s, "<td{class}>{text}</td>");
             }
             s.push_str("</tr>\n");
         }
@@ -338,11 +346,12 @@ impl Table {
     /// assert_eq!(t.to_text(), "Arms\narm      n\nplacebo 60\nprp      8\n");
     /// ```
     pub fn to_text(&self) -> String {
-        let mut widths: Vec<usize> = self
+        let headers: Vec<String> = self
             .columns
             .iter()
-            .map(|c| c.header.chars().count())
+            .map(|c| c.header.replace('\n', " "))
             .collect();
+        let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
@@ -374,7 +383,7 @@ impl Table {
         if !self.caption.is_empty() {
             let _ = writeln!(s, "{}", self.caption.trim());
         }
-        s.push_str(&line(&mut self.columns.iter().map(|c| c.header.as_str())));
+        s.push_str(&line(&mut headers.iter().map(String::as_str)));
         for row in &self.rows {
             s.push_str(&line(&mut row.iter().map(String::as_str)));
         }
@@ -448,6 +457,22 @@ fn tidy_number(x: f64) -> String {
         format!("{x:.4}")
     }
 }
+
+/// Escaped label text with line-break opportunities (`<wbr>`) before `[`, `+` and `(`, so
+/// that a label such as `stem_cell[bone_marrow]+prp` can wrap in a narrow column.
+fn breakable(escaped: &str) -> String {
+    let mut s = String::with_capacity(escaped.len() + 16);
+    for (i, ch) in escaped.char_indices() {
+        if i > 0 && matches!(ch, '[' | '+' | '(') {
+            s.push_str("<wbr>");
+        }
+        s.push(ch);
+    }
+    s
+}
+
+/// Cells longer than this (in characters) may wrap in HTML.
+const WRAP_AFTER: usize = 28;
 
 fn class_of(align: Align) -> &'static str {
     match align {
