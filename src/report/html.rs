@@ -36,8 +36,9 @@ table { border-collapse: collapse; font-size: 0.85rem; font-variant-numeric: tab
 th, td { padding: 0.3rem 0.55rem; border-bottom: 1px solid var(--rule); text-align: left;
   vertical-align: top; }
 td { white-space: nowrap; }
-td:first-child { white-space: normal; min-width: 7rem; }
-td.wrap { white-space: normal; min-width: 11rem; }
+td.text { white-space: normal; min-width: 5.5rem; }
+td.text:first-child { min-width: 7rem; }
+td.wrap { white-space: normal; min-width: 11rem; text-align: right; }
 th { background: rgba(0,0,0,.045); font-weight: 600; min-width: 4.5rem; }
 th.num, td.num { text-align: right; }
 tbody tr:nth-child(even) td { background: rgba(0,0,0,.018); }

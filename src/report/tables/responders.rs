@@ -8,13 +8,14 @@ use crate::stats::responders::{IntercurrentStrategy, MissingPolicy, RatioEstimat
 
 /// One responder rule per visit and arm (CONSORT 2010 item 17b: absolute and relative
 /// effects): responders of the analysed patients, the rate with its Wilson interval and,
-/// against the reference arm, the risk difference (Newcombe interval), the relative risk and
-/// odds ratio (log-scale intervals), the number needed to treat for benefit or harm (Altman's
+/// against the reference arm, the risk difference (Newcombe interval), the relative risk
+/// (log-scale interval), the number needed to treat for benefit or harm (Altman's
 /// interval, as [`NumberNeededToTreat`](crate::stats::responders::NumberNeededToTreat)
 /// prints it) and Fisher's exact p.
 ///
 /// Columns: `visit`, `arm`, `responders` (`r/n (%)`), `rate_ci`, `risk_difference_ci`,
-/// `relative_risk_ci`, `odds_ratio_ci`, `nnt_ci`, `p_value`. The table's identifier is
+/// `relative_risk_ci`, `nnt_ci`, `p_value`. (The odds ratios are in the results, not in the
+/// table: CONSORT asks for one absolute and one relative effect.) The table's identifier is
 /// `responders_{slug(rule)}`.
 ///
 /// # Examples
@@ -27,7 +28,7 @@ use crate::stats::responders::{IntercurrentStrategy, MissingPolicy, RatioEstimat
 /// let c = compare_therapies(&cohort, &TherapyComparisonOptions::default())?;
 /// let t = responder_table(&c.responders[0]);
 /// assert!(t.id.starts_with("responders_"));
-/// assert!(t.rows.iter().any(|r| r[7].starts_with("NNT")));
+/// assert!(t.rows.iter().any(|r| r[6].starts_with("NNT")));
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 pub fn responder_table(table: &ResponderTable) -> Table {
@@ -38,7 +39,6 @@ pub fn responder_table(table: &ResponderTable) -> Table {
         Column::number("rate_ci", "Rate [95% CI]"),
         Column::number("risk_difference_ci", "Risk difference [95% CI]"),
         Column::number("relative_risk_ci", "Relative risk [95% CI]"),
-        Column::number("odds_ratio_ci", "Odds ratio [95% CI]"),
         Column::number("nnt_ci", "NNT [95% CI]"),
         Column::number("p_value", "Fisher p"),
     ];
@@ -49,7 +49,7 @@ pub fn responder_table(table: &ResponderTable) -> Table {
     )
     .with_caption(format!(
         "Missing follow-ups: {}; surgery or rescue medication: {}. Effects versus {} \
-         (risk difference: Newcombe; relative risk and odds ratio: log-scale intervals; NNTB/NNTH: \
+         (risk difference: Newcombe; relative risk: log-scale interval; NNTB/NNTH: \
          number needed to treat for one more patient to benefit or be harmed, Altman).",
         match table.missing {
             MissingPolicy::NonResponderImputation => "counted as non-responders",
@@ -92,7 +92,6 @@ pub fn responder_table(table: &ResponderTable) -> Table {
                         signed(v.risk_difference_interval.upper, 2)
                     ));
                     row.push(ratio(&v.relative_risk));
-                    row.push(ratio(&v.odds_ratio));
                     row.push(match &v.number_needed_to_treat {
                         Outcome::Computed(n) => n.to_string(),
                         Outcome::Refused(r) => refused(r),

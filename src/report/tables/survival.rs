@@ -88,7 +88,7 @@ pub fn time_to_event_table(analysis: &TimeToEventAnalysis) -> Table {
         ]);
     }
     t.footnotes.push(match &a.log_rank {
-        Outcome::Computed(l) => format!("Log-rank test: {}", l.test),
+        Outcome::Computed(l) => l.test.to_string(),
         Outcome::Refused(r) => format!("Log-rank test: {}", refused(r)),
     });
     t

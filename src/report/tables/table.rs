@@ -309,15 +309,16 @@ impl Table {
         s.push_str("</tr></thead>\n<tbody>\n");
         for row in &self.rows {
             s.push_str("<tr>");
-            for (k, (cell, c)) in row.iter().zip(&self.columns).enumerate() {
-                // a long cell (an NNT with Altman's interval, a refusal) may wrap
-                let class = match (c.align, cell.chars().count() > WRAP_AFTER) {
-                    (_, true) => " class=\"wrap\"",
-                    (align, false) => class_of(align),
+            for (cell, c) in row.iter().zip(&self.columns) {
+                // labels wrap, also inside an arm label; a long number cell (an NNT with
+                // Altman's interval, a refusal) may wrap too
+                let (class, text) = match c.align {
+                    Align::Left => (" class=\"text\"", breakable(&escape_html(cell))),
+                    Align::Right if cell.chars().count() > WRAP_AFTER => {
+                        (" class=\"wrap\"", escape_html(cell))
+                    }
+                    Align::Right => (" class=\"num\"", escape_html(cell)),
                 };
-                let text = escape_html(cell);
-                // the first column (arm and stage labels) wraps, also inside long labels
-                let text = if k == 0 { breakable(&text) } else { text };
                 let _ = write!(s, "<td{class}>{text}</td>");
             }
             s.push_str("</tr>\n");
