@@ -25,7 +25,8 @@ nav li { margin: 0.1rem 0; break-inside: avoid; }
 a { color: #0b57a4; }
 figure { margin: 1.25rem 0; }
 figcaption { margin: 0 0 0.4rem; font-size: 0.95rem; }
-.scroll { overflow-x: auto; max-width: 100%; border: 1px solid var(--rule);
+.scroll { display: inline-block; vertical-align: top; overflow-x: auto; max-width: 100%;
+  border: 1px solid var(--rule);
   /* shadows at an edge with more to scroll to (they move with the content) */
   background:
     linear-gradient(to right, #fff 40%, rgba(255,255,255,0)) left / 1.5rem 100% no-repeat local,
