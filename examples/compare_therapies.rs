@@ -12,9 +12,11 @@
 //! ```
 
 use clap::Parser;
-use pain_outcomes::analysis::{
-    ArmContrast, BaselineBalance, RegistryOptions, TherapyComparison, TherapyComparisonOptions,
-    baseline_balance, compare_therapies,
+use pain_outcomes::Error;
+use pain_outcomes::analysis::{ArmContrast, TherapyComparisonOptions};
+use pain_outcomes::data::Loaded;
+use pain_outcomes::report::{
+    ComparisonResults, Provenance, Report, comparison_figures, comparison_report,
 };
 use pain_outcomes::stats::multiplicity::MultiplicityMethod;
 use std::process::ExitCode;
@@ -24,7 +26,8 @@ mod cli;
 
 /// Compare pain therapies on one instrument: trajectories, responders, ANCOVA, MMRM and time to
 /// surgery, every arm against the reference arm. Runs on the bundled knee-osteoarthritis trial
-/// when no --input is given.
+/// when no --input is given. Prints a one-screen summary (every table with --verbose); --out
+/// writes the full report.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
@@ -54,18 +57,19 @@ struct Args {
     adjust: MultiplicityMethod,
 }
 
-/// The comparison and the arms' baseline balance (a guard rail against confounded raw
-/// comparisons).
-#[derive(serde::Serialize)]
-struct Output {
-    #[serde(flatten)]
-    comparison: TherapyComparison,
-    baseline_balance: BaselineBalance,
-}
+impl cli::Reported for ComparisonResults {
+    const TITLE: &'static str = "Comparison of therapies";
 
-impl std::fmt::Display for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}\n{}", self.baseline_balance, self.comparison)
+    fn summary(&self, loaded: &Loaded) -> Option<String> {
+        Some(ComparisonResults::summary(self, &loaded.cohort))
+    }
+
+    fn report(&self, loaded: &Loaded, _provenance: Provenance) -> Result<Report, Error> {
+        comparison_report(
+            self,
+            &loaded.cohort,
+            comparison_figures(self, &loaded.cohort)?,
+        )
     }
 }
 
@@ -73,29 +77,26 @@ fn main() -> ExitCode {
     let args = Args::parse();
     cli::run(&args.study, "knee_oa_trial", |loaded| {
         let mut options = TherapyComparisonOptions::new(&args.study.instrument);
+        let mut provenance = args.study.provenance("knee_oa_trial");
         if let Some(r) = &args.study.reference_arm {
             options = options.with_reference_arm(r);
         }
         if let Some(f) = &args.formula {
             options = options.with_formula(f);
+            provenance = provenance.with_option("formula", f);
         }
         if let Some(f) = &args.cox_formula {
             options = options.with_cox_formula(f);
+            provenance = provenance.with_option("cox_formula", f);
         }
+        for c in &args.contrasts {
+            provenance = provenance.with_option("contrast", &c.label);
+        }
+        if args.pairwise {
+            provenance = provenance.with_option("pairwise", "yes");
+        }
+        provenance = provenance.with_option("adjust", args.adjust.code());
         options = options.with_contrasts(args.contrasts.clone(), args.pairwise, args.adjust);
-        let comparison = compare_therapies(&loaded.cohort, &options)?;
-        let wide = loaded.cohort.wide(&args.study.instrument)?;
-        let covariates = RegistryOptions::new("", "").covariates;
-        let balance = baseline_balance(
-            &loaded.cohort,
-            &wide,
-            &covariates,
-            Some(&comparison.reference_arm),
-            0.1,
-        )?;
-        Ok(Output {
-            comparison,
-            baseline_balance: balance,
-        })
+        ComparisonResults::new(&loaded.cohort, &options, provenance)
     })
 }

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --example figures                          # bundled knee OA trial → a temp folder
-//! cargo run --example figures -- --out figures/ --instrument womac_pain --reference-arm placebo
+//! cargo run --example figures -- --out report/ --instrument womac_pain --reference-arm placebo
 //! cargo run --example figures -- --help
 //! ```
 
@@ -22,9 +22,9 @@ use pain_outcomes::analysis::{
 };
 use pain_outcomes::data::{CsvFiles, EventEndpoint, read_csv_files, read_studies};
 use pain_outcomes::report::{
-    Figure, IndividualSample, balance_figure, hazard_ratio_forest, kaplan_meier_figure,
-    lsmean_differences_figure, meta_forest, patient_course_figure, responder_figure,
-    subgroup_forest, trajectory_figure,
+    Figure, IndividualSample, Provenance, Report, Section, balance_figure, hazard_ratio_forest,
+    kaplan_meier_figure, lsmean_differences_figure, meta_forest, patient_course_figure,
+    responder_figure, subgroup_forest, trajectory_figure,
 };
 use pain_outcomes::stats::meta::EffectMeasure;
 use pain_outcomes::{Error, Outcome};
@@ -39,10 +39,6 @@ mod cli;
 struct Args {
     #[command(flatten)]
     study: cli::StudyArgs,
-    /// Folder the SVG files are written to (created if missing) [default: a new folder under
-    /// the system's temporary directory]
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
     /// Patients drawn per arm behind the mean trajectories
     #[arg(long, value_name = "N", default_value_t = 8)]
     sample: usize,
@@ -75,6 +71,27 @@ struct Args {
 struct Written {
     folder: PathBuf,
     figures: Vec<WrittenFigure>,
+    /// The figures drawn, for the report of `--out`.
+    #[serde(skip)]
+    drawn: Vec<Figure>,
+}
+
+impl cli::Reported for Written {
+    const TITLE: &'static str = "Figures";
+
+    fn report(
+        &self,
+        _loaded: &pain_outcomes::Loaded,
+        provenance: Provenance,
+    ) -> Result<Report, Error> {
+        let mut section = Section::new("figures", "Figures");
+        for f in &self.drawn {
+            section = section.with_figure(f.clone());
+        }
+        Ok(Report::new(Self::TITLE)
+            .with_provenance(provenance)
+            .with_section(section))
+    }
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -107,10 +124,11 @@ impl Written {
                     source,
                 })?;
                 self.figures.push(WrittenFigure {
-                    id: figure.id,
+                    id: figure.id.clone(),
                     file: Some(file),
-                    caption: figure.caption,
+                    caption: figure.caption.clone(),
                 });
+                self.drawn.push(figure);
             }
             Outcome::Refused(r) => self.figures.push(WrittenFigure {
                 id: name.to_string(),
@@ -130,9 +148,15 @@ fn main() -> ExitCode {
 }
 
 fn write_all(args: &Args, loaded: &pain_outcomes::Loaded) -> Result<Written, Error> {
-    let folder = args.out.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("pain-outcomes-figures-{}", std::process::id()))
-    });
+    // with --out the SVG files go to DIR/figures, beside the report of them all
+    let folder = args
+        .study
+        .out
+        .as_ref()
+        .map(|o| o.join("figures"))
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("pain-outcomes-figures-{}", std::process::id()))
+        });
     std::fs::create_dir_all(&folder).map_err(|source| Error::Io {
         path: folder.display().to_string(),
         source,
@@ -140,6 +164,7 @@ fn write_all(args: &Args, loaded: &pain_outcomes::Loaded) -> Result<Written, Err
     let mut out = Written {
         folder,
         figures: Vec::new(),
+        drawn: Vec::new(),
     };
     let cohort = &loaded.cohort;
     let instrument = args.study.instrument.as_str();

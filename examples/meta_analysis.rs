@@ -15,12 +15,13 @@
 use clap::Parser;
 use pain_outcomes::analysis::{MetaAnalysisOptions, meta_analysis};
 use pain_outcomes::data::read_studies;
+use pain_outcomes::report::{Provenance, to_json};
 use pain_outcomes::stats::meta::{EffectMeasure, MetaInference, MetaMethod, MetaOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[path = "support/cli.rs"]
-#[allow(dead_code)] // this example reads a studies file, not a cohort: only `finish` is shared
+#[allow(dead_code)] // this example reads a studies file, not a cohort: only the output is shared
 mod cli;
 
 /// Meta-analysis of a studies file (one row per comparison; see datasets/README.md). Runs on
@@ -59,6 +60,10 @@ struct Args {
     /// Print the full result as JSON instead of tables
     #[arg(long)]
     json: bool,
+    /// Write the report into this folder: report.html, report.md, tables/*.csv and
+    /// results.json [default: no report]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -86,6 +91,31 @@ fn main() -> ExitCode {
     if let Some(column) = &args.regress {
         options = options.with_regression(column);
     }
-    let result = read_studies(&path).and_then(|table| meta_analysis(&table, &options));
-    cli::finish(args.json, None, result)
+    let provenance = Provenance::new()
+        .with_data_file(path.display().to_string())
+        .with_option("measure", format!("{:?}", args.measure))
+        .with_option("method", format!("{:?}", args.method))
+        .with_option("knapp_hartung", args.knapp_hartung.to_string())
+        .with_option("level", args.level.to_string());
+    cli::finish(
+        read_studies(&path)
+            .and_then(|table| meta_analysis(&table, &options))
+            .and_then(|result| {
+                let mut text = if args.json {
+                    to_json(&result)?
+                } else {
+                    result.to_string()
+                };
+                if let Some(out) = &args.out {
+                    let report = cli::text_report("Meta-analysis", &result, Vec::new(), provenance);
+                    let written = cli::write(out, &report, &result)?;
+                    if args.json {
+                        eprintln!("{written}"); // stdout holds the JSON alone
+                    } else {
+                        text.push_str(&format!("\n{written}"));
+                    }
+                }
+                Ok(text)
+            }),
+    )
 }

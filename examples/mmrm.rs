@@ -21,6 +21,7 @@ use pain_outcomes::Outcome;
 use pain_outcomes::analysis::{
     ArmContrast, CohortMmrm, ContrastTable, Covariate, MmrmBuilder, Response,
 };
+use pain_outcomes::report::{Table, Tidy};
 use pain_outcomes::stats::mmrm::{
     CovarianceFit, CovarianceStructure, DfMethod, Estimation, LsMeanWeights,
 };
@@ -97,6 +98,24 @@ impl std::fmt::Display for Output {
             write!(f, "\n{c}")?;
         }
         Ok(())
+    }
+}
+
+impl cli::Reported for Output {
+    const TITLE: &'static str = "Mixed model for repeated measures";
+
+    fn tables(&self) -> Vec<Table> {
+        let mut tables = Vec::new();
+        if let Outcome::Computed(m) = &self.mmrm
+            && let Ok(t) = m.tidy()
+        {
+            let title = "Differences vs the reference arm";
+            tables.push(Table::from_tidy("differences", title, &t));
+        }
+        if let Some(Ok(t)) = self.contrasts.as_ref().map(Tidy::tidy) {
+            tables.push(Table::from_tidy("contrasts", "Contrasts of arms", &t));
+        }
+        tables
     }
 }
 

@@ -13,8 +13,9 @@
 //! ```
 
 use clap::Parser;
+use pain_outcomes::Outcome;
 use pain_outcomes::analysis::{
-    PropensityCovariate, RegistryOptions, RuleChoice, registry_comparison,
+    PropensityCovariate, RegistryComparison, RegistryOptions, RuleChoice, registry_comparison,
 };
 use pain_outcomes::stats::weighting::{Stabilisation, WeightEstimand, WeightOptions};
 use std::process::ExitCode;
@@ -67,6 +68,10 @@ struct Args {
     /// Smallest effective sample size per group for weighted estimates
     #[arg(long, value_name = "ESS", default_value_t = 20.0)]
     ess_floor: f64,
+}
+
+impl cli::Reported for Outcome<RegistryComparison> {
+    const TITLE: &'static str = "Registry comparison";
 }
 
 fn main() -> ExitCode {

@@ -12,6 +12,7 @@ use pain_outcomes::analysis::{
     AdjustedResponders, Covariate, ResponderAnalysis, ResponderAnalysisOptions, RuleChoice,
     adjusted_responders, responder_analysis,
 };
+use pain_outcomes::report::{Table, responder_table};
 use pain_outcomes::stats::responders::{IntercurrentStrategy, MissingPolicy};
 use std::process::ExitCode;
 
@@ -67,6 +68,14 @@ impl std::fmt::Display for Output {
             Some(a) => write!(f, "\n{a}"),
             None => Ok(()),
         }
+    }
+}
+
+impl cli::Reported for Output {
+    const TITLE: &'static str = "Responder analysis";
+
+    fn tables(&self) -> Vec<Table> {
+        vec![responder_table(&self.responders.responders)]
     }
 }
 

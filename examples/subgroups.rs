@@ -66,6 +66,10 @@ impl std::fmt::Display for Output {
     }
 }
 
+impl cli::Reported for Output {
+    const TITLE: &'static str = "Subgroup analysis";
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     cli::run(&args.study, "knee_oa_trial", |loaded| {

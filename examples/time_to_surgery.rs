@@ -11,9 +11,11 @@
 
 use clap::Parser;
 use pain_outcomes::analysis::{
-    Clustering, Covariate, RuleChoice, Stratification, TimeToEventOptions, analyse_endpoint,
+    Clustering, Covariate, EndpointAnalysis, RuleChoice, Stratification, TimeToEventOptions,
+    analyse_endpoint,
 };
 use pain_outcomes::data::EventEndpoint;
+use pain_outcomes::report::{Table, time_to_event_table};
 use pain_outcomes::stats::survival::Ties;
 use std::process::ExitCode;
 
@@ -59,6 +61,14 @@ struct Args {
     /// Cox tie handling: efron or breslow
     #[arg(long, value_name = "METHOD", default_value = "efron")]
     ties: Ties,
+}
+
+impl cli::Reported for EndpointAnalysis {
+    const TITLE: &'static str = "Time to event";
+
+    fn tables(&self) -> Vec<Table> {
+        vec![time_to_event_table(&self.analysis)]
+    }
 }
 
 fn main() -> ExitCode {

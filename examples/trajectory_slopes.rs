@@ -124,6 +124,10 @@ impl std::fmt::Display for Output {
     }
 }
 
+impl cli::Reported for Output {
+    const TITLE: &'static str = "Trajectory slopes";
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     cli::run(&args.study, "knee_oa_trial", |loaded| {

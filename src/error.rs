@@ -324,6 +324,15 @@ pub enum Error {
     /// An error reported by polars.
     #[error("polars: {0}")]
     Polars(#[from] Box<polars::error::PolarsError>),
+    /// A file or directory of the output could not be created or written.
+    #[error("{path}: cannot write: {source}")]
+    WriteFile {
+        /// Path of the file or directory.
+        path: String,
+        /// Underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// An error writing CSV output.
     #[error("CSV output: {0}")]
     CsvWrite(#[from] Box<csv::Error>),
@@ -369,6 +378,7 @@ impl Error {
             Error::ColumnType { .. } => "column_type",
             Error::InvalidArgument { .. } => "invalid_argument",
             Error::Polars(_) => "polars",
+            Error::WriteFile { .. } => "write_file",
             Error::CsvWrite(_) => "csv_write",
             Error::Json(_) => "json",
         }

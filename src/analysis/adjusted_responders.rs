@@ -15,7 +15,7 @@ use crate::stats::responders::{IntercurrentStrategy, MissingPolicy};
 use crate::stats::{Proportion, TwoByTwo};
 
 /// One arm against the reference arm, adjusted.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdjustedArmComparison {
     /// The arm.
     pub arm: String,
@@ -29,7 +29,7 @@ pub struct AdjustedArmComparison {
 }
 
 /// A covariate-adjusted responder analysis at one visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdjustedResponders {
     /// Instrument code.
     pub instrument: String,

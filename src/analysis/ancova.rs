@@ -14,7 +14,7 @@ use crate::stats::{Estimate, FTest};
 use crate::{Outcome, RefusalReason};
 
 /// An ANCOVA of the score at one visit, with the patients it could not use.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AncovaAtVisit {
     /// Visit label.
     pub visit: String,
@@ -300,7 +300,7 @@ impl<'c> AncovaBuilder<'c> {
 }
 
 /// An ANCOVA of the score at one visit fitted by [`AncovaBuilder`].
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CohortAncova {
     /// The visit analysed.
     pub visit: String,

@@ -153,7 +153,7 @@ impl TherapyComparisonOptions {
 }
 
 /// The comparison of the arms of a cohort on one instrument.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TherapyComparison {
     /// Instrument code.
     pub instrument: String,

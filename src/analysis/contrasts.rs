@@ -39,7 +39,7 @@ use nalgebra::DMatrix;
 /// assert!("prp -".parse::<ArmContrast>().is_err());
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArmContrast {
     /// Label in the results (as typed, or `A - B` for the built families).
     pub label: String,
@@ -210,7 +210,7 @@ fn split_components(name: &str) -> Vec<&str> {
 }
 
 /// One estimated contrast at one visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContrastRow {
     /// The contrast's label.
     pub contrast: String,
@@ -226,7 +226,7 @@ pub struct ContrastRow {
 }
 
 /// Contrasts of arms at each visit, with the multiplicity method named.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContrastTable {
     /// The multiplicity adjustment, applied within each visit.
     pub method: String,

@@ -17,7 +17,7 @@ use crate::stats::responders::{Evaluation, ResponderRule};
 /// let o = LossOfResponseOptions::default().with_intercurrent_events(vec![EventKind::Surgery]);
 /// assert_eq!(o.intercurrent_events, vec![EventKind::Surgery]);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LossOfResponseOptions {
     /// Event kinds that end a response (composite strategy; default surgery and rescue
@@ -42,7 +42,7 @@ impl LossOfResponseOptions {
 }
 
 /// Time to loss of response, with the patients who never responded.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LossOfResponseData {
     /// Instrument code.
     pub instrument: String,
@@ -206,7 +206,7 @@ pub fn time_to_loss_of_response(
 
 /// A time-to-event analysis of any endpoint: surgery, rescue medication, or loss of response
 /// (which first derives who responded and when).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EndpointAnalysis {
     /// The endpoint.
     pub endpoint: EventEndpoint,

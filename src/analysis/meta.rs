@@ -101,7 +101,7 @@ impl MetaAnalysisOptions {
 /// assert!((total - 100.0).abs() < 1e-9);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StudyEffect {
     /// The study label.
     pub study: String,
@@ -127,7 +127,7 @@ pub struct StudyEffect {
 /// assert!(m.excluded[0].reason.contains("no means"));
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExcludedStudy {
     /// The study label.
     pub study: String,
@@ -152,7 +152,7 @@ pub struct ExcludedStudy {
 /// assert_eq!(m.leave_one_out[3].fit.computed().unwrap().k, 3);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeftOut {
     /// The omitted study.
     pub study: String,
@@ -175,7 +175,7 @@ pub struct LeftOut {
 /// assert!(m.funnel[0].point.lower < m.funnel[0].point.upper);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunnelRow {
     /// The study.
     pub study: String,
@@ -200,7 +200,7 @@ pub struct FunnelRow {
 /// assert_eq!(s.subgroups[1].studies, vec!["C".to_string(), "D".to_string()]);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetaSubgroupEstimate {
     /// The value of the grouping column.
     pub label: String,
@@ -226,7 +226,7 @@ pub struct MetaSubgroupEstimate {
 /// assert_eq!(qm.df_numerator(), 1.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetaSubgroups {
     /// The grouping column.
     pub by: String,
@@ -254,7 +254,7 @@ pub struct MetaSubgroups {
 /// assert_eq!(r.fit.computed().unwrap().coefficients.len(), 2);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetaRegressionOn {
     /// The moderator column.
     pub moderator: String,
@@ -282,7 +282,7 @@ pub struct MetaRegressionOn {
 /// assert!(json.contains("\"leave_one_out\""));
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetaAnalysis {
     /// The studies file.
     pub file: String,

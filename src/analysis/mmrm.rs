@@ -30,7 +30,7 @@ pub enum Response {
 
 /// A cohort-level MMRM: the fit, LS-means by arm × visit, each arm minus the reference arm at
 /// each visit, Type III tests, and who was left out.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CohortMmrm {
     /// Instrument code.
     pub instrument: String,

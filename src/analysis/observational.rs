@@ -84,7 +84,7 @@ impl std::str::FromStr for PropensityCovariate {
 /// assert_eq!(o.balance_threshold, 0.1);
 /// assert_eq!(o.covariates.len(), 5);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct RegistryOptions {
     /// The treated group: an arm label or a therapy (`stem_cell` takes every stem-cell arm).
@@ -231,7 +231,7 @@ impl RegistryOptions {
 /// let u = PropensityUnit { patient_id: "P1".into(), treated: true, propensity_score: 0.5, logit: 0.0, weight: 2.0 };
 /// assert_eq!(u.weight, 2.0);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PropensityUnit {
     /// Patient identifier.
     pub patient_id: String,
@@ -254,7 +254,7 @@ pub struct PropensityUnit {
 /// let e = EffectiveSampleSizes { n_treated: 10, n_comparator: 20, ess_treated: 8.0, ess_comparator: 12.5 };
 /// assert!(e.ess_treated <= e.n_treated as f64);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EffectiveSampleSizes {
     /// Treated patients in the propensity model.
     pub n_treated: usize,
@@ -278,7 +278,7 @@ pub struct EffectiveSampleSizes {
 /// assert!(row.before.smd < 0.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BalanceRow {
     /// Design term (`age`, `sexmale`, `baseline`, …).
     pub term: String,
@@ -301,7 +301,7 @@ pub struct BalanceRow {
 /// let t = BalanceTable { threshold: 0.1, rows: vec![], max_smd_before: 0.3, max_smd_weighted: 0.02, max_smd_matched: None };
 /// assert!(t.balanced_weighted() && !t.balanced_before());
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BalanceTable {
     /// The threshold on |SMD|.
     pub threshold: f64,
@@ -363,7 +363,7 @@ impl BalanceTable {
 /// let p = MatchedPatients { treated: "P1".into(), comparator: "P9".into(), distance: 0.02 };
 /// assert_eq!(p.comparator, "P9");
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MatchedPatients {
     /// Treated patient.
     pub treated: String,
@@ -382,7 +382,7 @@ pub struct MatchedPatients {
 /// let m = PropensityMatching { caliper_sd: 0.2, caliper: 0.1, pairs: vec![], unmatched_treated: vec!["P1".into()] };
 /// assert_eq!(m.unmatched_treated.len(), 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PropensityMatching {
     /// The caliper in SDs of the logit.
     pub caliper_sd: f64,
@@ -408,7 +408,7 @@ pub struct PropensityMatching {
 ///     doubly_robust: Outcome::Computed(e), matched: None };
 /// assert_eq!(c.n_treated, 50);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChangeEffects {
     /// The visit.
     pub visit: String,
@@ -438,7 +438,7 @@ pub struct ChangeEffects {
 ///     risk_ratio_interval: ConfidenceInterval { lower: 1.0, upper: 1.5, level: 0.95 }, e_value: None };
 /// assert!(r.risk_ratio > 1.0);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderRates {
     /// (Weighted) share of responders among the treated.
     pub rate_treated: f64,
@@ -469,7 +469,7 @@ pub struct ResponderRates {
 /// let r = ResponderEffects { rule: "immpact_30".into(), n_treated: 0, n_comparator: 0, unweighted: no.clone(), weighted: no };
 /// assert!(r.weighted.computed().is_none());
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderEffects {
     /// The rule.
     pub rule: String,
@@ -495,7 +495,7 @@ pub struct ResponderEffects {
 /// let s = SurgeryEffects { n: 10, events: 0, unweighted: none.clone(), weighted: none, survival: vec![], e_value: None };
 /// assert!(s.e_value.is_none());
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SurgeryEffects {
     /// Patients with follow-up after day 0.
     pub n: usize,
@@ -523,7 +523,7 @@ pub struct SurgeryEffects {
 /// let s = SurgeryFreeAt { day: 365.0, treated: 0.9, comparator: 0.8, treated_weighted: 0.91, comparator_weighted: 0.82 };
 /// assert!(s.treated_weighted > s.comparator_weighted);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SurgeryFreeAt {
     /// Days since treatment.
     pub day: f64,
@@ -542,7 +542,7 @@ pub struct SurgeryFreeAt {
 /// # Examples
 ///
 /// See [`registry_comparison`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RegistryComparison {
     /// Instrument code.
     pub instrument: String,
@@ -1320,7 +1320,7 @@ fn sample_sd(x: &[f64]) -> f64 {
 /// let s = pain_outcomes::analysis::BaselineSmd { term: "age".into(), smd: 0.3 };
 /// assert!(s.smd > 0.1);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BaselineSmd {
     /// Design term.
     pub term: String,
@@ -1338,7 +1338,7 @@ pub struct BaselineSmd {
 ///     smds: vec![BaselineSmd { term: "age".into(), smd: -0.2 }] };
 /// assert_eq!(a.max_abs_smd(), 0.2);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArmBaselineBalance {
     /// The arm.
     pub arm: String,
@@ -1370,7 +1370,7 @@ impl ArmBaselineBalance {
 /// # Examples
 ///
 /// See [`baseline_balance`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BaselineBalance {
     /// The reference arm.
     pub reference_arm: String,
@@ -1553,7 +1553,7 @@ fn design_columns(
 /// let u = pain_outcomes::analysis::GeneralisedUnit { patient_id: "P1".into(), group: "prp".into(), probability: 0.25, weight: 4.0 };
 /// assert_eq!(u.weight, 1.0 / u.probability);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GeneralisedUnit {
     /// Patient identifier.
     pub patient_id: String,
@@ -1573,7 +1573,7 @@ pub struct GeneralisedUnit {
 /// let g = pain_outcomes::analysis::GroupSize { group: "prp".into(), n: 100, ess: 80.0 };
 /// assert!(g.ess <= g.n as f64);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupSize {
     /// The group.
     pub group: String,
@@ -1589,7 +1589,7 @@ pub struct GroupSize {
 /// # Examples
 ///
 /// See [`generalised_propensity`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GeneralisedPropensity {
     /// The groups; the first is the reference category of the model.
     pub groups: Vec<String>,

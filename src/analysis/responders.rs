@@ -201,7 +201,7 @@ impl ResponderAnalysisOptions {
 }
 
 /// Responders of one arm at one visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderCell {
     /// Arm label.
     pub arm: String,
@@ -217,7 +217,7 @@ pub struct ResponderCell {
 }
 
 /// A responder analysis of one rule over arms × visits.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderTable {
     /// Instrument code.
     pub instrument: String,
@@ -366,7 +366,7 @@ impl ResponderTable {
 }
 
 /// Onset and durability of response in one arm.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArmOnset {
     /// Arm label.
     pub arm: String,
@@ -375,7 +375,7 @@ pub struct ArmOnset {
 }
 
 /// A responder analysis of one rule with the onset and durability of response per arm.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderAnalysis {
     /// Rates and comparisons with the reference arm by arm × visit.
     pub responders: ResponderTable,

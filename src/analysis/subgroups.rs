@@ -48,7 +48,7 @@ use crate::stats::{Estimate, FTest};
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EffectModifier {
     /// An attribute by name: a factor, or a continuous modifier when it is numeric (severity
@@ -104,7 +104,7 @@ impl FromStr for EffectModifier {
 
 /// Which model the subgroup analysis fits.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum SubgroupModel {
     /// ANCOVA of the score at one visit (`None`: the last).
@@ -127,7 +127,7 @@ pub enum SubgroupModel {
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubgroupOptions {
     /// Instrument code.
     pub instrument: String,
@@ -179,7 +179,7 @@ impl SubgroupOptions {
 }
 
 /// Patients analysed in one arm × subgroup cell.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubgroupSize {
     /// Subgroup label.
     pub subgroup: String,
@@ -190,7 +190,7 @@ pub struct SubgroupSize {
 }
 
 /// The difference of one arm from the reference arm within one subgroup at one visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubgroupEstimate {
     /// Subgroup label (for a continuous modifier: `"at mean"`).
     pub subgroup: String,
@@ -203,7 +203,7 @@ pub struct SubgroupEstimate {
 }
 
 /// A subgroup analysis: one model with the arm × subgroup interaction.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SubgroupAnalysis {
     /// What defined the subgroups.
     pub by: EffectModifier,
@@ -656,7 +656,7 @@ impl SubgroupAnalysis {
 }
 
 /// The responder table of one subgroup.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubgroupResponders {
     /// Subgroup label.
     pub subgroup: String,
@@ -667,7 +667,7 @@ pub struct SubgroupResponders {
 
 /// Responders by subgroup: a responder table within each subgroup and a test of whether the
 /// arm effect on the odds of response differs between subgroups.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderSubgroups {
     /// What defined the subgroups.
     pub by: EffectModifier,

@@ -35,7 +35,7 @@ use crate::{Outcome, RefusalReason};
 /// use pain_outcomes::analysis::Stratification;
 /// assert_eq!(Stratification::default(), Stratification::None);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Stratification {
@@ -56,7 +56,7 @@ pub enum Stratification {
 /// use pain_outcomes::analysis::Clustering;
 /// assert_eq!(Clustering::default(), Clustering::None);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Clustering {
@@ -81,7 +81,7 @@ pub enum Clustering {
 ///     .with_clustering(Clustering::Site);
 /// assert_eq!(o.survival_times, vec![180.0, 365.0, 730.0]);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TimeToEventOptions {
     /// Reference arm (default: `usual_care`, else `placebo`, else the first arm).
@@ -192,7 +192,7 @@ impl TimeToEventOptions {
 }
 
 /// How follow-up ended, counted over one arm.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FollowUpEnds {
     /// The endpoint event.
     pub events: u64,
@@ -229,7 +229,7 @@ impl FollowUpEnds {
 }
 
 /// One arm's survival summary.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArmSurvival {
     /// Arm label.
     pub arm: String,
@@ -247,7 +247,7 @@ pub struct ArmSurvival {
 }
 
 /// The Cox model of the arm (treatment-coded against the reference) and covariates.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoxAnalysis {
     /// Coefficient names, in order (`arm<label>` for each non-reference arm, then each
     /// covariate: its name, or `<name><level>` for each non-reference level of a factor).
@@ -271,7 +271,7 @@ pub struct CoxAnalysis {
 }
 
 /// Complete time-to-event analysis of one endpoint across arms.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TimeToEventAnalysis {
     /// The endpoint.
     pub endpoint: EventEndpoint,

@@ -10,7 +10,7 @@ use crate::stats::describe::{
 };
 
 /// Summary of one arm at one visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArmVisitSummary {
     /// Arm label.
     pub arm: String,
@@ -28,7 +28,7 @@ pub struct ArmVisitSummary {
 }
 
 /// Descriptive statistics of one instrument per arm × visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Trajectories {
     /// Instrument code.
     pub instrument: String,
@@ -103,7 +103,7 @@ pub fn describe_by_arm_and_visit(
 }
 
 /// Area under each patient's trajectory, summarized per arm.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArmArea {
     /// Arm label.
     pub arm: String,
@@ -186,7 +186,7 @@ pub fn area_by_arm(
 }
 
 /// The time-averaged score per arm, and the patients without an area.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AreaByArm {
     /// One summary per arm.
     pub arms: Vec<ArmArea>,

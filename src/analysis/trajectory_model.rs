@@ -93,7 +93,7 @@ pub enum PatientEffects {
 }
 
 /// Slope of one arm on one time variable (per year for linear and piecewise time).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ArmSlope {
     /// Arm.
     pub arm: String,
@@ -104,7 +104,7 @@ pub struct ArmSlope {
 }
 
 /// One point of an arm's mean curve.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CurvePoint {
     /// Arm.
     pub arm: String,
@@ -115,7 +115,7 @@ pub struct CurvePoint {
 }
 
 /// One point of a patient's predicted course.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoursePoint {
     /// Day.
     pub day: f64,

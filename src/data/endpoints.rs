@@ -142,7 +142,7 @@ impl TimeEnd {
 /// assert_eq!(t.end, vec![TimeEnd::LastAssessment, TimeEnd::Event]);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TimeToEventData {
     /// The endpoint.

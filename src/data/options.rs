@@ -93,7 +93,7 @@ impl LoadOptions {
 /// assert_eq!(loaded.report.ignored_columns, vec!["notes".to_string()]);
 /// assert_eq!(loaded.report.kept_columns[0].name, "smoker");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LoadReport {
     /// Name of the assessments source.

@@ -118,7 +118,7 @@ pub enum ModeratorValue {
 /// assert!(s.binary.is_none());
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Study {
     /// The line of the row in its file (the header is line 1).
     pub line: u64,
@@ -158,7 +158,7 @@ pub struct Study {
 /// assert_eq!(t.studies[1].line, 3);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StudiesTable {
     /// The file name (for messages).
     pub file: String,

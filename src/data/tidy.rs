@@ -10,7 +10,7 @@ use polars::prelude::{Column as PlColumn, DataFrame};
 use crate::error::{Error, Result};
 
 /// The values of one column.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TidyValues {
     /// Numbers (missing where not estimated).
     Number(Vec<Option<f64>>),
@@ -28,7 +28,7 @@ impl TidyValues {
 }
 
 /// A named column of a tidy table.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TidyColumn {
     /// Column name (stable: part of the table's contract).
     pub name: String,
@@ -54,7 +54,7 @@ pub struct TidyColumn {
 /// assert_eq!(String::from_utf8(csv).unwrap(), "arm,estimate\nprp,-1.5\n");
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TidyTable {
     columns: Vec<TidyColumn>,
 }

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 /// assert!(wide.missed(1, 0));
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct WideTable {
     /// The instrument.

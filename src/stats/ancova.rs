@@ -53,7 +53,7 @@ impl AncovaOptions {
 }
 
 /// Adjusted (least-squares) mean of one arm at the mean baseline and covariates.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdjustedMean {
     /// Arm.
     pub arm: String,
@@ -64,7 +64,7 @@ pub struct AdjustedMean {
 }
 
 /// Result of an ANCOVA.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Ancova {
     /// Patients used.
     pub n: usize,

@@ -54,7 +54,7 @@ impl CmhOptions {
 /// };
 /// assert!(or.confidence_interval.contains(or.odds_ratio));
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommonOddsRatio {
     /// `Σ aₖdₖ/Nₖ / Σ bₖcₖ/Nₖ`.
     pub odds_ratio: f64,
@@ -83,7 +83,7 @@ pub struct CommonOddsRatio {
 /// assert_eq!((cmh.strata, cmh.n), (2, 40));
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cmh {
     /// Number of strata.
     pub strata: usize,

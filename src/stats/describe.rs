@@ -121,7 +121,7 @@ impl DescribeOptions {
 }
 
 /// Descriptive summary of one arm at one visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Describe {
     /// Number of observed values.
     pub n: usize,
@@ -241,7 +241,7 @@ pub fn describe(values: &[Option<f64>], options: &DescribeOptions) -> Result<Out
 }
 
 /// Per-patient change and percent change from baseline.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChangeScores {
     /// `follow_up − baseline` (raw units; negative is a decrease), `None` when either is
     /// missing.
@@ -333,7 +333,7 @@ pub fn change_from_baseline(
 /// assert_eq!(MissingVisitPolicy::default(), MissingVisitPolicy::SkipMissing);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum MissingVisitPolicy {
     /// Integrate over the observed visits only (linear interpolation across a gap); the
     /// normalizing length is from the first to the last *observed* day.
@@ -344,7 +344,7 @@ pub enum MissingVisitPolicy {
 }
 
 /// Area under one patient's trajectory.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AreaUnderTrajectory {
     /// Trapezoid area (score × days).
     pub area: f64,

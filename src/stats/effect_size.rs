@@ -9,7 +9,7 @@ use statrs::function::gamma::ln_gamma;
 use std::fmt;
 
 /// A standardized mean difference with its confidence interval.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StandardizedMeanDifference {
     /// Name of the estimator (`"Cohen's d"` or `"Hedges' g"`).
     pub method: &'static str,
@@ -44,7 +44,7 @@ impl fmt::Display for StandardizedMeanDifference {
 /// assert_eq!(SmdEstimator::default(), SmdEstimator::HedgesG);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SmdEstimator {
     /// Cohen's d: difference of means over the pooled SD.

@@ -149,7 +149,7 @@ fn same_set(a: &[String], b: &[String]) -> bool {
 }
 
 /// A term resolved against the data.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Term {
     pub name: String,
     /// Indices into the factors the layout was resolved with.
@@ -160,7 +160,7 @@ pub(crate) struct Term {
 }
 
 /// Column layout of the treatment-coded design.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Layout {
     pub terms: Vec<Term>,
     pub p: usize,

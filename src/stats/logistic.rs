@@ -130,7 +130,7 @@ impl LogisticOptions {
 /// assert_eq!(or.odds_ratio, 1.0);
 /// assert!(or.confidence_interval.lower < 1.0 && or.confidence_interval.upper > 1.0);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OddsRatio {
     /// The coefficient's label.
     pub label: String,
@@ -174,7 +174,7 @@ impl OddsRatio {
 /// let p = ProfileInterval { label: "arm".into(), lower: Some(0.1), upper: None, level: 0.95 };
 /// assert!(p.upper.is_none());
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProfileInterval {
     /// The coefficient's label.
     pub label: String,
@@ -201,7 +201,7 @@ pub struct ProfileInterval {
 /// assert!((rd.difference.estimate - 0.4).abs() < 1e-9);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MarginalRiskDifference {
     /// The treatment column.
     pub treatment: String,
@@ -229,7 +229,7 @@ pub struct MarginalRiskDifference {
 /// assert!((fit.null_deviance - 20.0 * 2f64.ln()).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogisticFit {
     /// Patients used.
     pub n: usize,

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 /// let p = MatchedPair { treated: 0, comparator: 3, distance: 0.01 };
 /// assert_eq!(p.comparator, 3);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MatchedPair {
     /// Index of the treated unit.
     pub treated: usize,
@@ -35,7 +35,7 @@ pub struct MatchedPair {
 /// assert_eq!(m.pairs.len(), 2);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NearestNeighbourMatching {
     /// Pairs, in the order the treated units were matched.
     pub pairs: Vec<MatchedPair>,

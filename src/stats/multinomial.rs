@@ -22,7 +22,7 @@ use nalgebra::{DMatrix, DVector};
 /// assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MultinomialFit {
     /// Units used.
     pub n: usize,

@@ -8,7 +8,7 @@ use crate::{Error, Result};
 use std::fmt;
 
 /// Durability at one visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DurabilityAtVisit {
     /// Visit day.
     pub day: f64,
@@ -25,7 +25,7 @@ pub struct DurabilityAtVisit {
 }
 
 /// Onset and durability of response in one arm.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OnsetDurability {
     /// Number of patients.
     pub n_patients: usize,

@@ -23,7 +23,7 @@ use std::fmt;
 /// assert_ne!(c, ResponderCriterion::AbsoluteImprovement { points: 2.0 });
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResponderCriterion {
     /// Improvement of at least `percent` % of the baseline's distance from the best score.
@@ -50,7 +50,7 @@ pub enum ResponderCriterion {
 /// assert_eq!(koos.evaluate(Some(40.0), Some(48.0)).is_responder(), Some(false));
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderRule {
     /// What is measured.
     pub criterion: ResponderCriterion,
@@ -189,7 +189,7 @@ impl ResponderRule {
 /// assert_eq!(Evaluation::Missing.is_responder(), None);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Evaluation {
     /// Meets the rule.
@@ -228,7 +228,7 @@ impl Evaluation {
 /// let pain = OarsiDomain { baseline: 7.0, follow_up: 3.0, min: 0.0, max: 10.0, direction: Direction::LowerIsBetter };
 /// assert!((pain.rescaled_improvement() - 40.0).abs() < 1e-12);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OarsiDomain {
     /// Baseline score.
     pub baseline: f64,
@@ -356,7 +356,7 @@ pub fn omeract_oarsi_responder(
 /// assert_eq!(MissingPolicy::default(), MissingPolicy::NonResponderImputation);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingPolicy {
     /// Analyse only patients with an evaluable response (the denominator shrinks).
@@ -375,7 +375,7 @@ pub enum MissingPolicy {
 /// assert_eq!(IntercurrentStrategy::default(), IntercurrentStrategy::NonResponse);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntercurrentStrategy {
     /// Composite strategy (ICH E9(R1)): an intercurrent event counts as non-response.
@@ -386,7 +386,7 @@ pub enum IntercurrentStrategy {
 }
 
 /// Tally of responders in one arm.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderCounts {
     /// Number of responders.
     pub responders: u64,
@@ -470,7 +470,7 @@ pub fn count_responders(
 }
 
 /// A responder rate with its Wilson score interval.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderRate {
     /// Responders.
     pub responders: u64,
@@ -541,7 +541,7 @@ pub fn responder_rate(
 /// assert_eq!(ZeroCellPolicy::default(), ZeroCellPolicy::Refuse);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ZeroCellPolicy {
     /// Refuse the ratio (`NotEstimable`) when a needed cell is zero.
@@ -607,7 +607,7 @@ impl ComparisonOptions {
 }
 
 /// A ratio (RR or OR) with its log-scale confidence interval.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RatioEstimate {
     /// Point estimate.
     pub estimate: f64,
@@ -618,7 +618,7 @@ pub struct RatioEstimate {
 }
 
 /// Number needed to treat and its interval.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberNeededToTreat {
     /// `1 / |risk difference|`.
     pub nnt: f64,
@@ -637,7 +637,7 @@ pub struct NumberNeededToTreat {
 /// assert_ne!(NntDirection::Benefit, NntDirection::Harm);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NntDirection {
     /// More responders on treatment.
@@ -656,7 +656,7 @@ pub enum NntDirection {
 /// assert!(i.to_string().contains("to ∞ to"));
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum NntInterval {
     /// The risk-difference interval excludes zero: an ordinary interval of NNTs in the
@@ -725,7 +725,7 @@ impl fmt::Display for NumberNeededToTreat {
 }
 
 /// Between-arm contrast of responder rates (treatment versus control).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponderComparison {
     /// Treatment rate.
     pub treatment_rate: f64,

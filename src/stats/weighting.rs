@@ -105,7 +105,7 @@ pub enum Stabilisation {
 /// let o = WeightOptions::default().with_estimand(WeightEstimand::Att).with_trim(0.05);
 /// assert_eq!(o.trim, Some(0.05));
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct WeightOptions {
     /// The estimand (default ATE).
@@ -341,7 +341,7 @@ pub enum CovariateKind {
 /// assert!((b.variance_ratio.unwrap() - 1.0).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CovariateBalance {
     /// Mean of the treated (weighted when weights were given).
     pub mean_treated: f64,
@@ -497,7 +497,7 @@ fn weighted_moments(x: &[f64], w: &[f64]) -> Option<(f64, f64)> {
 /// assert!((fit.coefficient("treated").unwrap().estimate - 13.0 / 3.0).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WeightedRegression {
     /// Units with positive weight (the design's `n`).
     pub n: usize,
@@ -681,7 +681,7 @@ pub fn weighted_regression(
 /// assert!((e.limit - (1.5 + (1.5f64 * 0.5).sqrt())).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EValue {
     /// The risk ratio the E-value was computed from (after any conversion).
     pub risk_ratio: f64,

@@ -39,6 +39,7 @@ mod multiplicity;
 mod observational;
 mod proptest_io;
 mod proptest_mmrm;
+mod report;
 mod simulate;
 mod subgroups;
 mod survival_cohort;

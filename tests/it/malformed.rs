@@ -1016,6 +1016,13 @@ fn error_codes_are_stable() {
             "polars",
         ),
         (
+            Error::WriteFile {
+                path: "p".into(),
+                source: std::io::Error::other("x"),
+            },
+            "write_file",
+        ),
+        (
             Error::CsvWrite(Box::new(csv::Error::from(std::io::Error::other("x")))),
             "csv_write",
         ),

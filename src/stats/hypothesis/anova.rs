@@ -45,7 +45,7 @@ pub(crate) fn group_by<L: AsRef<str>>(
 /// assert!((a.sum_of_squares_between.unwrap() - 6.0).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OneWayAnova {
     /// The F test (its label names the method, as R prints it).
     pub test: FTest,

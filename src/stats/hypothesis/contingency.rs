@@ -23,7 +23,7 @@ use crate::{Error, Outcome, RefusalReason, Result};
 /// assert_eq!(t.test.statistic, 0.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PearsonChiSquare {
     /// The chi-square test (its label names the method, as R prints it).
     pub test: ChiSquareTest,
@@ -125,7 +125,7 @@ pub fn chi_squared_test(
 }
 
 /// Result of Fisher's exact test on a 2 × 2 table.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FisherExact {
     /// p-value (two-sided: sum of the probabilities of tables no more likely than the
     /// observed one, with R's relative tolerance 1e-7).
@@ -339,7 +339,7 @@ pub fn fisher_exact_test(table: TwoByTwo, confidence_level: f64) -> Result<Outco
 }
 
 /// Result of a test of equal proportions (R `prop.test`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProportionTest {
     /// Chi-square statistic.
     pub statistic: f64,

@@ -102,7 +102,7 @@ impl RankTestOptions {
 /// assert_ne!(RankPValue::Exact, RankPValue::NormalApproximation);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RankPValue {
     /// Exact permutation distribution.
@@ -112,7 +112,7 @@ pub enum RankPValue {
 }
 
 /// Result of a Wilcoxon rank test (as R's `wilcox.test`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RankTest {
     /// Test name.
     pub method: &'static str,

@@ -17,7 +17,7 @@ use crate::{Error, Outcome, RefusalReason, Result};
 /// assert_eq!(Alternative::default(), Alternative::TwoSided);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Alternative {
     /// The true location differs from the null value.
@@ -38,7 +38,7 @@ pub enum Alternative {
 /// assert_eq!(Variances::default(), Variances::Unequal);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Variances {
     /// Welch: no equal-variance assumption (R's default `var.equal = FALSE`).
@@ -57,7 +57,7 @@ pub enum Variances {
 /// assert_eq!(ContinuityCorrection::default(), ContinuityCorrection::Applied);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContinuityCorrection {
     /// Apply the correction (R's default `correct = TRUE`).
@@ -76,7 +76,7 @@ pub enum ContinuityCorrection {
 /// assert_eq!(ExactPolicy::default(), ExactPolicy::Auto);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExactPolicy {
     /// Exact when every sample has fewer than 50 values and there are no ties (or zeros), as
@@ -171,7 +171,7 @@ impl TTestOptions {
 }
 
 /// Result of a t test (as R's `t.test`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TTest {
     /// Test name.
     pub method: &'static str,

@@ -28,7 +28,7 @@ pub const INTERCEPT: &str = "intrcpt";
 /// assert!(fit.prediction_interval.lower <= fit.estimate.confidence_interval.lower);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetaFit {
     /// The model and τ² estimator.
     pub method: MetaMethod,
@@ -178,7 +178,7 @@ fn q_test(label: &str, q: f64, df: f64) -> ChiSquareTest {
 /// assert!(ci.i_squared.upper <= 100.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TauSquaredInterval {
     /// Interval of τ².
     pub tau_squared: ConfidenceInterval,
@@ -284,7 +284,7 @@ pub(crate) fn q_profile(d: &Data, options: &MetaOptions) -> Refused<TauSquaredIn
 /// assert!((t.p_value() - 0.05).abs() < 1e-3);
 /// assert_eq!(t.df_numerator(), 1.0);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "distribution", rename_all = "snake_case")]
 pub enum ModeratorTest {
     /// `QM = b' V⁻¹ b` on a chi-square with `m` df.
@@ -352,7 +352,7 @@ impl ModeratorTest {
 /// assert_eq!(reg.moderator_test.df_numerator(), 1.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetaRegression {
     /// The model and τ² estimator.
     pub method: MetaMethod,

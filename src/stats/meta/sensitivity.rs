@@ -19,7 +19,7 @@ use crate::stats::{Estimate, Outcome, dist};
 /// assert!(rows[2].fit.computed().unwrap().estimate.estimate < 0.3);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeaveOneOut {
     /// 0-based index of the omitted study.
     pub omitted: usize,
@@ -90,7 +90,7 @@ pub fn leave_one_out(
 /// assert!(e.asymmetry.estimate > 0.0); // larger effects in smaller studies
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EggerTest {
     /// The coefficient of the standard error: its test is the test of asymmetry (z, or t on
     /// `k − 2` df under Knapp–Hartung).
@@ -189,7 +189,7 @@ pub fn egger_test(
 /// assert!(t[0].outside == false);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunnelPoint {
     /// The study's effect.
     pub estimate: f64,

@@ -22,7 +22,7 @@ use crate::{Refusal, Result};
 /// assert!(s.subgroups[1].fit.refusal().is_some()); // one study, random effects
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PooledSubgroup {
     /// The level of the grouping variable.
     pub label: String,
@@ -47,7 +47,7 @@ pub struct PooledSubgroup {
 /// assert!(test.moderator_test.p_value() < 0.01);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PooledSubgroups {
     /// One entry per level, in sorted order.
     pub subgroups: Vec<PooledSubgroup>,

@@ -140,7 +140,7 @@ impl Block {
 }
 
 /// All blocks plus counts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Aggregate {
     pub p: usize,
     pub n_visits: usize,

@@ -6,7 +6,7 @@ use nalgebra::{DMatrix, DVector};
 use super::criterion::{Evaluation, Level, Problem};
 
 /// How the optimizer reached its answer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FitCertificate {
     /// Which attempt succeeded: 1 = Newton/Fisher scoring from the empirical covariance of OLS
     /// residuals; 2 = Fisher scoring from a diagonal (identity-like) start, then Newton.

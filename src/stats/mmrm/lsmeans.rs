@@ -397,7 +397,7 @@ impl MmrmFit {
 }
 
 /// One LS-mean (estimated marginal mean) of a cell and its estimate (or the refusal when its SE or df is undefined).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LsMean {
     /// `(factor, level)` pairs.
     pub cell: Vec<(String, String)>,
@@ -417,7 +417,7 @@ pub struct CellCombination {
 
 /// Several linear combinations of LS-means estimated together, with their joint covariance
 /// (the input of simultaneous inference).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CombinationFamily {
     /// One estimate per combination, in order (refused when its SE or df is undefined).
     pub estimates: Vec<Outcome<Estimate>>,

@@ -82,7 +82,7 @@ pub enum LsMeanWeights {
 }
 
 /// One covariance parameter.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CovarianceParameter {
     /// SAS-style name (`UN(2,1)`, `Var(3)`, `AR(1)`, …).
     pub name: String,
@@ -99,7 +99,7 @@ pub struct CovarianceParameter {
 /// REML: `d` = number of covariance parameters, `n* = N − p`. ML: `d` = number of covariance
 /// parameters plus `p`, `n* = N`. `AIC = −2l + 2d`, `AICc = −2l + 2d n*/(n* − d − 1)`,
 /// `BIC = −2l + d log(subjects)`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FitStatistics {
     /// Log (restricted) likelihood.
     pub log_likelihood: f64,
@@ -116,7 +116,7 @@ pub struct FitStatistics {
 }
 
 /// A fitted MMRM.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MmrmFit {
     /// REML or ML.
     pub method: Estimation,
@@ -148,7 +148,9 @@ pub struct MmrmFit {
     pub beta_vcov: Vec<Vec<f64>>,
     /// Kenward–Roger adjusted covariance of β, when a KR method was requested.
     pub beta_vcov_adjusted: Option<Vec<Vec<f64>>>,
-    #[serde(skip_serializing)]
+    /// Inference state; a fit read back from JSON has none (then contrasts, LS-means and F
+    /// tests on it are refused or rejected).
+    #[serde(skip)]
     pub(crate) state: super::State,
 }
 

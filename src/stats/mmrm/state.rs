@@ -28,6 +28,25 @@ pub(crate) struct State {
     pub combos: Vec<(Vec<usize>, usize)>,
 }
 
+/// The empty state of a fit read back from JSON: no coefficients, no layout, so that
+/// inference on it is rejected (wrong contrast length) or refused, never computed.
+impl Default for State {
+    fn default() -> Self {
+        State {
+            agg: Aggregate::default(),
+            beta: DVector::zeros(0),
+            phi: DMatrix::zeros(0, 0),
+            vcov: DMatrix::zeros(0, 0),
+            p_k: Vec::new(),
+            theta_cov: DMatrix::zeros(0, 0),
+            df: DfMethod::default(),
+            confidence_level: 0.95,
+            layout: None,
+            combos: Vec::new(),
+        }
+    }
+}
+
 impl State {
     /// df of a one-dimensional contrast under the chosen method (`NaN` when the Kenward–Roger
     /// terms cannot be formed).

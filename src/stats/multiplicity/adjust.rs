@@ -11,7 +11,7 @@ use crate::{Error, Result};
 /// assert_eq!(AdjustMethod::Holm.name(), "holm");
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AdjustMethod {
     /// Bonferroni: `min(1, m p)`.

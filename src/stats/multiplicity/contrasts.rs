@@ -15,7 +15,7 @@ use crate::{Error, Result};
 /// assert_eq!("tukey".parse::<ContrastFamily>().unwrap(), ContrastFamily::AllPairs);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContrastFamily {
     /// Each arm against one reference arm (Dunnett 1955).

@@ -82,7 +82,7 @@ use crate::{Error, Outcome, RefusalReason, Result};
 /// assert_eq!(o.randomizations, 12);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationOptions {
     /// The integration stops when its error estimate is below this absolute error: the
     /// difference of two successive nested rules (ranks up to 5), or 3.5 standard errors over
@@ -178,7 +178,7 @@ impl IntegrationOptions {
 ///     .unwrap().into_result().unwrap();
 /// assert!((p.probability - 0.95f64.powi(2)).abs() < 1e-6);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MvtProbability {
     /// The probability.
     pub probability: f64,
@@ -206,7 +206,7 @@ pub struct MvtProbability {
 ///     .unwrap().into_result().unwrap();
 /// assert!((q.quantile - 2.228138851986274).abs() < 1e-9);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MvtQuantile {
     /// The critical value `c`.
     pub quantile: f64,
@@ -1093,8 +1093,9 @@ mod tests {
         let tight = o
             .with_absolute_tolerance(1e-15)
             .with_max_evaluations(10_000);
-        let r = corr(3, &[1.0, 0.3, 0.2, 0.3, 1.0, 0.1, 0.2, 0.1, 1.0]);
-        let p = mvt_probability(&[-1.0; 3], &[1.0; 3], &r, Some(4.0), &tight).unwrap();
+        // rank 7: beyond the nested rule, and the lattice rule cannot reach 1e-15
+        let r = DMatrix::from_fn(7, 7, |i, j| if i == j { 1.0 } else { 0.2 });
+        let p = mvt_probability(&[-1.0; 7], &[1.0; 7], &r, Some(4.0), &tight).unwrap();
         assert_eq!(
             p.refusal().map(|r| r.reason),
             Some(RefusalReason::NoConvergence)

@@ -26,7 +26,7 @@ use crate::{Error, Outcome, RefusalReason, Result};
 /// assert_eq!("holm".parse::<MultiplicityMethod>().unwrap(), MultiplicityMethod::Holm);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MultiplicityMethod {
     /// Single-step maxT on the joint multivariate t (or normal) of the contrasts' statistics:
@@ -121,7 +121,7 @@ impl MultiplicityMethod {
 /// assert_eq!(o.level, 0.9);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimultaneousOptions {
     /// The adjustment. Default single-step.
     pub method: MultiplicityMethod,
@@ -217,7 +217,7 @@ impl SimultaneousOptions {
 /// };
 /// assert!(c.adjusted_p_value > c.estimate.p_value);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdjustedContrast {
     /// The contrast with its marginal test and interval (for the chosen alternative: a
     /// one-sided interval has an infinite limit).
@@ -246,7 +246,7 @@ pub struct AdjustedContrast {
 /// assert!(d.adjusted_p_value > d.estimate.p_value);
 /// assert!(s.to_string().contains("Dunnett single-step"));
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimultaneousInference {
     /// The adjustment.
     pub method: MultiplicityMethod,

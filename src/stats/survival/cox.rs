@@ -61,7 +61,7 @@ pub enum CoxVariance {
 /// assert_eq!(o.ties, Ties::Breslow);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoxOptions {
     /// Handling of tied event times (default Efron).
     pub ties: Ties,
@@ -170,7 +170,7 @@ impl CoxOptions {
 /// assert!((c.hazard_ratio - c.estimate.exp()).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoxCoefficient {
     /// Covariate name.
     pub name: String,
@@ -205,7 +205,7 @@ pub struct CoxCoefficient {
 /// assert!(fit.log_likelihood >= fit.log_likelihood_null);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoxFit {
     /// Coefficients with hazard ratios and intervals.
     pub coefficients: Vec<CoxCoefficient>,

@@ -19,7 +19,7 @@ use crate::stats::{Outcome, RefusalReason, refuse};
 /// assert_eq!(o.confidence_level, 0.9);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KaplanMeierOptions {
     /// Confidence level of the pointwise limits and of the median's interval (default 0.95).
     pub confidence_level: f64,
@@ -76,7 +76,7 @@ impl KaplanMeierOptions {
 /// assert_eq!(km.median.estimate, Some(2.0));
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MedianSurvival {
     /// Median survival time (first time the curve drops below one half); `None` when the curve
     /// never reaches one half.
@@ -100,7 +100,7 @@ pub struct MedianSurvival {
 /// assert_eq!(at[0].n_risk, 2);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SurvivalAt {
     /// The requested time.
     pub time: f64,
@@ -129,7 +129,7 @@ pub struct SurvivalAt {
 /// assert!((km.survival[1] - 0.5).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KaplanMeier {
     /// Number of subjects.
     pub n: usize,

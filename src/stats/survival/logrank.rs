@@ -21,7 +21,7 @@ use crate::stats::{Outcome, RefusalReason, refuse};
 /// assert_eq!(lr.test.df, 1.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogRank {
     /// Group labels, sorted.
     pub groups: Vec<String>,

@@ -19,7 +19,7 @@ use crate::{Error, Result};
 /// assert!((r.estimate - 2.5).abs() < 1e-12); // 2·1 + 1·0.5
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rmst {
     /// Truncation time τ.
     pub tau: f64,
@@ -136,7 +136,7 @@ impl KaplanMeier {
 /// assert!((d.difference.estimate - 1.0).abs() < 1e-12);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RmstDifference {
     /// Truncation time τ.
     pub tau: f64,

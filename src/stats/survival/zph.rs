@@ -42,7 +42,7 @@ pub enum ZphTransform {
 /// assert_eq!(ZphOptions::default().with_transform(ZphTransform::Rank).transform, ZphTransform::Rank);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ZphOptions {
     /// The time transform (default Kaplan–Meier).
     pub transform: ZphTransform,
@@ -79,7 +79,7 @@ impl ZphOptions {
 /// assert_eq!(zph.terms[0].name, "x1");
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ZphTerm {
     /// Covariate name.
     pub name: String,
@@ -103,7 +103,7 @@ pub struct ZphTerm {
 /// assert_eq!(zph.global.df, 1.0);
 /// # Ok::<(), pain_outcomes::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoxZph {
     /// Time transform used.
     pub transform: ZphTransform,
