@@ -36,6 +36,8 @@ struct ProbabilityCase {
     probability: f64,
     /// mvtnorm's error estimate.
     error: f64,
+    /// mvtnorm's deterministic Miwa algorithm (non-singular normal cases up to dimension 5).
+    miwa: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -79,15 +81,29 @@ fn matrix(rows: &[Vec<f64>]) -> DMatrix<f64> {
     DMatrix::from_fn(m, m, |i, j| rows[i][j])
 }
 
+/// The integration tolerance of a case: 1e-7, or 1e-6 for the singular (Tukey) cases, whose
+/// kinks leave them to the lattice rule, ten times slower per digit.
+fn tolerance_for(name: &str) -> IntegrationOptions {
+    let tolerance = if name.contains("singular") || name.contains("Tukey") {
+        1e-6
+    } else {
+        1e-7
+    };
+    IntegrationOptions::default().with_absolute_tolerance(tolerance)
+}
+
+/// Relative agreement of a critical value with R's tight root (pmvt at abseps 5e-7).
+const QUANTILE: f64 = 1e-5;
+/// Relative agreement with qmvt's and confint's default root (ptol 1e-3).
+const QMVT_DEFAULT: f64 = 2e-3;
+
 fn golden() -> Golden {
     golden::load("multiplicity")
 }
 
 #[test]
-#[ignore = "needs tests/golden/multiplicity.json: run Rscript tests/reference/multiplicity.R"]
 fn mvt_probabilities_match_mvtnorm() {
     let g = golden();
-    let options = IntegrationOptions::default();
     let mut worst = 0.0_f64;
     for case in &g.probabilities {
         let lower: Vec<f64> = case
@@ -105,15 +121,34 @@ fn mvt_probabilities_match_mvtnorm() {
             &upper,
             &matrix(&case.correlation),
             case.df,
-            &options,
+            &tolerance_for(&case.name),
         )
         .unwrap()
         .into_result()
         .unwrap_or_else(|r| panic!("{}: {r}", case.name));
         let diff = (p.probability - case.probability).abs();
         worst = worst.max(diff);
+        // each side's error estimate is below 1e-6 (mvtnorm's abseps 1e-7, 1e-6 in dimension
+        // 8; ours 1e-7, 1e-6 for the singular cases): they agree within the sum of the errors
         assert!(
-            diff <= MVT_INTEGRATION,
+            p.error <= 1e-6 && case.error <= MVT_INTEGRATION,
+            "{}",
+            case.name
+        );
+        // mvtnorm's error is the 99 % bound of a randomized rule and can be exceeded (normal
+        // dim 3 one-sided: 1.1e-7 against its 8.2e-8, where Miwa agrees with this crate to
+        // 1e-12): a factor 1.5 on the sum
+        if let Some(miwa) = case.miwa {
+            assert!(
+                (p.probability - miwa).abs() <= p.error + 1e-10,
+                "{}: got {} (error {:e}), Miwa {miwa}",
+                case.name,
+                p.probability,
+                p.error
+            );
+        }
+        assert!(
+            diff <= 1.5 * (p.error + case.error) + 1e-12,
             "{}: got {} (error {:e}), mvtnorm {} (error {:e}), difference {diff:e}",
             case.name,
             p.probability,
@@ -126,7 +161,6 @@ fn mvt_probabilities_match_mvtnorm() {
 }
 
 #[test]
-#[ignore = "needs tests/golden/multiplicity.json: run Rscript tests/reference/multiplicity.R"]
 fn mvt_quantiles_match_a_tight_root_of_pmvt_and_qmvt() {
     let g = golden();
     for case in &g.quantiles {
@@ -139,13 +173,15 @@ fn mvt_quantiles_match_a_tight_root_of_pmvt_and_qmvt() {
             &matrix(&case.correlation),
             case.df,
             alternative,
-            &IntegrationOptions::default(),
+            &tolerance_for(&case.name),
         )
         .unwrap()
         .into_result()
         .unwrap_or_else(|r| panic!("{}: {r}", case.name));
-        assert_close(&case.name, q.quantile, case.quantile, MVT_INTEGRATION);
-        assert_close(&case.name, q.quantile, case.qmvt_quantile, MVT_INTEGRATION);
+        // the tight root: pmvt at abseps 5e-7 moves c by about 5e-7 / (dP/dc), a few 1e-6
+        assert_close(&case.name, q.quantile, case.quantile, QUANTILE);
+        // qmvt's default root finder stops at ptol 1e-3
+        assert_close(&case.name, q.quantile, case.qmvt_quantile, QMVT_DEFAULT);
     }
 }
 
@@ -162,7 +198,6 @@ fn alternative_of(alternative: &str) -> Alternative {
 }
 
 #[test]
-#[ignore = "needs tests/golden/multiplicity.json: run Rscript tests/reference/multiplicity.R"]
 fn dunnett_and_tukey_single_step_match_multcomp_glht() {
     let g = golden();
     let arms = [
@@ -195,9 +230,11 @@ fn dunnett_and_tukey_single_step_match_multcomp_glht() {
             estimates: case.estimate.clone(),
             covariance: matrix(&case.vcov),
         };
+        let integration = tolerance_for(&case.kind);
         let options = SimultaneousOptions::default()
             .with_level(g.level)
-            .with_alternative(alternative_of(&case.alternative));
+            .with_alternative(alternative_of(&case.alternative))
+            .with_integration(integration);
         let s = simultaneous_inference(&contrasts, Some(case.df), &options)
             .unwrap()
             .into_result()
@@ -213,13 +250,14 @@ fn dunnett_and_tukey_single_step_match_multcomp_glht() {
             &format!("{what} critical value"),
             c,
             case.critical_value_tight,
-            MVT_INTEGRATION,
+            QUANTILE,
         );
+        // confint's default (qmvt, ptol 1e-3; negative for a one-sided family)
         assert_close(
             &format!("{what} critical value (qmvt)"),
             c,
-            case.critical_value,
-            MVT_INTEGRATION,
+            case.critical_value.abs(),
+            QMVT_DEFAULT,
         );
         for (i, a) in s.contrasts.iter().enumerate() {
             let e = &a.estimate;
@@ -240,44 +278,58 @@ fn dunnett_and_tukey_single_step_match_multcomp_glht() {
             let p_ref = case.p_adjusted[i];
             let dp = (a.adjusted_p_value - p_ref).abs();
             worst_p = worst_p.max(dp);
+            // both integrations to below 1e-6: within the sum of the two error bounds (a
+            // factor 1.5 for mvtnorm's randomized estimate, as above)
             assert_close_abs(
                 &format!("{label} adjusted p"),
                 a.adjusted_p_value,
                 p_ref,
-                MVT_INTEGRATION,
+                1.5 * (integration.absolute_tolerance + case.p_error) + 1e-12,
             );
-            // relative agreement where the p-value is not tiny; below 1e-3 the absolute
-            // integration error dominates both sides' relative error
-            if p_ref > 1e-3 {
-                assert_close(
-                    &format!("{label} adjusted p"),
-                    a.adjusted_p_value,
-                    p_ref,
-                    MVT_INTEGRATION,
-                );
-            }
             let ci = a.simultaneous_interval.unwrap();
+            // R's tight limits: for the one-sided family the golden's were written with the
+            // critical value's sign reversed (multcomp's calpha is negative for "greater"), so
+            // they are recomputed from R's estimate, SE and tight quantile
+            let (lower_tight, upper_tight) = if case.alternative == "two.sided" {
+                (case.lower_tight[i], case.upper_tight[i])
+            } else {
+                let half = case.critical_value_tight * case.std_error[i];
+                let e = case.estimate[i];
+                match case.alternative.as_str() {
+                    "greater" => (Some(e - half), None),
+                    _ => (None, Some(e + half)),
+                }
+            };
             for (bound, got, reference, loose) in [
-                ("lower", ci.lower, case.lower_tight[i], case.lower[i]),
-                ("upper", ci.upper, case.upper_tight[i], case.upper[i]),
+                ("lower", ci.lower, lower_tight, case.lower[i]),
+                ("upper", ci.upper, upper_tight, case.upper[i]),
             ] {
                 match reference {
                     Some(r) => {
                         worst_ci = worst_ci.max(((got - r) / r).abs());
-                        assert_close(&format!("{label} {bound}"), got, r, MVT_INTEGRATION);
+                        // a limit moves by (Δc) SE
+                        assert_close_abs(
+                            &format!("{label} {bound}"),
+                            got,
+                            r,
+                            QUANTILE * c * e.std_error,
+                        );
                         let l = loose.unwrap();
-                        assert_close(
+                        assert_close_abs(
                             &format!("{label} {bound} (confint)"),
                             got,
                             l,
-                            MVT_INTEGRATION,
+                            QMVT_DEFAULT * c * e.std_error,
                         );
                     }
                     None => assert!(got.is_infinite(), "{label} {bound}: {got}"),
                 }
             }
         }
-        assert!(s.integration_error.unwrap() <= 1e-7, "{what}");
+        assert!(
+            s.integration_error.unwrap() <= integration.absolute_tolerance,
+            "{what}"
+        );
         assert!(case.p_error <= 1e-6, "{what}: R's error {}", case.p_error);
     }
     eprintln!("largest |p - multcomp|: {worst_p:e}; largest CI relative difference: {worst_ci:e}");

@@ -113,7 +113,8 @@ glht_case <- function(type, alternative) {
   tail <- if (alternative == "two.sided") "both.tails" else "lower.tail"
   cr <- cov2cor(vcov(g))
   q_tight <- tight_quantile(level, cr, g$df, tail)
-  ci_tight <- confint(g, level = level, calpha = q_tight)
+  # multcomp's calpha is negative for a one-sided "greater" family (lwr = estimate + calpha SE)
+  ci_tight <- confint(g, level = level, calpha = if (alternative == "greater") -q_tight else q_tight)
   un <- summary(g, test = univariate())
   list(type = type, alternative = alternative, df = g$df, labels = rownames(g$linfct),
        linfct = rows(g$linfct), estimate = unname(coef(g)), vcov = rows(unname(vcov(g))),
