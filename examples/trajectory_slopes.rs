@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Prints the fit (REML criterion or deviance, AIC, BIC, optimizer certificate, singular-fit
-//! flag), the variance components, the fixed effects with Satterthwaite df, each arm's slope per
+//! flag), the variance components with their profile-likelihood intervals (lme4 `confint`), the
+//! fixed effects with Satterthwaite df, each arm's slope per
 //! phase and its difference from the reference arm with 95 % CI, and the arm mean curves on a
 //! grid of days. A refusal (for example a fit that does not converge) is printed as such.
 

@@ -11,7 +11,10 @@ use crate::outcome::refuse;
 use crate::stats::Estimate;
 use crate::stats::dist::normal_quantile;
 use crate::stats::formula::{CovariateColumn, FactorColumn, Layout, ModelSpec, design_matrix};
-use crate::stats::lmm::{GroupEffects, LmmData, LmmFit, LmmOptions, RandomEffectsCovariance, lmm};
+use crate::stats::lmm::{
+    GroupEffects, LmmData, LmmFit, LmmOptions, RandomEffectsCovariance, VarianceComponentInterval,
+    lmm,
+};
 use crate::stats::mmrm::Estimation;
 use crate::stats::{ArmDifference, ConfidenceInterval};
 use crate::{Error, Outcome, RefusalReason};
@@ -152,6 +155,10 @@ pub struct TrajectoryFit {
     pub slopes: Vec<ArmSlope>,
     /// Each arm's slope minus the reference arm's slope, per phase (`visit` holds the phase).
     pub slope_differences: Vec<Outcome<ArmDifference>>,
+    /// Profile-likelihood intervals of the patient SDs, their correlations and the residual SD
+    /// at the model's confidence level, as `lme4::confint(method = "profile")`; see
+    /// [`LmmFit::variance_component_intervals`].
+    pub variance_component_intervals: Vec<Outcome<VarianceComponentInterval>>,
     #[serde(skip)]
     state: TrajectoryState,
 }
@@ -187,6 +194,8 @@ struct TrajectoryState {
 /// assert!(t.fit.certificate.converged);
 /// let prp = t.slope("prp", "time").unwrap().as_ref().into_result()?;
 /// assert!(prp.estimate.is_finite());
+/// let sd = t.variance_component_intervals[0].as_ref().into_result()?;
+/// assert!(sd.confidence_interval.lower < sd.confidence_interval.upper);
 /// let curve = t.mean_curve(&[0.0, 90.0, 365.0]);
 /// assert_eq!(curve.len(), 3 * t.arms.len());
 /// let id = cohort.patients()[0].id.as_str().to_string();
@@ -555,8 +564,12 @@ impl<'c> TrajectoryModel<'c> {
             fit,
             slopes: Vec::new(),
             slope_differences: Vec::new(),
+            variance_component_intervals: Vec::new(),
             state,
         };
+        out.variance_component_intervals = out
+            .fit
+            .variance_component_intervals(self.options.confidence_level)?;
         out.fill_slopes(&time_vars);
         Ok(Outcome::Computed(out))
     }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::Outcome;
 use crate::analysis::TrajectoryFit;
-use crate::stats::lmm::LmmFit;
+use crate::stats::lmm::{LmmFit, VarianceComponentInterval, VarianceIntervalMethod};
 use crate::stats::mmrm::Estimation;
 
 impl fmt::Display for LmmFit {
@@ -83,6 +83,51 @@ impl fmt::Display for LmmFit {
     }
 }
 
+impl fmt::Display for VarianceComponentInterval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let method = match self.method {
+            VarianceIntervalMethod::MlProfile => "ML profile",
+        };
+        write!(
+            f,
+            "{:<8} {:<28} {:>10.5} {:>10.5} {:>10.5}  ({method})",
+            self.parameter,
+            self.label,
+            self.profile_estimate,
+            self.confidence_interval.lower,
+            self.confidence_interval.upper
+        )
+    }
+}
+
+/// The table of variance-component intervals (header, one row per parameter, refusals as such).
+pub(crate) fn write_variance_intervals(
+    f: &mut fmt::Formatter<'_>,
+    rows: &[Outcome<VarianceComponentInterval>],
+) -> fmt::Result {
+    let level = rows
+        .iter()
+        .find_map(|r| r.computed().map(|c| c.confidence_interval.level))
+        .unwrap_or(0.95);
+    writeln!(
+        f,
+        "\nvariance components, {:.0}% profile-likelihood intervals (lme4 confint, ML deviance):",
+        100.0 * level
+    )?;
+    writeln!(
+        f,
+        "  {:<8} {:<28} {:>10} {:>10} {:>10}",
+        "", "parameter", "ML est.", "lower", "upper"
+    )?;
+    for r in rows {
+        match r {
+            Outcome::Computed(c) => writeln!(f, "  {c}")?,
+            Outcome::Refused(r) => writeln!(f, "  {r}")?,
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for TrajectoryFit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "trajectories of {}: {}", self.instrument, self.formula)?;
@@ -97,7 +142,9 @@ impl fmt::Display for TrajectoryFit {
         if left > 0 {
             writeln!(f, "left out: {left} patients")?;
         }
-        writeln!(f, "{}", self.fit)?;
+        write!(f, "{}", self.fit)?;
+        write_variance_intervals(f, &self.variance_component_intervals)?;
+        writeln!(f)?;
         let per = match self.time {
             crate::analysis::TimeScale::Log => "per unit of log(1 + day)",
             _ => "per year",

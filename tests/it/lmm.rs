@@ -9,7 +9,9 @@ use pain_outcomes::stats::mmrm::Estimation;
 use serde::Deserialize;
 
 use crate::common::golden::{self, Provenance};
-use crate::common::tol::{ITERATIVE, SATTERTHWAITE_DF, assert_close, assert_close_abs};
+use crate::common::tol::{
+    ITERATIVE, PROFILE_LIMIT, SATTERTHWAITE_DF, assert_close, assert_close_abs,
+};
 
 /// Variance components and BLUPs: the acceptance tolerance (1e-5), looser than the
 /// fixed effects because both optimizers stop on θ, which moves these first.
@@ -738,4 +740,116 @@ fn lmm_new_patient_with_an_analysed_patients_scores_has_their_course() {
     // the tables print
     let text = t.to_string();
     assert!(text.contains("slope differences from placebo") && text.contains("REML criterion"));
+}
+
+/// lme4's `confint(method = "profile")` interpolates the profile by splines through the points
+/// of `profile()` (default `delta = cutoff / 8`): its limits are within a few 1e-5 of the roots.
+const LME4_PROFILE_SPLINE: f64 = 1e-4;
+
+#[derive(Debug, Deserialize)]
+pub struct ConfintGolden {
+    #[allow(dead_code)]
+    pub provenance: Provenance,
+    pub cases: Vec<ConfintCase>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfintCase {
+    pub name: String,
+    pub reml: bool,
+    pub level: f64,
+    pub intervals: Vec<ConfintRow>,
+    pub direct_lower_sd01: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfintRow {
+    pub parameter: String,
+    pub lower: f64,
+    pub upper: f64,
+    pub lower_fine: f64,
+    pub upper_fine: f64,
+}
+
+/// Limits compared with lme4's default confint (spline, [`LME4_PROFILE_SPLINE`]) and with its
+/// profile on an 8 times finer grid ([`PROFILE_LIMIT`]). In the singular case the profile of
+/// the intercept SD reaches the cutoff below the last grid point of lme4, whose spline limit
+/// (0.104; 0.153 on the fine grid) is not a root: there the reference is the root of lme4's own
+/// ML deviance minimised by bobyqa (`direct_lower_sd01`), to the precision of bobyqa near the
+/// boundary (1e-4); the other singular limits are 0 and ±1 exactly as lme4, or compared with the
+/// fine grid to 1e-4.
+#[test]
+fn lmm_variance_component_profile_intervals_match_lme4_confint() {
+    let golden: ConfintGolden = golden::load("lmm_confint");
+    let (mut worst_default, mut worst_fine) = (0.0f64, 0.0f64);
+    for case in &golden.cases {
+        let singular = case.name == "singular_reml";
+        let (data, cov) = match case.name.as_str() {
+            "sleepstudy_correlated_reml" | "sleepstudy_correlated_ml" => {
+                (sleepstudy_data(true), RandomEffectsCovariance::Correlated)
+            }
+            "sleepstudy_diagonal_reml" => {
+                (sleepstudy_data(true), RandomEffectsCovariance::Diagonal)
+            }
+            "slopes_reml" => (
+                table_data("lmm_slopes.csv", true),
+                RandomEffectsCovariance::Correlated,
+            ),
+            "singular_reml" => (
+                table_data("lmm_singular.csv", false),
+                RandomEffectsCovariance::Correlated,
+            ),
+            other => panic!("unknown case {other}"),
+        };
+        let method = if case.reml {
+            Estimation::Reml
+        } else {
+            Estimation::Ml
+        };
+        let options = LmmOptions::default()
+            .with_method(method)
+            .with_covariance(cov);
+        let fit = lmm(&data, &options).unwrap().into_result().unwrap();
+        let ci = fit.variance_component_intervals(case.level).unwrap();
+        assert_eq!(ci.len(), case.intervals.len(), "{}", case.name);
+        for (ours, r) in ci.iter().zip(&case.intervals) {
+            let ours = match ours {
+                pain_outcomes::Outcome::Computed(c) => c,
+                pain_outcomes::Outcome::Refused(why) => panic!("{}: {why}", case.name),
+            };
+            assert_eq!(ours.parameter, r.parameter, "{}", case.name);
+            assert!(ours.confidence_interval.contains(ours.profile_estimate));
+            let (lo, up) = (
+                ours.confidence_interval.lower,
+                ours.confidence_interval.upper,
+            );
+            let what = |side: &str| format!("{} {} {side}", case.name, r.parameter);
+            if singular {
+                if r.parameter == ".sig01" {
+                    let direct = case.direct_lower_sd01.unwrap();
+                    assert_close(&what("lower (direct)"), lo, direct, 1e-4);
+                } else if r.lower_fine.abs() == 1.0 || r.lower_fine == 0.0 {
+                    assert_eq!(lo, r.lower_fine, "{}", what("lower"));
+                } else {
+                    assert_close(&what("lower"), lo, r.lower_fine, 1e-4);
+                }
+                if r.upper_fine.abs() == 1.0 {
+                    assert_eq!(up, r.upper_fine, "{}", what("upper"));
+                } else {
+                    assert_close(&what("upper"), up, r.upper_fine, 1e-4);
+                }
+                continue;
+            }
+            assert_close(&what("lower"), lo, r.lower, LME4_PROFILE_SPLINE);
+            assert_close(&what("upper"), up, r.upper, LME4_PROFILE_SPLINE);
+            assert_close(&what("lower (fine)"), lo, r.lower_fine, PROFILE_LIMIT);
+            assert_close(&what("upper (fine)"), up, r.upper_fine, PROFILE_LIMIT);
+            let d = |a: f64, b: f64| (a - b).abs() / b.abs();
+            worst_default = worst_default.max(d(lo, r.lower)).max(d(up, r.upper));
+            worst_fine = worst_fine.max(d(lo, r.lower_fine)).max(d(up, r.upper_fine));
+        }
+    }
+    eprintln!(
+        "profile limits, worst relative difference: lme4 default {worst_default:e}, fine grid {worst_fine:e}"
+    );
 }

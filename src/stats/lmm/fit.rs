@@ -8,6 +8,7 @@ use super::criterion::{
 };
 use super::data::{Blocks, LmmData};
 use super::optimize::{LmmCertificate, minimize};
+use super::profile::{VarianceComponentInterval, intervals};
 use super::satterthwaite::SatterthwaiteTerms;
 use crate::outcome::refuse;
 use crate::stats::mmrm::Estimation;
@@ -179,6 +180,9 @@ pub(crate) struct LmmState {
     pub lambda: Vec<f64>,
     pub q: usize,
     pub level: f64,
+    pub blocks: Blocks,
+    pub random_names: Vec<String>,
+    pub max_iterations: usize,
 }
 
 impl LmmFit {
@@ -322,6 +326,94 @@ impl LmmFit {
         Ok(self
             .state
             .group_effects(label, &ztz, &ztr, self.sigma * self.sigma))
+    }
+
+    /// Profile-likelihood confidence intervals of the variance components, in lme4's order
+    /// (`.sig01` = SD of the first random effect, then its correlations with the later ones,
+    /// then the SD of the second, …, `.sigma` last), as `lme4::confint(fit, method =
+    /// "profile", oldNames = TRUE)`.
+    ///
+    /// As lme4, the ML deviance is profiled also for a REML fit (lme4 refits by ML first), so
+    /// the interval of a REML fit is built around the ML estimate
+    /// ([`VarianceComponentInterval::profile_estimate`]). Each limit is found by root finding
+    /// (relative tolerance 1e-8) on the profiled deviance, every other variance parameter
+    /// minimised out; a limit that the profile does not reach before the boundary of the
+    /// parameter is the boundary (0 for an SD — the lower limit of a singular fit's zero SD, as
+    /// lme4 — and ±1 for a correlation).
+    ///
+    /// # Formula
+    ///
+    /// `{ψ : min_{other parameters} d(θ, σ | ψ) − d_min ≤ χ²₁(level)}`, with
+    /// `d(θ, σ) = log|L_θ|² + r²(θ)/σ² + n log(2πσ²)` (β profiled).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` for a level outside (0, 1).
+    ///
+    /// # Refusals
+    ///
+    /// Per component: `NotReached` when the profile never reaches the cutoff (an infinite
+    /// upper limit); `NoConvergence` when the ML refit or a profile minimisation does not
+    /// converge.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nalgebra::DMatrix;
+    /// use pain_outcomes::stats::lmm::{LmmData, LmmOptions, lmm};
+    /// // 8 patients with random intercepts (SD ~1), 3 visits each
+    /// let b = [1.2, -0.8, 0.3, -1.5, 0.9, 0.1, -0.4, 1.0];
+    /// let e = [0.3, -0.2, 0.1, -0.4, 0.25, 0.05, -0.1, 0.2, -0.3, 0.15, 0.0, -0.25];
+    /// let (mut y, mut x, mut g) = (vec![], vec![], vec![]);
+    /// for i in 0..8 {
+    ///     for t in 0..3 {
+    ///         y.push(5.0 + b[i] - 0.5 * t as f64 + e[(i * 3 + t) % 12]);
+    ///         x.extend([1.0, t as f64]);
+    ///         g.push(i);
+    ///     }
+    /// }
+    /// let x = DMatrix::from_row_slice(24, 2, &x);
+    /// let z = DMatrix::from_element(24, 1, 1.0);
+    /// let data = LmmData::new(
+    ///     y, x, vec!["(Intercept)".into(), "time".into()],
+    ///     z, vec!["(Intercept)".into()],
+    ///     g, (0..8).map(|i| format!("P{i}")).collect(),
+    /// )?;
+    /// let fit = lmm(&data, &LmmOptions::default())?.into_result().unwrap();
+    /// let ci = fit.variance_component_intervals(0.95)?;
+    /// assert_eq!(ci.len(), 2);
+    /// let sd = ci[0].computed().unwrap();
+    /// assert_eq!(sd.parameter, ".sig01");
+    /// assert!(sd.confidence_interval.lower < sd.profile_estimate);
+    /// assert!(sd.profile_estimate < sd.confidence_interval.upper);
+    /// let sigma = ci[1].computed().unwrap();
+    /// assert_eq!(sigma.parameter, ".sigma");
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    ///
+    /// # References
+    ///
+    /// - Bates, D., Mächler, M., Bolker, B. & Walker, S. (2015). Fitting linear mixed-effects
+    ///   models using lme4. *Journal of Statistical Software* 67(1), 1–48 (section 5.1).
+    pub fn variance_component_intervals(
+        &self,
+        level: f64,
+    ) -> crate::Result<Vec<Outcome<VarianceComponentInterval>>> {
+        if !(level > 0.0 && level < 1.0) {
+            return Err(Error::invalid_argument(
+                "level",
+                format!("{level} is not in (0, 1)"),
+            ));
+        }
+        Ok(intervals(
+            &self.state.blocks,
+            self.covariance,
+            &self.theta,
+            self.sigma,
+            &self.state.random_names,
+            level,
+            self.state.max_iterations,
+        ))
     }
 
     /// Likelihood-ratio test of a nested `smaller` model against `self`, both fitted by ML on
@@ -565,6 +657,9 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
         lambda: lambda.clone(),
         q,
         level,
+        blocks: blocks.clone(),
+        random_names: data.z_names.clone(),
+        max_iterations: options.max_iterations.max(1),
     };
     let fixed_effects = (0..p)
         .map(|j| {

@@ -34,9 +34,11 @@ mod criterion;
 mod data;
 mod fit;
 mod optimize;
+mod profile;
 mod satterthwaite;
 
 pub use criterion::RandomEffectsCovariance;
 pub use data::LmmData;
 pub use fit::{GroupEffects, LmmFit, LmmOptions, SINGULAR_TOLERANCE, VarianceComponent, lmm};
 pub use optimize::LmmCertificate;
+pub use profile::{VarianceComponentInterval, VarianceIntervalMethod, VarianceParameter};
