@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Prints the fit (REML criterion or deviance, AIC, BIC, optimizer certificate, singular-fit
-//! flag), the variance components with their profile-likelihood intervals (lme4 `confint`), the
+//! flag), the variance components (with their profile-likelihood intervals, lme4 `confint`, under
+//! `--variance-intervals`), the
 //! fixed effects with Satterthwaite df, each arm's slope per
 //! phase and its difference from the reference arm with 95 % CI, and the arm mean curves on a
 //! grid of days. A refusal (for example a fit that does not converge) is printed as such.
@@ -62,6 +63,10 @@ struct Args {
     /// Uncorrelated random intercept and slopes (lme4's `||`)
     #[arg(long)]
     uncorrelated: bool,
+    /// Profile-likelihood intervals of the variance components (lme4's confint(method =
+    /// "profile"); many refits: seconds here, minutes with piecewise time)
+    #[arg(long)]
+    variance_intervals: bool,
     /// Restrict the model to these arms, comma separated [default: all arms]
     #[arg(long, value_name = "ARMS", value_delimiter = ',')]
     only_arms: Vec<String>,
@@ -142,7 +147,8 @@ fn main() -> ExitCode {
             .instrument(&args.study.instrument)
             .time(time)
             .method(args.method)
-            .covariates(&args.covariates);
+            .covariates(&args.covariates)
+            .variance_intervals(args.variance_intervals);
         if args.intercept_only {
             model = model.patient_effects(PatientEffects::Intercept);
         }

@@ -157,7 +157,8 @@ pub struct TrajectoryFit {
     pub slope_differences: Vec<Outcome<ArmDifference>>,
     /// Profile-likelihood intervals of the patient SDs, their correlations and the residual SD
     /// at the model's confidence level, as `lme4::confint(method = "profile")`; see
-    /// [`LmmFit::variance_component_intervals`].
+    /// [`LmmFit::variance_component_intervals`]. Empty unless asked for
+    /// ([`TrajectoryModel::variance_intervals`]).
     pub variance_component_intervals: Vec<Outcome<VarianceComponentInterval>>,
     #[serde(skip)]
     state: TrajectoryState,
@@ -194,8 +195,6 @@ struct TrajectoryState {
 /// assert!(t.fit.certificate.converged);
 /// let prp = t.slope("prp", "time").unwrap().as_ref().into_result()?;
 /// assert!(prp.estimate.is_finite());
-/// let sd = t.variance_component_intervals[0].as_ref().into_result()?;
-/// assert!(sd.confidence_interval.lower < sd.confidence_interval.upper);
 /// let curve = t.mean_curve(&[0.0, 90.0, 365.0]);
 /// assert_eq!(curve.len(), 3 * t.arms.len());
 /// let id = cohort.patients()[0].id.as_str().to_string();
@@ -223,6 +222,7 @@ pub struct TrajectoryModel<'c> {
     effects: PatientEffects,
     options: LmmOptions,
     covariates: Vec<Covariate>,
+    variance_intervals: bool,
 }
 
 impl<'c> TrajectoryModel<'c> {
@@ -241,7 +241,30 @@ impl<'c> TrajectoryModel<'c> {
             effects: PatientEffects::InterceptAndSlopes,
             options: LmmOptions::default(),
             covariates: Vec::new(),
+            variance_intervals: false,
         }
+    }
+
+    /// Also computes the profile-likelihood intervals of the variance components
+    /// ([`TrajectoryFit::variance_component_intervals`]; default off: each limit is a root of
+    /// the profiled deviance with the other variance parameters refitted, which costs many
+    /// fits — seconds on the bundled trial, minutes with three random effects per patient).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::analysis::TrajectoryModel;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    /// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+    /// let t = TrajectoryModel::new(&cohort).instrument("nrs").variance_intervals(true)
+    ///     .fit()?.into_result()?;
+    /// let sd = t.variance_component_intervals[0].as_ref().into_result()?;
+    /// assert!(sd.confidence_interval.lower < sd.confidence_interval.upper);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn variance_intervals(mut self, yes: bool) -> Self {
+        self.variance_intervals = yes;
+        self
     }
 
     /// The instrument (code); required.
@@ -567,9 +590,11 @@ impl<'c> TrajectoryModel<'c> {
             variance_component_intervals: Vec::new(),
             state,
         };
-        out.variance_component_intervals = out
-            .fit
-            .variance_component_intervals(self.options.confidence_level)?;
+        if self.variance_intervals {
+            out.variance_component_intervals = out
+                .fit
+                .variance_component_intervals(self.options.confidence_level)?;
+        }
         out.fill_slopes(&time_vars);
         Ok(Outcome::Computed(out))
     }

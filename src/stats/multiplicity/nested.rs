@@ -25,8 +25,10 @@
 //! - `n` = 6, 8, 10, 14 in turn: the value of the first rule that differs from the one before
 //!   by at most the tolerance is returned, with that difference as its error estimate.
 //!
-//! The integrand is analytic within each panel (up to the kinks of deeper levels of a singular
-//! problem, which the error estimate sees), so the rule converges geometrically. The cost grows
+//! The integrand is analytic within each panel of a full-rank problem, so the rule converges
+//! geometrically. In a singular problem the kinks of deeper levels remain inside panels: the
+//! rule converges slowly and the difference of successive rules underestimates its error, so
+//! the kernel sends singular problems to the lattice rule. The cost grows
 //! as about `(n k)^{r−1}` for `k` panels per level, so the kernel uses this rule for ranks up
 //! to [`MAX_RANK`] and the randomized lattice rule above it or when the estimate misses the
 //! tolerance.
