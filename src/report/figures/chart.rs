@@ -118,6 +118,22 @@ pub(crate) struct Axis {
     pub title: String,
 }
 
+impl Axis {
+    /// A linear axis over the domain `d0 … d1` (its range is set by the layout).
+    pub(crate) fn linear(d0: f64, d1: f64, ticks: Vec<Tick>, title: impl Into<String>) -> Self {
+        Axis {
+            scale: Scale::Linear {
+                d0,
+                d1,
+                r0: 0.0,
+                r1: 1.0,
+            },
+            ticks,
+            title: title.into(),
+        }
+    }
+}
+
 /// An x–y chart to lay out.
 #[derive(Debug, Clone)]
 pub(crate) struct ChartSpec {

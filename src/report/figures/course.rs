@@ -3,7 +3,7 @@
 
 use super::chart::{Axis, ChartSpec, LegendEntry, Swatch, draw_chart};
 use super::level_text;
-use super::scale::{Scale, linear_ticks};
+use super::scale::linear_ticks;
 use super::style::{
     GREY, Marker, SeriesStyle, arm_index, arm_order, figure_id, marker_markup, score_title,
 };
@@ -181,26 +181,8 @@ pub fn patient_course_figure(
         },
     ];
     let spec = ChartSpec {
-        x: Axis {
-            scale: Scale::Linear {
-                d0: x0,
-                d1: x1,
-                r0: 0.0,
-                r1: 1.0,
-            },
-            ticks: x_ticks,
-            title: "Days since first treatment".into(),
-        },
-        y: Axis {
-            scale: Scale::Linear {
-                d0: y0,
-                d1: y1,
-                r0: 0.0,
-                r1: 1.0,
-            },
-            ticks: y_ticks,
-            title: score_title(&fit.instrument),
-        },
+        x: Axis::linear(x0, x1, x_ticks, "Days since first treatment"),
+        y: Axis::linear(y0, y1, y_ticks, score_title(&fit.instrument)),
         legend,
         plot_height: 170.0,
         y_reference: None,

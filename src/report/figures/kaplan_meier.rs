@@ -1,7 +1,7 @@
 //! Kaplan–Meier curves by arm with confidence bands and the numbers at risk under the axis.
 
 use super::chart::{Axis, ChartSpec, PAD, Swatch, draw_chart, draw_notes, draw_swatch};
-use super::scale::{Scale, linear_ticks};
+use super::scale::linear_ticks;
 use super::style::{SeriesStyle, arm_index, arm_order, figure_id};
 use super::svg::{Anchor, FONT_SIZE, LINE, Stroke, Svg, TextStyle, exact};
 use super::{arm_legend, level_text};
@@ -142,26 +142,8 @@ pub fn kaplan_meier_figure(analysis: &TimeToEventAnalysis) -> Outcome<Figure> {
     let (y0, y1, y_ticks) = linear_ticks(y_floor, 100.0, 5);
     let drawn: Vec<String> = curves.iter().map(|(a, _)| a.clone()).collect();
     let spec = ChartSpec {
-        x: Axis {
-            scale: Scale::Linear {
-                d0: x0,
-                d1: x1,
-                r0: 0.0,
-                r1: 1.0,
-            },
-            ticks: x_ticks.clone(),
-            title: "Days since first treatment".into(),
-        },
-        y: Axis {
-            scale: Scale::Linear {
-                d0: y0,
-                d1: y1,
-                r0: 0.0,
-                r1: 1.0,
-            },
-            ticks: y_ticks,
-            title: survival_title(analysis.endpoint).into(),
-        },
+        x: Axis::linear(x0, x1, x_ticks.clone(), "Days since first treatment"),
+        y: Axis::linear(y0, y1, y_ticks, survival_title(analysis.endpoint)),
         legend: arm_legend(&order, &drawn),
         plot_height: 170.0,
         y_reference: None,

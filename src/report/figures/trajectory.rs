@@ -5,7 +5,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::chart::{Axis, ChartSpec, draw_chart, draw_notes};
-use super::scale::{Scale, linear_ticks};
+use super::scale::linear_ticks;
 use super::style::{SeriesStyle, arm_index, arm_order, figure_id, marker_markup, score_title};
 use super::svg::{Stroke, Svg, exact};
 use super::{arm_legend, level_text};
@@ -259,26 +259,8 @@ pub fn trajectory_figure(
     };
     let drawn: Vec<String> = series.iter().map(|(a, _)| a.clone()).collect();
     let spec = ChartSpec {
-        x: Axis {
-            scale: Scale::Linear {
-                d0: x0,
-                d1: x1,
-                r0: 0.0,
-                r1: 1.0,
-            },
-            ticks: x_ticks,
-            title: "Days since first treatment".into(),
-        },
-        y: Axis {
-            scale: Scale::Linear {
-                d0: y0,
-                d1: y1,
-                r0: 0.0,
-                r1: 1.0,
-            },
-            ticks: y_ticks,
-            title: score_title(&trajectories.instrument),
-        },
+        x: Axis::linear(x0, x1, x_ticks, "Days since first treatment"),
+        y: Axis::linear(y0, y1, y_ticks, score_title(&trajectories.instrument)),
         legend: arm_legend(&order, &drawn),
         plot_height: 190.0,
         y_reference: None,

@@ -76,16 +76,7 @@ fn draw(chart: VisitChart<'_>) -> Figure {
             ticks: x_ticks,
             title: "Visit (time since first treatment)".into(),
         },
-        y: Axis {
-            scale: Scale::Linear {
-                d0: y0,
-                d1: y1,
-                r0: 0.0,
-                r1: 1.0,
-            },
-            ticks: y_ticks,
-            title: chart.y_title.clone(),
-        },
+        y: Axis::linear(y0, y1, y_ticks, chart.y_title.clone()),
         legend: arm_legend(chart.order, &drawn),
         plot_height: 180.0,
         y_reference: chart.y_reference,
