@@ -1,7 +1,7 @@
 //! The complete comparison of therapies on one instrument: trajectories, responders, ANCOVA at
 //! the last visit, the MMRM and time to surgery, all against one reference arm.
 
-use super::ancova::{AncovaAtVisit, ancova_at_visit};
+use super::ancova::{AncovaAtVisit, AncovaBuilder, ancova_at_visit};
 use super::arms::reference_arm;
 use super::contrasts::{ArmContrast, ContrastTable};
 use super::mmrm::{CohortMmrm, MmrmBuilder};
@@ -10,13 +10,14 @@ use super::responders::{
 };
 use super::time_to_event::{TimeToEventAnalysis, TimeToEventOptions, analyse_time_to_event};
 use super::trajectories::{Trajectories, describe_by_arm_and_visit};
-use crate::Outcome;
 use crate::data::{ArmBy, Cohort, EventEndpoint};
 use crate::domain::EventKind;
 use crate::error::Result;
+use crate::outcome::refuse;
 use crate::stats::ancova::AncovaOptions;
 use crate::stats::describe::DescribeOptions;
 use crate::stats::multiplicity::MultiplicityMethod;
+use crate::{Outcome, RefusalReason};
 
 /// Options of [`compare_therapies`].
 ///
@@ -169,6 +170,11 @@ pub struct TherapyComparison {
     pub responders: Vec<ResponderTable>,
     /// ANCOVA of the score at the last visit on arm and baseline.
     pub ancova_last_visit: AncovaAtVisit,
+    /// Each arm against the reference arm in that ANCOVA, Dunnett's single-step adjusted
+    /// p-values and simultaneous intervals (as `multcomp::glht(mcp(arm = "Dunnett"))`);
+    /// refused when the ANCOVA is.
+    #[serde(default = "not_computed")]
+    pub ancova_dunnett: Outcome<ContrastTable>,
     /// MMRM of the change from baseline (unstructured covariance, REML, Satterthwaite df).
     pub mmrm: Outcome<CohortMmrm>,
     /// Contrasts of arms from the MMRM at every visit (`None` when there are none to estimate
@@ -229,6 +235,10 @@ pub fn compare_therapies(
         last,
         &AncovaOptions::default().with_reference_arm(&reference),
     )?;
+    let ancova_dunnett = match wide.visits.get(last) {
+        Some(visit) => dunnett_at_visit(cohort, &wide.instrument.code, visit, &reference),
+        None => refuse(RefusalReason::EmptyGroup, "the instrument has no visit"),
+    };
     let mut mmrm = MmrmBuilder::new(cohort)
         .instrument(&wide.instrument.code)
         .reference_arm(&reference);
@@ -272,8 +282,48 @@ pub fn compare_therapies(
         trajectories,
         responders,
         ancova_last_visit,
+        ancova_dunnett,
         mmrm,
         contrasts,
         time_to_surgery,
     })
+}
+
+/// Each arm against `reference` in the ANCOVA of `instrument` at `visit`, Dunnett single-step;
+/// a refusal (never an error: the rest of the comparison stands) when it cannot be computed.
+fn dunnett_at_visit(
+    cohort: &Cohort,
+    instrument: &str,
+    visit: &str,
+    reference: &str,
+) -> Outcome<ContrastTable> {
+    let fit = AncovaBuilder::new(cohort)
+        .instrument(instrument)
+        .visit(visit)
+        .reference_arm(reference)
+        .fit();
+    let ancova = match fit {
+        Ok(Outcome::Computed(a)) => a,
+        Ok(Outcome::Refused(r)) => return Outcome::Refused(r),
+        Err(e) => return refuse(RefusalReason::NotEstimable, e.to_string()),
+    };
+    let family: Vec<ArmContrast> = ancova
+        .model
+        .arms
+        .iter()
+        .filter(|a| a.as_str() != reference)
+        .map(|a| ArmContrast::difference(a, reference))
+        .collect();
+    if family.is_empty() {
+        return refuse(RefusalReason::EmptyGroup, "no arm besides the reference");
+    }
+    match ancova.contrasts(&family, MultiplicityMethod::SingleStep) {
+        Ok(table) => Outcome::Computed(table),
+        Err(e) => refuse(RefusalReason::NotEstimable, e.to_string()),
+    }
+}
+
+/// The value of a field absent from older serialized results.
+fn not_computed() -> Outcome<ContrastTable> {
+    refuse(RefusalReason::NotEstimable, "not computed")
 }

@@ -232,6 +232,11 @@ pub struct ContrastTable {
     pub method: String,
     /// One row per contrast and visit (visit slowest).
     pub rows: Vec<ContrastRow>,
+    /// For a single-step method, the absolute error to which its adjusted p-values (and the
+    /// probability of its critical value) were integrated; an adjusted p-value below it is
+    /// shown as `< tolerance`, since its digits are not resolved (`None` for other methods).
+    #[serde(default)]
+    pub integration_tolerance: Option<f64>,
 }
 
 impl ContrastTable {
@@ -288,6 +293,7 @@ impl CohortMmrm {
             })
             .collect::<Result<_>>()?;
         let mut rows = Vec::new();
+        let mut integration = None;
         let mut method = match multiplicity {
             MultiplicityMethod::Unadjusted => "none".to_string(),
             m => m.name(ContrastFamily::Custom, None),
@@ -314,6 +320,7 @@ impl CohortMmrm {
                     let kind = family_kind(contrasts, &self.arms, &self.reference_arm);
                     let (adjusted, intervals, name) = single_step(&family, contrasts, kind)?;
                     method = name;
+                    integration = Some(integration_tolerance(kind));
                     (adjusted, intervals)
                 }
                 _ => (
@@ -336,7 +343,11 @@ impl CohortMmrm {
                 });
             }
         }
-        Ok(ContrastTable { method, rows })
+        Ok(ContrastTable {
+            method,
+            rows,
+            integration_tolerance: integration,
+        })
     }
 }
 
@@ -401,15 +412,16 @@ fn same_weights(a: &ArmContrast, b: &ArmContrast, sign: f64) -> bool {
 }
 
 /// The absolute error the single-step probabilities are integrated to. Dunnett and custom
-/// families (of full rank) go to the deterministic nested rule of the multiplicity kernel, which
-/// reaches `5 × 10⁻⁷` in well under a second for up to five contrasts. Tukey's all-pairs family
-/// is singular (K arms, K(K−1)/2 contrasts of rank K − 1): its limits have kinks the nested rule
-/// resolves only slowly, so it is integrated by the randomized lattice rule, whose cost grows
-/// about tenfold per digit; it stops at `10⁻⁵` (adjusted p-values within about that of
-/// `multcomp`, limits within about `10⁻⁴` standard errors).
+/// families (of full rank) go to the deterministic rules of the multiplicity kernel (the
+/// factor rule when the correlation has the many-to-one structure of a linear model, else the
+/// nested rule), which reach `5 × 10⁻⁷` in well under a second. Tukey's all-pairs family is
+/// singular (K arms, K(K−1)/2 contrasts of rank K − 1): its limits have kinks the deterministic
+/// rules do not resolve, so it is integrated by the randomized lattice rule to `10⁻⁶`, whose
+/// cost grows about tenfold per digit (seconds for four arms, tens of seconds for five and
+/// six; benches/multiplicity.md).
 fn integration_tolerance(kind: ContrastFamily) -> f64 {
     match kind {
-        ContrastFamily::AllPairs => 1e-5,
+        ContrastFamily::AllPairs => 1e-6,
         _ => 5e-7,
     }
 }

@@ -11,6 +11,7 @@ use super::figures::{
     IndividualSample, hazard_ratio_forest, kaplan_meier_figure, lsmean_differences_figure,
     responder_figure, trajectory_figure,
 };
+use super::tables::format;
 use super::tables::{
     Column, Table, adverse_events, baseline_characteristics, outcomes_by_visit, participant_flow,
     responder_table, time_to_event_table,
@@ -249,7 +250,77 @@ fn summary_tables(r: &ComparisonResults, cohort: &Cohort) -> Vec<Table> {
         "Differences are arm minus {}; the full tables: --verbose, --json or the report (--out).",
         c.reference_arm
     ));
-    vec![attrition, effects]
+    let mut tables = vec![attrition, effects];
+    tables.extend(ancova_table(c));
+    tables
+}
+
+/// The ANCOVA at the last visit: the overall F test of arm in the caption, each arm against
+/// the reference with Dunnett's adjusted p-value and simultaneous interval.
+fn ancova_table(c: &TherapyComparison) -> Option<Table> {
+    let Outcome::Computed(fit) = &c.ancova_last_visit.ancova else {
+        return None;
+    };
+    let Outcome::Computed(dunnett) = &c.ancova_dunnett else {
+        return None;
+    };
+    let level = dunnett
+        .rows
+        .iter()
+        .find_map(|r| r.estimate.computed())
+        .map_or(0.95, |e| e.confidence_interval.level);
+    let mut t = Table::new(
+        "summary_ancova",
+        format!(
+            "ANCOVA at {}: score ~ arm + baseline, vs {}",
+            c.ancova_last_visit.visit, c.reference_arm
+        ),
+        vec![
+            Column::text("arm", "arm"),
+            Column::number(
+                "difference_ci",
+                format!("difference [{:.0}% CI]", level * 100.0),
+            ),
+            Column::number("adjusted_p_value", "Dunnett p"),
+            Column::number(
+                "simultaneous_ci",
+                format!("{:.0}% simultaneous CI", level * 100.0),
+            ),
+        ],
+    );
+    let test = &fit.arm_test;
+    t.caption = format!(
+        "Overall test of arm: F({}, {}) = {:.3}, p {}. {}; p-values and intervals adjusted \
+         over the {} comparisons with {}.",
+        test.df_numerator,
+        test.df_denominator,
+        test.statistic,
+        match format::p_value(test.p_value) {
+            p if p.starts_with('<') => p,
+            p => format!("= {p}"),
+        },
+        dunnett.method,
+        dunnett.rows.len(),
+        c.reference_arm
+    );
+    for r in &dunnett.rows {
+        let arm = r
+            .contrast
+            .strip_suffix(&format!(" - {}", c.reference_arm))
+            .unwrap_or(&r.contrast)
+            .to_string();
+        let (difference, p, simultaneous) = match &r.estimate {
+            Outcome::Computed(e) => (
+                format::estimate_ci(e, 2),
+                r.adjusted_p_value.map_or(String::new(), format::p_value),
+                r.simultaneous_interval
+                    .map_or(String::new(), |ci| format::interval(&ci, 2)),
+            ),
+            Outcome::Refused(x) => (format::refused(x), String::new(), String::new()),
+        };
+        t.push_row(vec![arm, difference, p, simultaneous]);
+    }
+    Some(t)
 }
 
 /// The cell `col` of the row of `arm` (at `visit`, when given) of `t`; empty when absent.

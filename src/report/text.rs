@@ -854,6 +854,10 @@ impl fmt::Display for TherapyComparison {
         }
         writeln!(f)?;
         write!(f, "{}", self.ancova_last_visit)?;
+        match &self.ancova_dunnett {
+            Outcome::Computed(t) => write!(f, "each arm vs {}: {t}", self.reference_arm)?,
+            Outcome::Refused(r) => writeln!(f, "Dunnett: {r}")?,
+        }
         writeln!(f)?;
         mmrm_summary(f, &self.mmrm)?;
         if let Some(c) = &self.contrasts {
@@ -946,6 +950,14 @@ impl fmt::Display for AdjustedResponders {
     }
 }
 
+/// An adjusted p-value, or `< tolerance` below the error it was integrated to.
+fn adjusted_p_text(p: f64, tolerance: Option<f64>) -> String {
+    match tolerance {
+        Some(t) if p < t => format!("< {t:.0e}"),
+        _ => format!("{p:.2e}"),
+    }
+}
+
 impl fmt::Display for ContrastTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -978,8 +990,10 @@ impl fmt::Display for ContrastTable {
                     e.confidence_interval.lower,
                     e.confidence_interval.upper,
                     e.p_value,
-                    r.adjusted_p_value
-                        .map_or_else(|| "-".to_string(), |p| format!("{p:.2e}")),
+                    r.adjusted_p_value.map_or_else(
+                        || "-".to_string(),
+                        |p| adjusted_p_text(p, self.integration_tolerance)
+                    ),
                     r.simultaneous_interval.map_or_else(
                         || "-".to_string(),
                         |ci| format!("[{:>7.3}, {:>7.3}]", ci.lower, ci.upper)

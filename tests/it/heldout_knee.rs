@@ -143,6 +143,38 @@ fn heldout_compare_therapies_overall_f_matches_drop1() {
     assert_eq!(a.arm_test.df_numerator, g.ancova.arm_df);
     assert_close("overall F", a.arm_test.statistic, g.ancova.arm_f, ITERATIVE);
     assert_close("overall p", a.arm_test.p_value, g.ancova.arm_p, ITERATIVE);
+    // the Dunnett table compare_therapies prints: multcomp::glht(mcp(arm = "Dunnett"))
+    let dunnett = c.ancova_dunnett.computed().unwrap();
+    assert!(dunnett.method.starts_with("Dunnett"), "{}", dunnett.method);
+    assert_eq!(dunnett.rows.len(), g.ancova.dunnett.rows.len());
+    for r in &g.ancova.dunnett.rows {
+        let row = dunnett.get(&r.label, &g.ancova.visit).unwrap();
+        let e = row.estimate.computed().unwrap();
+        assert_close(
+            &format!("{} estimate", r.label),
+            e.estimate,
+            r.estimate,
+            ITERATIVE,
+        );
+        assert_close(
+            &format!("{} SE", r.label),
+            e.std_error,
+            r.std_error,
+            ITERATIVE,
+        );
+        let p = row.adjusted_p_value.unwrap();
+        assert!(
+            (p - r.adjusted_p).abs() < 1e-6,
+            "{}: {p} vs {}",
+            r.label,
+            r.adjusted_p
+        );
+        let ci = row.simultaneous_interval.unwrap();
+        // R's confint finds its critical value with qmvt's default precision (about 1e-4)
+        let slack = 1e-4 * g.ancova.dunnett.critical_value * r.std_error;
+        assert!((ci.lower - r.lower).abs() < slack, "{}", r.label);
+        assert!((ci.upper - r.upper).abs() < slack, "{}", r.label);
+    }
 }
 
 #[test]
@@ -208,9 +240,9 @@ fn heldout_dunnett_and_tukey_match_multcomp() {
             let w = format!("{expected} {}", r.label);
             assert_close(&format!("{w} estimate"), e.estimate, r.estimate, ITERATIVE);
             assert_close(&format!("{w} SE"), e.std_error, r.std_error, ITERATIVE);
-            // the integration runs to an absolute error of 5e-7 for Dunnett (the nested rule)
-            // and 1e-5 for Tukey (the lattice rule; analysis::contrasts), R's to its abseps
-            // 1e-8 or its maxpts 5e6
+            // the integration runs to an absolute error of 5e-7 for Dunnett (the factor or
+            // nested rule) and 1e-6 for Tukey (the lattice rule; analysis::contrasts), R's to
+            // its abseps 1e-8 or its maxpts 5e6
             let p = row.adjusted_p_value.unwrap();
             assert!(
                 (p - r.adjusted_p).abs() < 1e-5,

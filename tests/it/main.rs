@@ -42,6 +42,7 @@ mod proptest_mmrm;
 mod report;
 mod simulate;
 mod subgroups;
+mod subgroups_mmrm;
 mod survival_cohort;
 mod survival_golden;
 mod survival_refusals;

@@ -4,7 +4,7 @@
 
 mod baseline;
 mod flow;
-mod format;
+pub(super) mod format;
 mod harms;
 mod outcomes;
 mod responders;

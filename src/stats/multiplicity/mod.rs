@@ -4,6 +4,7 @@
 
 pub mod adjust;
 mod contrasts;
+mod factor;
 mod mvt;
 mod nested;
 mod simultaneous;

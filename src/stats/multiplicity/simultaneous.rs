@@ -5,11 +5,13 @@
 use std::fmt;
 
 use nalgebra::DMatrix;
+use rayon::prelude::*;
 
 use super::adjust::{AdjustMethod, adjust_p_values};
 use super::contrasts::{ContrastFamily, Contrasts};
+use super::factor::Factor;
 use super::mvt::{
-    IntegrationOptions, check_df, check_semi_definite, mvt_probability, mvt_quantile,
+    IntegrationOptions, MvtProbability, check_df, check_semi_definite, integrate, mvt_quantile,
 };
 use crate::outcome::refuse;
 use crate::stats::hypothesis::Alternative;
@@ -315,10 +317,17 @@ impl fmt::Display for SimultaneousInference {
                 Some(ci) => (format!("{:.4}", ci.lower), format!("{:.4}", ci.upper)),
                 None => ("-".into(), "-".into()),
             };
+            // a single-step p-value below the integration error has no resolved digits
+            let p = match (self.method, self.integration_error) {
+                (MultiplicityMethod::SingleStep, Some(error)) if c.adjusted_p_value < error => {
+                    format!("< {error:.0e}")
+                }
+                _ => format!("{:.4e}", c.adjusted_p_value),
+            };
             writeln!(
                 f,
-                "{:<32} {:>10.4} {:>10.4} {:>9.3} {:>11.4e} {:>10} {:>10}",
-                e.label, e.estimate, e.std_error, e.statistic, c.adjusted_p_value, lo, hi
+                "{:<32} {:>10.4} {:>10.4} {:>9.3} {:>11} {:>10} {:>10}",
+                e.label, e.estimate, e.std_error, e.statistic, p, lo, hi
             )?;
         }
         Ok(())
@@ -578,20 +587,29 @@ fn infer(
             marginal.iter().map(|e| e.p_value).collect()
         }
         None => {
+            // the probabilities of the contrasts are independent integrations: in parallel,
+            // with the correlation's factor structure found once
+            let factor = Factor::find(correlation);
+            let probabilities: Vec<Outcome<MvtProbability>> = statistic
+                .par_iter()
+                .map(|&t| {
+                    let (lower, upper) = match alternative {
+                        Alternative::Greater => (f64::NEG_INFINITY, t),
+                        Alternative::Less => (t, f64::INFINITY),
+                        _ => (-t.abs(), t.abs()),
+                    };
+                    integrate(
+                        factor.as_ref(),
+                        correlation,
+                        &vec![lower; m],
+                        &vec![upper; m],
+                        df,
+                        &options.integration,
+                    )
+                })
+                .collect();
             let mut out = Vec::with_capacity(m);
-            for &t in &statistic {
-                let (lower, upper) = match alternative {
-                    Alternative::Greater => (f64::NEG_INFINITY, t),
-                    Alternative::Less => (t, f64::INFINITY),
-                    _ => (-t.abs(), t.abs()),
-                };
-                let p = mvt_probability(
-                    &vec![lower; m],
-                    &vec![upper; m],
-                    correlation,
-                    df,
-                    &options.integration,
-                )?;
+            for p in probabilities {
                 match p {
                     Outcome::Computed(p) => {
                         integration_error = Some(integration_error.unwrap_or(0.0).max(p.error));
