@@ -408,3 +408,141 @@ fn lmm_site_refuses_fewer_than_three_sites_and_rejects_unnested_patients() {
         "{msg}"
     );
 }
+
+/// `TrajectoryModel::site_effect` on the bundled knee OA trial (5 sites): the fit, the site
+/// modes, a new patient at a known and at an unknown site, and the likelihood-ratio test of the
+/// site term, against lme4.
+#[test]
+fn lmm_site_trajectory_model_on_knee_oa_matches_lme4_lmertest() {
+    use pain_outcomes::analysis::TrajectoryModel;
+    let mut golden: SiteGolden = golden::load("lmm_site");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    let cohort = pain_outcomes::data::read_csv(path, &Default::default())
+        .unwrap()
+        .cohort;
+    let mut worst: Worst = [0.0; 6];
+    let mut ml = None;
+    for sc in golden
+        .cases
+        .iter_mut()
+        .filter(|c| c.case.name.starts_with("knee"))
+    {
+        let t = TrajectoryModel::new(&cohort)
+            .instrument("nrs")
+            .site_effect(true)
+            .method(method(sc.case.reml))
+            .fit()
+            .unwrap()
+            .into_result()
+            .unwrap();
+        assert!(t.formula.ends_with("(1 + time | patient) + (1 | site)"));
+        boundary_site_sd(&t.fit, &mut sc.case);
+        merge(&mut worst, &check_fit(&t.fit, &sc.case, None));
+        check_sites(&t.fit, sc, None, &mut worst);
+        let np = &sc.new_patient;
+        for k in [0, 3] {
+            let mut patient = cohort.patients()[0].clone();
+            patient.site = Some(np.site[k].clone());
+            let days: Vec<f64> = np.time[k..k + 3].iter().map(|t| t * 365.25).collect();
+            let course = t.new_patient_course("prp", &patient, &[], &days).unwrap();
+            for (c, want) in course.iter().zip(&np.predicted[k..k + 3]) {
+                assert_close(
+                    &format!("{} new patient at {}", sc.case.name, np.site[k]),
+                    c.predicted,
+                    *want,
+                    ITERATIVE,
+                );
+                worst[5] = worst[5].max((c.predicted - want).abs() / want.abs());
+            }
+        }
+        if sc.case.reml {
+            let mut w = 0.0;
+            check_site_interval(&t.fit, sc, &mut w);
+            eprintln!("knee site SD profile limits, relative difference (fine grid): {w:e}");
+        } else {
+            ml = Some(t);
+        }
+    }
+    let full = ml.unwrap();
+    let small = TrajectoryModel::new(&cohort)
+        .instrument("nrs")
+        .method(Estimation::Ml)
+        .fit()
+        .unwrap()
+        .into_result()
+        .unwrap();
+    let lrt = &golden.likelihood_ratio_tests["knee"];
+    let test = full.fit.likelihood_ratio_test(&small.fit).unwrap();
+    assert_close("knee LRT", test.statistic, lrt.statistic, 1e-5);
+    assert_eq!(test.df, lrt.df);
+    assert_close("knee LRT p", test.p_value, lrt.p_value, 1e-4);
+    eprintln!(
+        "knee site model worst relative differences: fixed/SE {:e}, SD {:e}, df {:e}, patient BLUP {:e}, site BLUP {:e}, prediction {:e}",
+        worst[0], worst[1], worst[2], worst[3], worst[4], worst[5]
+    );
+}
+
+/// The knee trial's text with `edit` applied to the `site` cell of every row.
+fn knee_with_sites(edit: impl Fn(&str, &str) -> String) -> pain_outcomes::data::Cohort {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let cols: Vec<&str> = header.split(',').collect();
+    let isite = cols.iter().position(|c| *c == "site").unwrap();
+    let mut out = vec![header.to_string()];
+    for line in lines {
+        let mut f: Vec<String> = line.split(',').map(String::from).collect();
+        f[isite] = edit(&f[0], &f[isite]);
+        out.push(f.join(","));
+    }
+    pain_outcomes::data::read_csv_str(&out.join("\n"), "knee_oa_trial.csv", &Default::default())
+        .unwrap()
+        .cohort
+}
+
+/// A patient with no site is an error that names the patient; two sites are refused.
+#[test]
+fn lmm_site_trajectory_model_rejects_missing_sites_and_refuses_two_sites() {
+    use pain_outcomes::analysis::TrajectoryModel;
+    let cohort = knee_with_sites(|id, site| {
+        if id == "KOA-0007" {
+            String::new()
+        } else {
+            site.to_string()
+        }
+    });
+    let err = TrajectoryModel::new(&cohort)
+        .instrument("nrs")
+        .site_effect(true)
+        .fit()
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_argument");
+    assert!(err.to_string().contains("`KOA-0007`"), "{err}");
+    // without the site intercept the patient is analysed as before
+    assert!(
+        TrajectoryModel::new(&cohort)
+            .instrument("nrs")
+            .fit()
+            .unwrap()
+            .computed()
+            .is_some()
+    );
+    let two = knee_with_sites(|_, site| {
+        if site <= "site_02" {
+            "site_01"
+        } else {
+            "site_02"
+        }
+        .to_string()
+    });
+    match TrajectoryModel::new(&two)
+        .instrument("nrs")
+        .site_effect(true)
+        .fit()
+        .unwrap()
+    {
+        Outcome::Refused(r) => assert_eq!(r.reason, RefusalReason::TooFewGroups),
+        Outcome::Computed(_) => panic!("two sites must be refused"),
+    }
+}

@@ -13,8 +13,8 @@
 # Recorded per case: fixed effects with lmerTest's Satterthwaite df, theta, sigma, SDs and the
 # correlation, REML criterion / deviance, logLik, AIC, BIC, isSingular, ranef of patients and
 # sites with condVar, predict(re.form = NULL) and predict(re.form = NA) for every fifth row
-# (0-based indices in predict_rows), the prediction of a new patient (no scores) at a known and at an unknown site
-# (allow.new.levels), and the profile confidence interval of the site SD
+# (0-based indices in predict_rows), the prediction of a new patient (no scores) at a known
+# and at an unknown site (allow.new.levels), and the profile confidence interval of the site SD
 # (confint(method = "profile", oldNames = TRUE), with a fine grid delta = cutoff / 64 beside
 # lme4's default spline). The likelihood-ratio test of the site term (ML fits with and without
 # it, anova(refit = FALSE)) for the knee and the generated data.

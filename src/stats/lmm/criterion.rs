@@ -7,36 +7,8 @@
 //! `R_X'R_X = X'X − Σ R_ZX,g'R_ZX,g`, `β = (R_X'R_X)⁻¹(X'y − Σ R_ZX,g'c_g)` and the penalised
 //! residual sum of squares `r² = y'y − Σ|c_g|² − |R_X⁻ᵀ(X'y − Σ R_ZX,g'c_g)|²`.
 //!
-//! # A random intercept per site, patients nested in sites
-//!
-//! With a site intercept `s_k = σθ_s v_k` (one more θ component, the relative site SD, lower
-//! bound 0), the random effects are ordered patients first, then sites: `u = (u_1, …, u_m,
-//! v_1, …, v_S)`, `Λ = diag(Λ_p, …, Λ_p, θ_s, …, θ_s)`, and the column of site `k` in `Z` is
-//! the indicator of its rows. `A = Λ'Z'ZΛ + I` then has
-//!
-//! - patient blocks `Λ_p'Z_g'Z_gΛ_p + I = L_g L_g'` (as without sites),
-//! - patient–site blocks `h_g = θ_s Λ_p'Z_g'1` (q × 1), non-zero only for the site `k(g)` of
-//!   patient g — each patient couples to its own site only,
-//! - a diagonal site block `θ_s² n_k + 1` (`n_k` rows in site k; sites do not share rows).
-//!
-//! Its Cholesky factor with the patients first is `L = [[L_P, 0], [M, L_S]]` with `L_P` the
-//! block-diagonal of the `L_g`, row k of `M` holding `m_g' = (L_g⁻¹h_g)'` in the columns of the
-//! patients of site k, and `L_S L_S' = diag(θ_s² n_k + 1) − MM'`. Because every patient lies
-//! in one site, `MM'` is diagonal, so `L_S` is diagonal too, with the Schur complement
-//!
-//! `S_k = θ_s² n_k + 1 − Σ_{g∈k} |L_g⁻¹ Λ_p'Z_g'1 θ_s|²` (and `L_S,kk = √S_k`).
-//!
-//! The factor adds `Σ_k log S_k` to `log|L|²`; the site rows of `R_ZX` and `c` are
-//! `r_k = (θ_s 1'X_k − Σ_{g∈k} m_g'R_ZX,g) / √S_k` and
-//! `c_k = (θ_s 1'y_k − Σ_{g∈k} m_g'c_g) / √S_k`, so that `R_X'R_X` loses `Σ_k r_k r_k'`, the
-//! right-hand side `Σ_k r_k c_k` and `r²` also `Σ_k c_k²`. Everything is one pass over the
-//! patients (accumulating `|m_g|²`, `m_g'R_ZX,g`, `m_g'c_g` into their site) plus one over the
-//! sites: the cost stays linear in the number of patients.
-//!
-//! The conditional modes solve `L'u = c − R_ZX β`: sites first, `v_k = (c_k − r_kβ)/√S_k`,
-//! then `u_g = L_g⁻ᵀ(c_g − R_ZX,g β − m_g v_k)`. The conditional covariance `σ²(LL')⁻¹` has the
-//! site diagonal `σ²/S_k` (in `v`) and the patient blocks `σ² L_g⁻ᵀ(I + a_g a_g'/S_k)L_g⁻¹`
-//! with `a_g = m_g`, from `L⁻¹ = [[L_P⁻¹, 0], [−L_S⁻¹ M L_P⁻¹, L_S⁻¹]]`.
+//! With a site intercept, one more scalar per site: the derivation is in the docs of
+//! [`crate::stats::lmm`] ("A random intercept per site").
 
 use nalgebra::{DMatrix, DVector};
 

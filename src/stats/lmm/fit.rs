@@ -22,6 +22,12 @@ pub const SINGULAR_TOLERANCE: f64 = 1e-4;
 /// Fewest sites a site random intercept is estimated from: with one or two sites lme4 returns a
 /// number, but a standard deviation between one or two clinics is not an honest estimate, so
 /// the fit is refused.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(pain_outcomes::stats::lmm::MIN_SITES, 3);
+/// ```
 pub const MIN_SITES: usize = 3;
 
 /// Options of [`lmm`].
@@ -137,6 +143,11 @@ pub struct GroupEffects {
     /// with a site intercept, the patient's diagonal block of the joint conditional
     /// covariance (see the module docs).
     pub conditional_covariance: Vec<f64>,
+    /// With a site intercept, the conditional covariance of each of the group's random effects
+    /// with its site's intercept, `Cov(b̂_g, ŝ_k | y)` (q values; empty without sites or for a
+    /// site's own effects).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub site_covariance: Vec<f64>,
 }
 
 /// The conditional modes of a new group (see [`LmmFit::new_group_effects_at_site`]).
@@ -682,8 +693,9 @@ impl LmmState {
                 cov[i * q + j] = sigma2 * (0..q).map(|k| m[k * q + i] * m[k * q + j]).sum::<f64>();
             }
         }
+        let mut site_covariance = Vec::new();
         if let Some((mg, _, schur)) = coupling {
-            // + σ² (Λ L⁻ᵀ m_g)(Λ L⁻ᵀ m_g)' / S_k
+            // + σ² (Λ L⁻ᵀ m_g)(Λ L⁻ᵀ m_g)' / S_k; Cov(b_g, s_k) = −σ² θ_s Λ L⁻ᵀ m_g / S_k
             let mut w = mg.to_vec();
             backward(&a, q, &mut w);
             let lw: Vec<f64> = (0..q)
@@ -694,11 +706,16 @@ impl LmmState {
                     cov[i * q + j] += sigma2 * lw[i] * lw[j] / schur;
                 }
             }
+            site_covariance = lw
+                .iter()
+                .map(|v| -sigma2 * self.lambda.site * v / schur)
+                .collect();
         }
         GroupEffects {
             group: label.to_string(),
             modes,
             conditional_covariance: cov,
+            site_covariance,
         }
     }
 
@@ -763,6 +780,7 @@ impl LmmState {
                 group: site_labels.get(k).cloned().unwrap_or_default(),
                 modes: vec![theta_s * v[k]],
                 conditional_covariance: vec![sigma2 * theta_s * theta_s / s],
+                site_covariance: Vec::new(),
             });
         }
         let groups = (0..b.m)
