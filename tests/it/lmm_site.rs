@@ -60,43 +60,85 @@ struct SiteCase {
     site_sd_interval: Interval,
 }
 
-/// `y ~ arm * time + (1 + time | id) + (1 | site)` from a generated table
-/// (`tests/data/lmm_site*.csv`: id, site, arm, day, time, y).
-fn site_data(name: &str) -> LmmData {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |c: &str| header.iter().position(|h| *h == c).unwrap();
-    let (iid, isite, iarm, it, iy) = (col("id"), col("site"), col("arm"), col("time"), col("y"));
-    let (mut ids, mut sites) = (Vec::<String>::new(), Vec::<String>::new());
-    let (mut g, mut s, mut y, mut x) = (vec![], vec![], vec![], vec![]);
-    let code = |labels: &mut Vec<String>, v: &str| {
-        labels.iter().position(|l| l == v).unwrap_or_else(|| {
-            labels.push(v.to_string());
-            labels.len() - 1
-        })
-    };
-    for line in lines {
-        let f: Vec<&str> = line.split(',').collect();
-        g.push(code(&mut ids, f[iid]));
-        s.push(code(&mut sites, f[isite]));
-        y.push(f[iy].parse::<f64>().unwrap());
-        let t: f64 = f[it].parse().unwrap();
-        let a = if f[iarm] == "prp" { 1.0 } else { 0.0 };
-        x.extend([1.0, a, t, a * t]);
+/// The columns of a generated table (`tests/data/lmm_site*.csv`: id, site, arm, day, time, y)
+/// for `y ~ arm * time + (1 + time | id) + (1 | site)`.
+struct Table {
+    y: Vec<f64>,
+    x: DMatrix<f64>,
+    z: DMatrix<f64>,
+    patient: Vec<usize>,
+    site: Vec<usize>,
+    ids: Vec<String>,
+    sites: Vec<String>,
+}
+
+impl Table {
+    /// The rows of the patients `keep` accepts.
+    fn read(name: &str, keep: impl Fn(&str) -> bool) -> Self {
+        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |c: &str| header.iter().position(|h| *h == c).unwrap();
+        let (iid, isite, iarm, it, iy) =
+            (col("id"), col("site"), col("arm"), col("time"), col("y"));
+        let (mut ids, mut sites) = (Vec::<String>::new(), Vec::<String>::new());
+        let (mut patient, mut site, mut y, mut x) = (vec![], vec![], vec![], vec![]);
+        let code = |labels: &mut Vec<String>, v: &str| {
+            labels.iter().position(|l| l == v).unwrap_or_else(|| {
+                labels.push(v.to_string());
+                labels.len() - 1
+            })
+        };
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            if !keep(f[iid]) {
+                continue;
+            }
+            patient.push(code(&mut ids, f[iid]));
+            site.push(code(&mut sites, f[isite]));
+            y.push(f[iy].parse::<f64>().unwrap());
+            let t: f64 = f[it].parse().unwrap();
+            let a = if f[iarm] == "prp" { 1.0 } else { 0.0 };
+            x.extend([1.0, a, t, a * t]);
+        }
+        let n = y.len();
+        let x = DMatrix::from_row_slice(n, 4, &x);
+        let z = DMatrix::from_fn(n, 2, |r, c| x[(r, if c == 0 { 0 } else { 2 })]);
+        Self {
+            y,
+            x,
+            z,
+            patient,
+            site,
+            ids,
+            sites,
+        }
     }
-    let n = y.len();
-    let x = DMatrix::from_row_slice(n, 4, &x);
-    let names = ["(Intercept)", "armprp", "time", "armprp:time"]
-        .map(String::from)
-        .to_vec();
-    let z = DMatrix::from_fn(n, 2, |r, c| x[(r, if c == 0 { 0 } else { 2 })]);
-    let z_names = vec!["(Intercept)".to_string(), "time".to_string()];
-    LmmData::new(y, x, names, z, z_names, g, ids)
+
+    fn data(&self) -> LmmData {
+        let names = ["(Intercept)", "armprp", "time", "armprp:time"]
+            .map(String::from)
+            .to_vec();
+        let z_names = vec!["(Intercept)".to_string(), "time".to_string()];
+        LmmData::new(
+            self.y.clone(),
+            self.x.clone(),
+            names,
+            self.z.clone(),
+            z_names,
+            self.patient.clone(),
+            self.ids.clone(),
+        )
         .unwrap()
-        .with_sites(s, sites)
+        .with_sites(self.site.clone(), self.sites.clone())
         .unwrap()
+    }
+}
+
+/// `y ~ arm * time + (1 + time | id) + (1 | site)` from a generated table.
+fn site_data(name: &str) -> LmmData {
+    Table::read(name, |_| true).data()
 }
 
 fn method(reml: bool) -> Estimation {
@@ -544,5 +586,85 @@ fn lmm_site_trajectory_model_rejects_missing_sites_and_refuses_two_sites() {
     {
         Outcome::Refused(r) => assert_eq!(r.reason, RefusalReason::TooFewGroups),
         Outcome::Computed(_) => panic!("two sites must be refused"),
+    }
+}
+
+/// The conditional modes and covariances of patients and sites, and their cross covariances,
+/// equal the dense solution at the fitted θ: `A = Λ'Z'ZΛ + I` over all random effects
+/// (patients first, then sites), `u = A⁻¹Λ'Z'(y − Xβ̂)`, `Var(u | y) = σ²A⁻¹`, `b = Λu`.
+#[test]
+fn lmm_site_conditional_modes_and_covariances_equal_the_dense_solution() {
+    // every fifth patient: 60 patients in the 8 sites
+    let table = Table::read("lmm_site.csv", |id| {
+        id[1..].parse::<usize>().unwrap().is_multiple_of(5)
+    });
+    let fit = lmm(&table.data(), &LmmOptions::default())
+        .unwrap()
+        .into_result()
+        .unwrap();
+    let (m, k) = (table.ids.len(), table.sites.len());
+    assert_eq!((m, k), (60, 8));
+    let n = table.y.len();
+    let dim = 2 * m + k;
+    let th = &fit.theta;
+    let lam_p = DMatrix::from_row_slice(2, 2, &[th[0], 0.0, th[1], th[2]]);
+    let mut zfull = DMatrix::zeros(n, dim);
+    for r in 0..n {
+        let g = table.patient[r];
+        for j in 0..2 {
+            zfull[(r, 2 * g + j)] = table.z[(r, j)];
+        }
+        zfull[(r, 2 * m + table.site[r])] = 1.0;
+    }
+    let mut lambda = DMatrix::zeros(dim, dim);
+    for g in 0..m {
+        lambda.view_mut((2 * g, 2 * g), (2, 2)).copy_from(&lam_p);
+    }
+    for s in 0..k {
+        lambda[(2 * m + s, 2 * m + s)] = th[3];
+    }
+    let zl = &zfull * &lambda;
+    let a = zl.transpose() * &zl + DMatrix::identity(dim, dim);
+    let a_inv = a.try_inverse().unwrap();
+    let beta = nalgebra::DVector::from_column_slice(fit.beta());
+    let resid = nalgebra::DVector::from_column_slice(&table.y) - &table.x * beta;
+    let u = &a_inv * (zl.transpose() * resid);
+    let b = &lambda * &u;
+    let cov = &lambda * &a_inv * lambda.transpose() * (fit.sigma * fit.sigma);
+    let close = |what: String, got: f64, want: f64, scale: f64| {
+        assert!(
+            (got - want).abs() <= 1e-9 * scale,
+            "{what}: {got} vs {want}"
+        );
+    };
+    let scale = cov.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    for (g, e) in fit.random_effects.iter().enumerate() {
+        for i in 0..2 {
+            close(format!("mode {g} {i}"), e.modes[i], b[2 * g + i], 1.0);
+            for j in 0..2 {
+                close(
+                    format!("condVar {g} {i}{j}"),
+                    e.conditional_covariance[i * 2 + j],
+                    cov[(2 * g + i, 2 * g + j)],
+                    scale,
+                );
+            }
+            let s = 2 * m + table.site[table.patient.iter().position(|&p| p == g).unwrap()];
+            close(
+                format!("site covariance {g} {i}"),
+                e.site_covariance[i],
+                cov[(2 * g + i, s)],
+                scale,
+            );
+        }
+    }
+    for (s, e) in fit.site_effects.iter().enumerate() {
+        close(format!("site mode {s}"), e.modes[0], b[2 * m + s], 1.0);
+        close(
+            format!("site condVar {s}"),
+            e.conditional_covariance[0],
+            cov[(2 * m + s, 2 * m + s)],
+            scale,
+        );
     }
 }
