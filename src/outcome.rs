@@ -14,6 +14,8 @@ pub enum RefusalReason {
     TooFewObservations,
     /// A group has no observations at all.
     EmptyGroup,
+    /// Too few groups (for example sites) to estimate a between-group variance honestly.
+    TooFewGroups,
     /// All values are equal, so a variance-based statistic is undefined.
     ZeroVariance,
     /// Every subject is a responder (or every outcome is an event), so a contrast is undefined.
@@ -52,6 +54,7 @@ impl RefusalReason {
         match self {
             RefusalReason::TooFewObservations => "too_few_observations",
             RefusalReason::EmptyGroup => "empty_group",
+            RefusalReason::TooFewGroups => "too_few_groups",
             RefusalReason::ZeroVariance => "zero_variance",
             RefusalReason::AllResponders => "all_responders",
             RefusalReason::NoResponders => "no_responders",

@@ -1,5 +1,6 @@
 //! Trajectory shapes by arm: a linear mixed model `score ~ arm × f(time) + covariates +
-//! (1 + f(time) | patient)` on every assessment of one instrument, baseline included.
+//! (1 + f(time) | patient)` (optionally `+ (1 | site)`) on every assessment of one instrument,
+//! baseline included.
 
 use nalgebra::{DMatrix, DVector};
 
@@ -126,7 +127,10 @@ pub struct CoursePoint {
     pub population: f64,
     /// The patient's prediction `x'β̂ + z'b̂`.
     pub predicted: f64,
-    /// Standard deviation of the patient's conditional mean, `sqrt(z'Var(b|y)z + x'Cov(β̂)x)`.
+    /// Standard deviation of the patient's conditional mean, `sqrt(z'Var(b|y)z + x'Cov(β̂)x)`
+    /// (with a site intercept, the site's conditional variance and its covariance with the
+    /// patient's effects are added; for a new patient of a site not in the model, the site
+    /// variance).
     pub std_error: f64,
     /// Where a new score of the patient on that day is expected to fall: `predicted ± z ·
     /// sqrt(std_error² + σ²)` at the fit's confidence level (normal approximation; the
@@ -173,6 +177,8 @@ struct TrajectoryState {
     covariates: Vec<Covariate>,
     covariate_factor_levels: Vec<Vec<String>>,
     covariate_is_factor: Vec<bool>,
+    /// Site of every analysed patient (empty without a site intercept).
+    patient_sites: Vec<String>,
     x_means: Vec<f64>,
     n_time: usize,
     q: usize,
@@ -206,7 +212,8 @@ struct TrajectoryState {
 /// # Formula
 ///
 /// `score_ij = x_ij'β + z_ij'b_i + ε_ij`, `x_ij` = arm × f(day_ij) + covariates,
-/// `z_ij = (1, f(day_ij))`, `b_i ~ N(0, Σ_b)`; see [`lmm`].
+/// `z_ij = (1, f(day_ij))`, `b_i ~ N(0, Σ_b)`; with [`TrajectoryModel::site_effect`] also
+/// `+ s_k(i)`, `s_k ~ N(0, σ_s²)` for the site k(i) of patient i; see [`lmm`].
 ///
 /// # References
 ///
@@ -223,6 +230,7 @@ pub struct TrajectoryModel<'c> {
     options: LmmOptions,
     covariates: Vec<Covariate>,
     variance_intervals: bool,
+    site_effect: bool,
 }
 
 impl<'c> TrajectoryModel<'c> {
@@ -242,7 +250,33 @@ impl<'c> TrajectoryModel<'c> {
             options: LmmOptions::default(),
             covariates: Vec::new(),
             variance_intervals: false,
+            site_effect: false,
         }
+    }
+
+    /// Adds a random intercept per site, the patients nested in their sites:
+    /// `score ~ arm × f(time) + covariates + (1 + f(time) | patient) + (1 | site)` (default
+    /// off). The site is the patient-level `site` column; every analysed patient needs one.
+    /// Fewer than three sites is refused (`TooFewGroups`): a between-site SD from one or two
+    /// clinics is not an honest estimate (see [`crate::stats::lmm`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pain_outcomes::analysis::TrajectoryModel;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/knee_oa_trial.csv");
+    /// let cohort = pain_outcomes::data::read_csv(path, &Default::default())?.cohort;
+    /// let t = TrajectoryModel::new(&cohort).instrument("nrs").site_effect(true)
+    ///     .fit()?.into_result()?;
+    /// assert_eq!(t.fit.n_sites, 5);
+    /// assert!(t.formula.ends_with("+ (1 | site)"));
+    /// let site_sd = t.site_std_dev().unwrap();
+    /// assert!(site_sd > 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn site_effect(mut self, yes: bool) -> Self {
+        self.site_effect = yes;
+        self
     }
 
     /// Also computes the profile-likelihood intervals of the variance components
@@ -362,11 +396,14 @@ impl<'c> TrajectoryModel<'c> {
     /// # Errors
     ///
     /// `InvalidArgument` when the instrument is missing or unknown, an arm or the reference arm
-    /// is unknown, knots are not increasing and positive, or a covariate is invalid.
+    /// is unknown, knots are not increasing and positive, or a covariate is invalid; with
+    /// [`TrajectoryModel::site_effect`], when an analysed patient has no site (naming the
+    /// patient) or `site` is also a covariate.
     ///
     /// # Refusals
     ///
-    /// `EmptyGroup` when an arm has no analysed patient; the refusals of [`lmm`].
+    /// `EmptyGroup` when an arm has no analysed patient; the refusals of [`lmm`] (among them
+    /// `TooFewGroups` for a site intercept on fewer than three sites).
     ///
     /// # Examples
     ///
@@ -409,6 +446,12 @@ impl<'c> TrajectoryModel<'c> {
         let reference = reference_arm(&arms, self.reference_arm.as_deref())?;
         let ref_code = arms.iter().position(|a| a == &reference).unwrap_or(0);
         check_covariates(&self.covariates, cohort.patients())?;
+        if self.site_effect && self.covariates.iter().any(|c| c.name() == "site") {
+            return Err(Error::invalid_argument(
+                "covariates",
+                "site cannot be both a fixed covariate and the random site intercept",
+            ));
+        }
         let factor_cov: Vec<bool> = self
             .covariates
             .iter()
@@ -436,6 +479,7 @@ impl<'c> TrajectoryModel<'c> {
         let mut fcodes: Vec<Vec<usize>> = vec![Vec::new(); 1 + n_fcov];
         let mut cvals: Vec<Vec<f64>> = vec![Vec::new(); n_time + self.covariates.len() - n_fcov];
         let mut patients = Vec::new();
+        let mut patient_sites: Vec<String> = Vec::new();
         let arm_of = cohort.arm_of();
         for (pi, p) in cohort.patients().iter().enumerate() {
             let Some(arm) = arms
@@ -463,6 +507,18 @@ impl<'c> TrajectoryModel<'c> {
             if rows.is_empty() {
                 attrition.exclude(arm, ExclusionReason::NoFollowUp);
                 continue;
+            }
+            if self.site_effect {
+                let site = p.site.clone().ok_or_else(|| {
+                    Error::invalid_argument(
+                        "site",
+                        format!(
+                            "patient `{}` has no site: the site intercept needs the site of every analysed patient",
+                            p.id.as_str()
+                        ),
+                    )
+                })?;
+                patient_sites.push(site);
             }
             attrition.analysed(arm);
             let g = patients.len();
@@ -552,7 +608,7 @@ impl<'c> TrajectoryModel<'c> {
         let q = z.ncols();
         let x_means: Vec<f64> = (0..layout.p).map(|j| x.column(j).mean()).collect();
         let labels: Vec<String> = patients.iter().map(|p| p.0.clone()).collect();
-        let random = if q == 1 {
+        let mut random = if q == 1 {
             "(1 | patient)".to_string()
         } else {
             let bar = if self.options.covariance == RandomEffectsCovariance::Diagonal {
@@ -562,7 +618,30 @@ impl<'c> TrajectoryModel<'c> {
             };
             format!("(1 + {} {bar} patient)", time_vars.join(" + "))
         };
-        let data = LmmData::new(y, x, layout.column_names.clone(), z, z_names, group, labels)?;
+        let mut data = LmmData::new(
+            y,
+            x,
+            layout.column_names.clone(),
+            z,
+            z_names,
+            group.clone(),
+            labels,
+        )?;
+        if self.site_effect {
+            let mut site_labels = patient_sites.clone();
+            site_labels.sort();
+            site_labels.dedup();
+            let code_of: Vec<usize> = patient_sites
+                .iter()
+                .map(|s| site_labels.binary_search(s).unwrap_or(0))
+                .collect();
+            let rows = group
+                .iter()
+                .map(|&g| code_of.get(g).copied().unwrap_or(0))
+                .collect();
+            data = data.with_sites(rows, site_labels)?;
+            random.push_str(" + (1 | site)");
+        }
         let fit = match lmm(&data, &self.options)? {
             Outcome::Computed(f) => f,
             Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
@@ -573,6 +652,7 @@ impl<'c> TrajectoryModel<'c> {
             covariates: self.covariates.clone(),
             covariate_factor_levels: levels,
             covariate_is_factor: factor_cov,
+            patient_sites,
             x_means,
             n_time,
             q,
@@ -598,6 +678,13 @@ impl<'c> TrajectoryModel<'c> {
         out.fill_slopes(&time_vars);
         Ok(Outcome::Computed(out))
     }
+}
+
+/// The site part of a predicted course: the site's mode and the variance it adds.
+#[derive(Debug, Clone, Copy, Default)]
+struct SiteTerm {
+    mode: f64,
+    variance: f64,
 }
 
 /// Factor codes and covariate values of a patient; `None` when one is missing.
@@ -776,6 +863,7 @@ impl TrajectoryFit {
         codes: &[usize],
         cov_row: &[f64],
         effects: &GroupEffects,
+        site: &SiteTerm,
         days: &[f64],
     ) -> Vec<CoursePoint> {
         let q = self.state.q;
@@ -786,8 +874,17 @@ impl TrajectoryFit {
             .map(|&day| {
                 let (x, z) = self.design_row(codes, cov_row, day);
                 let population = x.dot(&beta);
-                let var = z.dot(&(&cv * &z)) + x.dot(&(self.fit.beta_covariance() * &x));
-                let predicted = population + z.dot(&b);
+                let cross: f64 = effects
+                    .site_covariance
+                    .iter()
+                    .zip(z.iter())
+                    .map(|(c, zi)| c * zi)
+                    .sum();
+                let var = z.dot(&(&cv * &z))
+                    + 2.0 * cross
+                    + site.variance
+                    + x.dot(&(self.fit.beta_covariance() * &x));
+                let predicted = population + z.dot(&b) + site.mode;
                 let level = self.fit.state.level;
                 let spread = (var.max(0.0) + self.fit.sigma * self.fit.sigma).sqrt();
                 let half = normal_quantile(0.5 + level / 2.0) * spread;
@@ -803,20 +900,49 @@ impl TrajectoryFit {
     }
 
     /// The predicted course of an analysed patient at `days`: population mean and the
-    /// patient's conditional prediction (BLUP); `None` for a patient not in the model.
+    /// patient's conditional prediction (BLUP; with a site intercept, plus the site's
+    /// conditional mode); `None` for a patient not in the model.
     ///
     /// # Examples
     ///
     /// See [`TrajectoryModel`].
     pub fn patient_course(&self, patient_id: &str, days: &[f64]) -> Option<Vec<CoursePoint>> {
         let g = self.state.patients.iter().position(|p| p.0 == patient_id)?;
-        let (_, _, codes, cov_row) = &self.state.patients[g];
-        Some(self.course(codes, cov_row, &self.fit.random_effects[g], days))
+        let (_, _, codes, cov_row) = self.state.patients.get(g)?;
+        let site = match self.state.patient_sites.get(g) {
+            Some(label) => {
+                let s = self.fit.site_effect(label)?;
+                SiteTerm {
+                    mode: s.modes.first().copied().unwrap_or(0.0),
+                    variance: s.conditional_covariance.first().copied().unwrap_or(0.0),
+                }
+            }
+            None => SiteTerm::default(),
+        };
+        Some(self.course(codes, cov_row, self.fit.random_effects.get(g)?, &site, days))
+    }
+
+    /// The standard deviation of the site intercept; `None` without one.
+    ///
+    /// # Examples
+    ///
+    /// See [`TrajectoryModel::site_effect`].
+    pub fn site_std_dev(&self) -> Option<f64> {
+        self.fit
+            .variance_components
+            .iter()
+            .find(|v| v.group == "site")
+            .map(|v| v.std_dev)
     }
 
     /// The predicted course of a new patient of `arm` with the covariates of `patient` and the
     /// early scores `observed` (day, score) — none gives the population curve with the
     /// between-patient spread.
+    ///
+    /// With a site intercept: a patient of a site in the model gets that site's conditional
+    /// mode (held at its estimate, as β; its conditional variance is added to the spread); a
+    /// patient with no site, or of a site the model has not seen, is predicted at the
+    /// population level of sites, the site variance added to the spread.
     ///
     /// # Errors
     ///
@@ -871,7 +997,28 @@ impl TrajectoryFit {
             z.set_row(r, &zr.transpose());
             y.push(score);
         }
-        let effects = self.fit.new_group_effects("new", &x, &z, &y)?;
-        Ok(self.course(&all_codes, &cov_row, &effects, days))
+        let (effects, site) = if self.fit.n_sites > 0 {
+            let label = patient.site.as_deref().unwrap_or("");
+            let new = self
+                .fit
+                .new_group_effects_at_site("new", label, &x, &z, &y)?;
+            let site = match &new.site {
+                Some(s) => SiteTerm {
+                    mode: s.modes.first().copied().unwrap_or(0.0),
+                    variance: s.conditional_covariance.first().copied().unwrap_or(0.0),
+                },
+                None => SiteTerm {
+                    mode: 0.0,
+                    variance: self.site_std_dev().map_or(0.0, |sd| sd * sd),
+                },
+            };
+            (new.effects, site)
+        } else {
+            (
+                self.fit.new_group_effects("new", &x, &z, &y)?,
+                SiteTerm::default(),
+            )
+        };
+        Ok(self.course(&all_codes, &cov_row, &effects, &site, days))
     }
 }

@@ -14,11 +14,15 @@ impl fmt::Display for LmmFit {
             Estimation::Reml => "REML",
             Estimation::Ml => "ML",
         };
-        writeln!(
+        write!(
             f,
             "linear mixed model fit by {method}: {} observations, {} groups",
             self.n_observations, self.n_groups
         )?;
+        if self.n_sites > 0 {
+            write!(f, " in {} sites", self.n_sites)?;
+        }
+        writeln!(f)?;
         let crit = match self.method {
             Estimation::Reml => "REML criterion",
             Estimation::Ml => "deviance",
@@ -43,7 +47,13 @@ impl fmt::Display for LmmFit {
         writeln!(f, "\nrandom effects:")?;
         writeln!(f, "  {:<24} {:>12} {:>10}", "name", "variance", "std. dev.")?;
         for v in &self.variance_components {
-            let name = if v.name.is_empty() { &v.group } else { &v.name };
+            let name = if v.name.is_empty() {
+                v.group.clone()
+            } else if v.group == "site" {
+                format!("site {}", v.name)
+            } else {
+                v.name.clone()
+            };
             writeln!(f, "  {:<24} {:>12.5} {:>10.5}", name, v.variance, v.std_dev)?;
         }
         let q = self.random_names.len();

@@ -44,6 +44,8 @@ pub struct Fixed {
 
 #[derive(Debug, Deserialize)]
 pub struct Sd {
+    #[serde(default)]
+    pub group: String,
     pub name: String,
     pub std_dev: f64,
 }

@@ -23,6 +23,7 @@ mod filters;
 mod golden_provenance;
 mod heldout_knee;
 mod lmm;
+mod lmm_site;
 mod logistic_cmh;
 mod malformed;
 mod meta;

@@ -6,6 +6,9 @@
 //! groups: `log|L|² = Σ 2 log diag L_g`, `R_ZX,g = L_g⁻¹Λ'Z_g'X_g`, `c_g = L_g⁻¹Λ'Z_g'y_g`,
 //! `R_X'R_X = X'X − Σ R_ZX,g'R_ZX,g`, `β = (R_X'R_X)⁻¹(X'y − Σ R_ZX,g'c_g)` and the penalised
 //! residual sum of squares `r² = y'y − Σ|c_g|² − |R_X⁻ᵀ(X'y − Σ R_ZX,g'c_g)|²`.
+//!
+//! With a site intercept, one more scalar per site: the derivation is in the docs of
+//! [`crate::stats::lmm`] ("A random intercept per site").
 
 use nalgebra::{DMatrix, DVector};
 
@@ -109,6 +112,70 @@ impl RandomEffectsCovariance {
     }
 }
 
+/// The map from θ to the relative covariance factors: the patients' `Λ_p` (its θ components
+/// first, lme4's order) and, with sites, the relative site SD θ_s (last component).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ThetaMap {
+    pub cov: RandomEffectsCovariance,
+    pub q: usize,
+    pub site: bool,
+}
+
+/// `Λ_p` (q × q row-major) and θ_s (0 without sites).
+#[derive(Debug, Clone)]
+pub(crate) struct Lambda {
+    pub patient: Vec<f64>,
+    pub site: f64,
+}
+
+impl ThetaMap {
+    /// Number of patient θ components.
+    pub fn n_patient(self) -> usize {
+        self.cov.n_theta(self.q)
+    }
+
+    /// Whether component `k` is a diagonal element of `Λ` (lower bound 0 in lme4).
+    pub fn is_diagonal(self, k: usize) -> bool {
+        if k < self.n_patient() {
+            self.cov.is_diagonal(self.q, k)
+        } else {
+            true
+        }
+    }
+
+    /// The factors at θ (missing components read as 0).
+    pub fn lambda(self, theta: &[f64]) -> Lambda {
+        let k = self.n_patient().min(theta.len());
+        let mut pt = theta[..k].to_vec();
+        pt.resize(self.n_patient(), 0.0);
+        Lambda {
+            patient: self.cov.lambda(self.q, &pt),
+            site: if self.site {
+                theta.get(self.n_patient()).copied().unwrap_or(0.0)
+            } else {
+                0.0
+            },
+        }
+    }
+
+    /// lme4's start: identity `Λ`.
+    pub fn start(self) -> Vec<f64> {
+        let mut t = self.cov.start(self.q);
+        if self.site {
+            t.push(1.0);
+        }
+        t
+    }
+
+    /// θ with non-negative diagonal of `Λ` (`ΛΛ'` unchanged).
+    pub fn canonical(self, theta: &[f64]) -> Vec<f64> {
+        let k = self.n_patient().min(theta.len());
+        let mut t = self.cov.canonical(self.q, &theta[..k]);
+        t.extend(theta[k..].iter().map(|v| v.abs()));
+        t
+    }
+}
+
 /// In-place Cholesky of a q × q row-major symmetric matrix (lower factor); `false` when it is
 /// not positive definite.
 pub(crate) fn small_cholesky(a: &mut [f64], q: usize) -> bool {
@@ -207,10 +274,18 @@ impl Eval {
     }
 }
 
-/// Evaluates the penalised least-squares problem at `Λ` (q × q row-major); `None` when a
-/// factorisation fails (a rank-deficient `X` or a non-finite θ).
-pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
+/// Evaluates the penalised least-squares problem at `Λ`; `None` when a factorisation fails
+/// (a rank-deficient `X` or a non-finite θ).
+pub(crate) fn evaluate(b: &Blocks, lambda: &Lambda) -> Option<Eval> {
     let (q, p) = (b.q, b.p);
+    let lam = lambda.patient.as_slice();
+    let theta_s = lambda.site;
+    let n_sites = b.sites.as_ref().map_or(0, |s| s.count);
+    // per site: Σ|m_g|², Σ m_g'R_ZX,g (p), Σ m_g'c_g
+    let mut site_m2 = vec![0.0; n_sites];
+    let mut site_mw = vec![0.0; n_sites * p];
+    let mut site_mc = vec![0.0; n_sites];
+    let mut mvec = vec![0.0; q];
     let mut xtx = vec![0.0; p * p];
     let mut xty = vec![0.0; p];
     let mut yy = b.yty;
@@ -257,6 +332,20 @@ pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
             }
         }
         forward(&a, q, &mut c);
+        if n_sites > 0 {
+            // m = L⁻¹ Λ' Z'1 θ_s
+            let site = cl.site[g];
+            lambda_t_times(q, 1, lam, &cl.zsum[g * q..(g + 1) * q], &mut mvec);
+            forward(&a, q, &mut mvec);
+            mvec.iter_mut().for_each(|v| *v *= theta_s);
+            site_m2[site] += count * mvec.iter().map(|v| v * v).sum::<f64>();
+            site_mc[site] += mvec.iter().zip(&c).map(|(m, cc)| m * cc).sum::<f64>();
+            for (i, mi) in mvec.iter().enumerate() {
+                for j in 0..p {
+                    site_mw[site * p + j] += count * mi * w[i * p + j];
+                }
+            }
+        }
         for j in 0..q {
             for (i, v) in col.iter_mut().enumerate() {
                 *v = lam[j * q + i];
@@ -287,6 +376,28 @@ pub(crate) fn evaluate(b: &Blocks, lam: &[f64]) -> Option<Eval> {
         }
     }
     ldl2 += 2.0 * det_product.ln();
+    if let Some(sb) = &b.sites {
+        let mut r = vec![0.0; p];
+        for k in 0..sb.count {
+            let schur = theta_s * theta_s * sb.n[k] + 1.0 - site_m2[k];
+            if !(schur > 0.0 && schur.is_finite()) {
+                return None;
+            }
+            ldl2 += schur.ln();
+            let root = schur.sqrt();
+            for (j, rj) in r.iter_mut().enumerate() {
+                *rj = (theta_s * sb.xsum[k * p + j] - site_mw[k * p + j]) / root;
+            }
+            let ck = (theta_s * sb.ysum[k] - site_mc[k]) / root;
+            for j in 0..p {
+                for l in j..p {
+                    xtx[j * p + l] += r[j] * r[l];
+                }
+                xty[j] += r[j] * ck;
+            }
+            yy -= ck * ck;
+        }
+    }
     let mut m = b.xtx.clone();
     for j in 0..p {
         for k in j..p {

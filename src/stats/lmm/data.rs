@@ -1,4 +1,7 @@
 //! The long-format input of a linear mixed model and its per-group sufficient statistics.
+//!
+//! An optional second grouping factor, nested (every group lies in one site), adds a random
+//! intercept per site ([`LmmData::with_sites`]).
 
 use nalgebra::{DMatrix, DVector};
 
@@ -37,6 +40,18 @@ pub struct LmmData {
     pub(crate) z_names: Vec<String>,
     pub(crate) group: Vec<usize>,
     pub(crate) group_labels: Vec<String>,
+    pub(crate) sites: Option<Sites>,
+}
+
+/// The outer grouping factor: site of every row and of every group.
+#[derive(Debug, Clone)]
+pub(crate) struct Sites {
+    /// Site code of every row.
+    pub row: Vec<usize>,
+    /// Site code of every group.
+    pub of_group: Vec<usize>,
+    /// Site labels.
+    pub labels: Vec<String>,
 }
 
 impl LmmData {
@@ -104,7 +119,132 @@ impl LmmData {
             z_names,
             group,
             group_labels,
+            sites: None,
         })
+    }
+
+    /// Adds a second, outer grouping factor with a random intercept, nested: every group
+    /// (patient) lies in exactly one site. `site` holds the site code of every row, indexing
+    /// `site_labels`. The model becomes `y = Xβ + Z b_g + s_site + ε` with
+    /// `s ~ N(0, σ²θ_s²)` independent of the groups' effects (lme4's
+    /// `(… | patient) + (1 | site)`).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when `site` does not have one code per row, a code has no label, a
+    /// label has no row, a group has no row, or a group appears under two sites (naming the
+    /// group and both sites).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nalgebra::DMatrix;
+    /// use pain_outcomes::stats::lmm::LmmData;
+    /// let x = DMatrix::from_element(4, 1, 1.0);
+    /// let z = DMatrix::from_element(4, 1, 1.0);
+    /// let base = LmmData::new(
+    ///     vec![1.0, 2.0, 1.5, 2.5], x, vec!["(Intercept)".into()],
+    ///     z, vec!["(Intercept)".into()],
+    ///     vec![0, 0, 1, 1], vec!["a".into(), "b".into()],
+    /// )?;
+    /// let nested = base.clone().with_sites(vec![0, 0, 1, 1], vec!["north".into(), "south".into()])?;
+    /// assert_eq!(nested.n_sites(), 2);
+    /// // patient `b` under two sites
+    /// let err = base.with_sites(vec![0, 0, 0, 1], vec!["north".into(), "south".into()]);
+    /// assert!(err.unwrap_err().to_string().contains("`b`"));
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn with_sites(mut self, site: Vec<usize>, site_labels: Vec<String>) -> crate::Result<Self> {
+        if site.len() != self.y.len() {
+            return Err(Error::invalid_argument(
+                "sites",
+                format!("{} site codes for {} rows", site.len(), self.y.len()),
+            ));
+        }
+        let mut of_group: Vec<Option<usize>> = vec![None; self.group_labels.len()];
+        let mut used = vec![false; site_labels.len()];
+        for (&g, &s) in self.group.iter().zip(&site) {
+            let Some(u) = used.get_mut(s) else {
+                return Err(Error::invalid_argument(
+                    "sites",
+                    format!("site code {s} has no label"),
+                ));
+            };
+            *u = true;
+            let name = |k: usize| site_labels.get(k).map_or("?", String::as_str);
+            match of_group.get_mut(g) {
+                Some(slot @ None) => *slot = Some(s),
+                Some(Some(t)) if *t != s => {
+                    return Err(Error::invalid_argument(
+                        "sites",
+                        format!(
+                            "`{}` appears under two sites, `{}` and `{}`: groups must be nested in sites",
+                            self.group_labels.get(g).map_or("?", String::as_str),
+                            name(*t),
+                            name(s)
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if let Some(k) = used.iter().position(|u| !u) {
+            return Err(Error::invalid_argument(
+                "sites",
+                format!("site `{}` has no row", site_labels[k]),
+            ));
+        }
+        let of_group = of_group
+            .iter()
+            .enumerate()
+            .map(|(g, s)| {
+                s.ok_or_else(|| {
+                    Error::invalid_argument(
+                        "sites",
+                        format!("`{}` has no row", self.group_labels[g]),
+                    )
+                })
+            })
+            .collect::<crate::Result<Vec<usize>>>()?;
+        self.sites = Some(Sites {
+            row: site,
+            of_group,
+            labels: site_labels,
+        });
+        Ok(self)
+    }
+
+    /// The same data without the sites (the smaller model of a likelihood-ratio test of the
+    /// site intercept).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nalgebra::DMatrix;
+    /// use pain_outcomes::stats::lmm::LmmData;
+    /// let data = LmmData::new(
+    ///     vec![1.0, 2.0, 1.5, 2.5], DMatrix::from_element(4, 1, 1.0), vec!["(Intercept)".into()],
+    ///     DMatrix::from_element(4, 1, 1.0), vec!["(Intercept)".into()],
+    ///     vec![0, 0, 1, 1], vec!["a".into(), "b".into()],
+    /// )?
+    /// .with_sites(vec![0, 0, 1, 1], vec!["north".into(), "south".into()])?;
+    /// assert_eq!(data.without_sites().n_sites(), 0);
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn without_sites(&self) -> Self {
+        Self {
+            sites: None,
+            ..self.clone()
+        }
+    }
+
+    /// Number of sites (0 without [`LmmData::with_sites`]).
+    ///
+    /// # Examples
+    ///
+    /// See [`LmmData::with_sites`].
+    pub fn n_sites(&self) -> usize {
+        self.sites.as_ref().map_or(0, |s| s.labels.len())
     }
 
     /// Number of rows.
@@ -161,6 +301,25 @@ pub(crate) struct Blocks {
     /// criterion is accumulated per class: `Z'Z` and `Z'X` of the class, the number of groups,
     /// `Σ Z_g'y_g` and `Σ (Z_g'y_g)(Z_g'y_g)'` over its groups. Exact, not an approximation.
     pub classes: Classes,
+    /// The sites, when the model has a site intercept.
+    pub sites: Option<SiteBlocks>,
+}
+
+/// Per-site sums of the nested model (see the module docs of `criterion`).
+#[derive(Debug, Clone)]
+pub(crate) struct SiteBlocks {
+    /// Number of sites.
+    pub count: usize,
+    /// Site of every group.
+    pub of_group: Vec<usize>,
+    /// Rows per site.
+    pub n: Vec<f64>,
+    /// `1'X_s`, p per site.
+    pub xsum: Vec<f64>,
+    /// `1'y_s` (of the OLS-shifted response).
+    pub ysum: Vec<f64>,
+    /// `Z_g'1`, q per group.
+    pub zsum: Vec<f64>,
 }
 
 /// Classes of groups with identical designs (see [`Blocks::classes`]).
@@ -171,18 +330,41 @@ pub(crate) struct Classes {
     pub ztx: Vec<f64>,
     pub zty_sum: Vec<f64>,
     pub zty_outer: Vec<f64>,
+    /// Site of the class (0 without sites).
+    pub site: Vec<usize>,
+    /// `Z_g'1` of the class, q each.
+    pub zsum: Vec<f64>,
 }
 
 impl Classes {
-    fn new(q: usize, p: usize, m: usize, ztz: &[f64], ztx: &[f64], zty: &[f64]) -> Self {
+    fn new(
+        q: usize,
+        p: usize,
+        m: usize,
+        (ztz, ztx, zty): (&[f64], &[f64], &[f64]),
+        sites: Option<&SiteBlocks>,
+    ) -> Self {
         let mut index: std::collections::HashMap<Vec<u64>, usize> =
             std::collections::HashMap::new();
         let mut c = Classes::default();
         for g in 0..m {
             let a = &ztz[g * q * q..(g + 1) * q * q];
             let b = &ztx[g * q * p..(g + 1) * q * p];
-            let key: Vec<u64> = a.iter().chain(b).map(|v| v.to_bits()).collect();
+            let (site, zs) = match sites {
+                Some(st) => (st.of_group[g], &st.zsum[g * q..(g + 1) * q]),
+                None => (0, &[][..]),
+            };
+            // groups of one class share the site and Z_g'1 too (the site rows of the factor)
+            let key: Vec<u64> = a
+                .iter()
+                .chain(b)
+                .chain(zs)
+                .map(|v| v.to_bits())
+                .chain(std::iter::once(site as u64))
+                .collect();
             let k = *index.entry(key).or_insert_with(|| {
+                c.site.push(site);
+                c.zsum.extend(zs.iter().copied());
                 c.count.push(0.0);
                 c.ztz.extend_from_slice(a);
                 c.ztx.extend_from_slice(b);
@@ -217,6 +399,14 @@ impl Blocks {
             .map_or_else(|| DVector::zeros(p), |c| c.solve(&xty0));
         let mut zr = vec![0.0; q];
         let mut xr = vec![0.0; p];
+        let mut sites = d.sites.as_ref().map(|st| SiteBlocks {
+            count: st.labels.len(),
+            of_group: st.of_group.clone(),
+            n: vec![0.0; st.labels.len()],
+            xsum: vec![0.0; st.labels.len() * p],
+            ysum: vec![0.0; st.labels.len()],
+            zsum: vec![0.0; m * q],
+        });
         for r in 0..n {
             let g = d.group[r];
             for (j, v) in zr.iter_mut().enumerate() {
@@ -237,11 +427,22 @@ impl Blocks {
                 }
                 zty[g * q + i] += zr[i] * y;
             }
+            if let (Some(sb), Some(st)) = (sites.as_mut(), d.sites.as_ref()) {
+                let s = st.row[r];
+                sb.n[s] += 1.0;
+                sb.ysum[s] += y;
+                for (acc, v) in sb.xsum[s * p..(s + 1) * p].iter_mut().zip(&xr) {
+                    *acc += v;
+                }
+                for (acc, v) in sb.zsum[g * q..(g + 1) * q].iter_mut().zip(&zr) {
+                    *acc += v;
+                }
+            }
         }
         let resid = DVector::from_column_slice(&d.y) - &d.x * &shift;
         let xty = d.x.tr_mul(&resid);
         let yty = resid.norm_squared();
-        let classes = Classes::new(q, p, m, &ztz, &ztx, &zty);
+        let classes = Classes::new(q, p, m, (&ztz, &ztx, &zty), sites.as_ref());
         Self {
             classes,
             q,
@@ -255,6 +456,7 @@ impl Blocks {
             xty,
             yty,
             shift,
+            sites,
         }
     }
 }

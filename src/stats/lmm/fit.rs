@@ -4,7 +4,8 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::criterion::{
-    RandomEffectsCovariance, backward, evaluate, forward, group_factor, lambda_t_times,
+    Lambda, RandomEffectsCovariance, ThetaMap, backward, evaluate, forward, group_factor,
+    lambda_t_times,
 };
 use super::data::{Blocks, LmmData};
 use super::optimize::{LmmCertificate, minimize};
@@ -17,6 +18,17 @@ use crate::{Error, Outcome, RefusalReason};
 
 /// lme4's `isSingular` tolerance on the diagonal elements of `Λ`.
 pub const SINGULAR_TOLERANCE: f64 = 1e-4;
+
+/// Fewest sites a site random intercept is estimated from: with one or two sites lme4 returns a
+/// number, but a standard deviation between one or two clinics is not an honest estimate, so
+/// the fit is refused.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(pain_outcomes::stats::lmm::MIN_SITES, 3);
+/// ```
+pub const MIN_SITES: usize = 3;
 
 /// Options of [`lmm`].
 ///
@@ -115,15 +127,41 @@ pub struct VarianceComponent {
     pub std_dev: f64,
 }
 
-/// Conditional modes (BLUPs) of one group's random effects and their conditional covariance.
+/// Conditional modes (BLUPs) of one group's (or one site's) random effects and their
+/// conditional covariance.
+///
+/// # Examples
+///
+/// See [`lmm`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupEffects {
     /// Group label.
     pub group: String,
     /// Conditional modes `b̂_g`, one per column of `Z`.
     pub modes: Vec<f64>,
-    /// Conditional covariance `σ²Λ(Λ'Z_g'Z_gΛ + I)⁻¹Λ'`, q × q row-major (lme4's `condVar`).
+    /// Conditional covariance `σ²Λ(Λ'Z_g'Z_gΛ + I)⁻¹Λ'`, q × q row-major (lme4's `condVar`);
+    /// with a site intercept, the patient's diagonal block of the joint conditional
+    /// covariance (see the module docs).
     pub conditional_covariance: Vec<f64>,
+    /// With a site intercept, the conditional covariance of each of the group's random effects
+    /// with its site's intercept, `Cov(b̂_g, ŝ_k | y)` (q values; empty without sites or for a
+    /// site's own effects).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub site_covariance: Vec<f64>,
+}
+
+/// The conditional modes of a new group (see [`LmmFit::new_group_effects_at_site`]).
+///
+/// # Examples
+///
+/// See [`LmmFit::new_group_effects_at_site`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NewGroupEffects {
+    /// The group's conditional modes and covariance.
+    pub effects: GroupEffects,
+    /// The conditional mode of its site when the site is one of the fit; `None` for an unknown
+    /// site (or a fit without sites): the prediction is then at the population level of sites.
+    pub site: Option<GroupEffects>,
 }
 
 /// A fitted linear mixed model; see [`lmm`].
@@ -137,15 +175,18 @@ pub struct LmmFit {
     pub n_observations: usize,
     /// Groups.
     pub n_groups: usize,
+    /// Sites (0 without a site intercept).
+    pub n_sites: usize,
     /// Fixed effects (Wald t with Satterthwaite df), in the order of the columns of `X`.
     pub fixed_effects: Vec<Outcome<Estimate>>,
     /// Names of the random effects (columns of `Z`).
     pub random_names: Vec<String>,
-    /// θ (lme4's order and sign convention).
+    /// θ (lme4's order and sign convention); with sites, the relative site SD is last.
     pub theta: Vec<f64>,
     /// Residual standard deviation σ.
     pub sigma: f64,
-    /// Standard deviations of the random effects and of the residual (last).
+    /// Standard deviations of the random effects (group `group`), of the site intercept
+    /// (group `site`, when fitted) and of the residual (last).
     pub variance_components: Vec<VarianceComponent>,
     /// Correlation matrix of the random effects, q × q row-major.
     pub random_correlation: Vec<f64>,
@@ -159,13 +200,16 @@ pub struct LmmFit {
     pub aic: f64,
     /// BIC `criterion + n_parameters log n`.
     pub bic: f64,
-    /// Whether a diagonal element of `Λ` is below [`SINGULAR_TOLERANCE`] (lme4's
-    /// `isSingular`): a variance estimated as (nearly) zero or a perfect correlation.
+    /// Whether a diagonal element of `Λ` (the relative site SD included) is below
+    /// [`SINGULAR_TOLERANCE`] (lme4's `isSingular`): a variance estimated as (nearly) zero or a
+    /// perfect correlation.
     pub singular: bool,
     /// How the optimizer converged.
     pub certificate: LmmCertificate,
     /// Conditional modes of every group.
     pub random_effects: Vec<GroupEffects>,
+    /// Conditional modes of every site's intercept (empty without sites).
+    pub site_effects: Vec<GroupEffects>,
     #[serde(skip)]
     pub(crate) state: LmmState,
 }
@@ -177,7 +221,8 @@ pub(crate) struct LmmState {
     pub beta: DVector<f64>,
     pub vcov: DMatrix<f64>,
     pub satterthwaite: Option<SatterthwaiteTerms>,
-    pub lambda: Vec<f64>,
+    pub lambda: Lambda,
+    pub map: ThetaMap,
     pub q: usize,
     pub level: f64,
     pub blocks: Blocks,
@@ -248,11 +293,12 @@ impl LmmFit {
     }
 
     /// Predictions for the rows of `data`: `Xβ` (`conditional = false`, lme4's
-    /// `predict(re.form = NA)`) or `Xβ + Zb̂_g` (`conditional = true`).
+    /// `predict(re.form = NA)`) or `Xβ + Zb̂_g` (`conditional = true`), plus the site's mode
+    /// `ŝ_k` when the model has a site intercept (lme4's `predict(re.form = NULL)`).
     ///
     /// # Errors
     ///
-    /// `InvalidArgument` when `data` has other columns or groups than the fit.
+    /// `InvalidArgument` when `data` has other columns, groups or sites than the fit.
     ///
     /// # Examples
     ///
@@ -264,22 +310,118 @@ impl LmmFit {
                 "the columns of X and Z must be those of the fit",
             ));
         }
-        if conditional && data.group_labels.len() != self.random_effects.len() {
+        if conditional
+            && (data.group_labels.len() != self.random_effects.len()
+                || data.n_sites() != self.site_effects.len())
+        {
             return Err(Error::invalid_argument(
                 "data",
-                "conditional predictions need the groups of the fit",
+                "conditional predictions need the groups and sites of the fit",
             ));
         }
         let mut out = (&data.x * &self.state.beta).as_slice().to_vec();
         if conditional {
             for (r, v) in out.iter_mut().enumerate() {
-                let b = &self.random_effects[data.group[r]].modes;
-                *v += (0..self.state.q)
-                    .map(|j| data.z[(r, j)] * b[j])
-                    .sum::<f64>();
+                if let Some(b) = data.group.get(r).and_then(|&g| self.random_effects.get(g)) {
+                    *v += b
+                        .modes
+                        .iter()
+                        .enumerate()
+                        .map(|(j, m)| data.z[(r, j)] * m)
+                        .sum::<f64>();
+                }
+                if let Some(s) = data
+                    .sites
+                    .as_ref()
+                    .and_then(|st| st.row.get(r))
+                    .and_then(|&k| self.site_effects.get(k))
+                {
+                    *v += s.modes.first().copied().unwrap_or(0.0);
+                }
             }
         }
         Ok(out)
+    }
+
+    /// The conditional mode of site `label`'s intercept; `None` for a site not in the fit.
+    ///
+    /// # Examples
+    ///
+    /// See [`LmmFit::new_group_effects_at_site`].
+    pub fn site_effect(&self, label: &str) -> Option<&GroupEffects> {
+        self.site_effects.iter().find(|s| s.group == label)
+    }
+
+    /// Conditional modes of a new group (a new patient) of site `site`, as
+    /// [`LmmFit::new_group_effects`] with the site's conditional mode, held at its estimate
+    /// as β is, subtracted from the scores first: `b̂ = Λ(Λ'Z'ZΛ + I)⁻¹Λ'Z'(y − Xβ̂ − ŝ_k)`.
+    /// Its predictions are `x'β̂ + ŝ_k + z'b̂`. A site that is not in the fit (or a fit
+    /// without sites) is at the population level of sites: `ŝ = 0`, and
+    /// [`NewGroupEffects::site`] is `None` (the site SD then belongs in a prediction
+    /// interval).
+    ///
+    /// # Errors
+    ///
+    /// As [`LmmFit::new_group_effects`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nalgebra::DMatrix;
+    /// use pain_outcomes::stats::lmm::{LmmData, LmmOptions, lmm};
+    /// // 12 patients in 4 sites (site shifts -1, 0, 0.5, 1), random intercepts, 3 visits each
+    /// let b = [0.3, -0.5, 0.2, 0.6, -0.2, -0.4, 0.1, 0.5, -0.3, 0.0, 0.4, -0.6];
+    /// let shift = [-1.0, 0.0, 0.5, 1.0];
+    /// let e = [0.2, -0.1, 0.05, -0.2, 0.15];
+    /// let (mut y, mut x, mut g, mut s) = (vec![], vec![], vec![], vec![]);
+    /// for i in 0..12 {
+    ///     for t in 0..3 {
+    ///         y.push(5.0 + shift[i % 4] + b[i] - 0.5 * t as f64 + e[(i + t) % 5]);
+    ///         x.extend([1.0, t as f64]);
+    ///         g.push(i);
+    ///         s.push(i % 4);
+    ///     }
+    /// }
+    /// let x = DMatrix::from_row_slice(36, 2, &x);
+    /// let data = LmmData::new(
+    ///     y, x, vec!["(Intercept)".into(), "time".into()],
+    ///     DMatrix::from_element(36, 1, 1.0), vec!["(Intercept)".into()],
+    ///     g, (0..12).map(|i| format!("P{i}")).collect(),
+    /// )?
+    /// .with_sites(s, (0..4).map(|k| format!("site{k}")).collect())?;
+    /// let fit = lmm(&data, &LmmOptions::default())?.into_result().unwrap();
+    /// assert_eq!(fit.site_effects.len(), 4);
+    /// let known = fit.new_group_effects_at_site(
+    ///     "new", "site3", &DMatrix::from_row_slice(1, 2, &[1.0, 0.0]),
+    ///     &DMatrix::from_element(1, 1, 1.0), &[7.0],
+    /// )?;
+    /// assert_eq!(known.site.as_ref().unwrap().group, "site3");
+    /// assert!(fit.site_effect("site3").unwrap().modes[0] > 0.0);
+    /// let unknown = fit.new_group_effects_at_site(
+    ///     "new", "elsewhere", &DMatrix::zeros(0, 2), &DMatrix::zeros(0, 1), &[],
+    /// )?;
+    /// assert!(unknown.site.is_none());
+    /// assert_eq!(unknown.effects.modes, vec![0.0]);
+    /// # Ok::<(), pain_outcomes::Error>(())
+    /// ```
+    pub fn new_group_effects_at_site(
+        &self,
+        label: &str,
+        site: &str,
+        x: &DMatrix<f64>,
+        z: &DMatrix<f64>,
+        y: &[f64],
+    ) -> crate::Result<NewGroupEffects> {
+        let known = self.site_effect(site).cloned();
+        let shift = known
+            .as_ref()
+            .and_then(|s| s.modes.first().copied())
+            .unwrap_or(0.0);
+        let y: Vec<f64> = y.iter().map(|v| v - shift).collect();
+        Ok(NewGroupEffects {
+            effects: self.new_group_effects(label, x, z, &y)?,
+            site: known,
+        })
     }
 
     /// Conditional modes and conditional covariance of the random effects of a new group with
@@ -325,13 +467,15 @@ impl LmmFit {
         let ztr: Vec<f64> = ztr.iter().copied().collect();
         Ok(self
             .state
-            .group_effects(label, &ztz, &ztr, self.sigma * self.sigma))
+            .group_effects(label, &ztz, &ztr, None, self.sigma * self.sigma))
     }
 
     /// Profile-likelihood confidence intervals of the variance components, in lme4's order
     /// (`.sig01` = SD of the first random effect, then its correlations with the later ones,
     /// then the SD of the second, …, `.sigma` last), as `lme4::confint(fit, method =
-    /// "profile", oldNames = TRUE)`.
+    /// "profile", oldNames = TRUE)`; with a site intercept, the site SD comes after the
+    /// patients' parameters and before `.sigma` (`.sig04` for `(1 + time | patient) + (1 |
+    /// site)`).
     ///
     /// As lme4, the ML deviance is profiled also for a REML fit (lme4 refits by ML first), so
     /// the interval of a REML fit is built around the ML estimate
@@ -407,7 +551,7 @@ impl LmmFit {
         }
         Ok(intervals(
             &self.state.blocks,
-            self.covariance,
+            self.state.map,
             &self.theta,
             self.sigma,
             &self.state.random_names,
@@ -419,6 +563,12 @@ impl LmmFit {
     /// Likelihood-ratio test of a nested `smaller` model against `self`, both fitted by ML on
     /// the same rows: `χ² = criterion(smaller) − criterion(self)` on the difference in
     /// parameters (lme4's `anova`, no boundary correction).
+    ///
+    /// A test of a variance component — the site intercept (with vs without sites) or a
+    /// random slope — puts the null on the boundary of the parameter space (a variance of 0):
+    /// the χ² reference distribution is then conservative (its p-value too large; the exact
+    /// reference is a mixture such as ½χ²₀ + ½χ²₁ for one variance), and the p-value reported
+    /// here is that conservative one, as lme4's `anova`.
     ///
     /// # Errors
     ///
@@ -479,30 +629,58 @@ impl LmmState {
         }
     }
 
-    fn group_effects(&self, label: &str, ztz: &[f64], ztr: &[f64], sigma2: f64) -> GroupEffects {
+    /// `L_g` (lower Cholesky factor of `Λ'Z_g'Z_gΛ + I`), q × q row-major.
+    fn factor(&self, ztz: &[f64]) -> Vec<f64> {
         let q = self.q;
         let mut t = vec![0.0; q * q];
         let mut a = vec![0.0; q * q];
-        let mut u = vec![0.0; q];
-        if group_factor(q, &self.lambda, ztz, &mut t, &mut a).is_none() {
+        if group_factor(q, &self.lambda.patient, ztz, &mut t, &mut a).is_none() {
             // Λ'Z'ZΛ + I is positive definite for every finite θ; unreachable in practice
             a = vec![0.0; q * q];
             for i in 0..q {
                 a[i * q + i] = 1.0;
             }
         }
-        lambda_t_times(q, 1, &self.lambda, ztr, &mut u);
-        forward(&a, q, &mut u);
+        a
+    }
+
+    /// `L_g⁻¹ Λ' v`.
+    fn solve_lambda_t(&self, a: &[f64], v: &[f64]) -> Vec<f64> {
+        let mut u = vec![0.0; self.q];
+        lambda_t_times(self.q, 1, &self.lambda.patient, v, &mut u);
+        forward(a, self.q, &mut u);
+        u
+    }
+
+    /// Conditional modes and covariance of one group; `coupling` = `(m_g, v_k, S_k)` of its
+    /// site when the model has one (see the module docs of `criterion`).
+    fn group_effects(
+        &self,
+        label: &str,
+        ztz: &[f64],
+        ztr: &[f64],
+        coupling: Option<(&[f64], f64, f64)>,
+        sigma2: f64,
+    ) -> GroupEffects {
+        let q = self.q;
+        let lam = &self.lambda.patient;
+        let a = self.factor(ztz);
+        let mut u = self.solve_lambda_t(&a, ztr);
+        if let Some((m, v, _)) = coupling {
+            for (ui, mi) in u.iter_mut().zip(m) {
+                *ui -= mi * v;
+            }
+        }
         backward(&a, q, &mut u);
         let modes: Vec<f64> = (0..q)
-            .map(|i| (0..q).map(|k| self.lambda[i * q + k] * u[k]).sum())
+            .map(|i| (0..q).map(|k| lam[i * q + k] * u[k]).sum())
             .collect();
         // Λ L⁻ᵀ: column j of (L⁻¹Λ')ᵀ
         let mut m = vec![0.0; q * q]; // row-major rows = L⁻¹ Λ' columns
         let mut col = vec![0.0; q];
         for i in 0..q {
             for (k, c) in col.iter_mut().enumerate() {
-                *c = self.lambda[i * q + k]; // row i of Λ = column i of Λ'
+                *c = lam[i * q + k]; // row i of Λ = column i of Λ'
             }
             forward(&a, q, &mut col);
             for k in 0..q {
@@ -515,11 +693,111 @@ impl LmmState {
                 cov[i * q + j] = sigma2 * (0..q).map(|k| m[k * q + i] * m[k * q + j]).sum::<f64>();
             }
         }
+        let mut site_covariance = Vec::new();
+        if let Some((mg, _, schur)) = coupling {
+            // + σ² (Λ L⁻ᵀ m_g)(Λ L⁻ᵀ m_g)' / S_k; Cov(b_g, s_k) = −σ² θ_s Λ L⁻ᵀ m_g / S_k
+            let mut w = mg.to_vec();
+            backward(&a, q, &mut w);
+            let lw: Vec<f64> = (0..q)
+                .map(|i| (0..q).map(|k| lam[i * q + k] * w[k]).sum())
+                .collect();
+            for i in 0..q {
+                for j in 0..q {
+                    cov[i * q + j] += sigma2 * lw[i] * lw[j] / schur;
+                }
+            }
+            site_covariance = lw
+                .iter()
+                .map(|v| -sigma2 * self.lambda.site * v / schur)
+                .collect();
+        }
         GroupEffects {
             group: label.to_string(),
             modes,
             conditional_covariance: cov,
+            site_covariance,
         }
+    }
+
+    /// Conditional modes of every group and, with sites, of every site: the sites' modes
+    /// first (`v_k = (c_k − r_kβ)/√S_k`), then each group's given its site's.
+    fn conditional_modes(
+        &self,
+        beta_centred: &DVector<f64>,
+        sigma2: f64,
+        group_labels: &[String],
+        site_labels: &[String],
+    ) -> (Vec<GroupEffects>, Vec<GroupEffects>) {
+        let b = &self.blocks;
+        let (q, p) = (b.q, b.p);
+        let ztr_of = |g: usize| -> Vec<f64> {
+            (0..q)
+                .map(|i| {
+                    b.zty[g * q + i]
+                        - (0..p)
+                            .map(|j| b.ztx[g * q * p + i * p + j] * beta_centred[j])
+                            .sum::<f64>()
+                })
+                .collect()
+        };
+        let label = |g: usize| group_labels.get(g).map_or("?", String::as_str);
+        let Some(sb) = &b.sites else {
+            let groups = (0..b.m)
+                .map(|g| {
+                    let ztz = &b.ztz[g * q * q..(g + 1) * q * q];
+                    self.group_effects(label(g), ztz, &ztr_of(g), None, sigma2)
+                })
+                .collect();
+            return (groups, Vec::new());
+        };
+        let theta_s = self.lambda.site;
+        // pass 1: m_g and e_g = L_g⁻¹Λ'Z_g'(y − Xβ) per group, summed into the sites
+        let mut m_all = vec![0.0; b.m * q];
+        let mut m2 = vec![0.0; sb.count];
+        let mut me = vec![0.0; sb.count];
+        for g in 0..b.m {
+            let a = self.factor(&b.ztz[g * q * q..(g + 1) * q * q]);
+            let mut mg = self.solve_lambda_t(&a, &sb.zsum[g * q..(g + 1) * q]);
+            mg.iter_mut().for_each(|v| *v *= theta_s);
+            let e = self.solve_lambda_t(&a, &ztr_of(g));
+            let k = sb.of_group[g];
+            m2[k] += mg.iter().map(|v| v * v).sum::<f64>();
+            me[k] += mg.iter().zip(&e).map(|(x, y)| x * y).sum::<f64>();
+            m_all[g * q..(g + 1) * q].copy_from_slice(&mg);
+        }
+        let mut v = vec![0.0; sb.count];
+        let mut schur = vec![1.0; sb.count];
+        let mut sites = Vec::with_capacity(sb.count);
+        for k in 0..sb.count {
+            let s = (theta_s * theta_s * sb.n[k] + 1.0 - m2[k]).max(f64::MIN_POSITIVE);
+            let resid = sb.ysum[k]
+                - (0..p)
+                    .map(|j| sb.xsum[k * p + j] * beta_centred[j])
+                    .sum::<f64>();
+            v[k] = (theta_s * resid - me[k]) / s;
+            schur[k] = s;
+            sites.push(GroupEffects {
+                group: site_labels.get(k).cloned().unwrap_or_default(),
+                modes: vec![theta_s * v[k]],
+                conditional_covariance: vec![sigma2 * theta_s * theta_s / s],
+                site_covariance: Vec::new(),
+            });
+        }
+        let groups = (0..b.m)
+            .map(|g| {
+                let k = sb.of_group[g];
+                let ztz = &b.ztz[g * q * q..(g + 1) * q * q];
+                let mg = &m_all[g * q..(g + 1) * q];
+                self.group_effects(
+                    label(g),
+                    ztz,
+                    &ztr_of(g),
+                    Some((mg, v[k], schur[k])),
+                    sigma2,
+                )
+            })
+            .collect();
+        (groups, sites)
     }
 }
 
@@ -535,12 +813,18 @@ impl LmmState {
 /// Fixed effects `Cov(β̂) = σ²(R_X'R_X)⁻¹`; Satterthwaite df as lmerTest; conditional modes
 /// (Henderson's BLUPs) `b̂ = Λ L⁻ᵀ(c − R_ZXβ̂)`.
 ///
+/// With sites ([`LmmData::with_sites`]) the model gains a random intercept per site,
+/// `s_k ~ N(0, σ²θ_s²)`, the patients nested in the sites (lme4's
+/// `(… | patient) + (1 | site)`); the factor gains one Schur-complement scalar per site (see
+/// the module docs), so the cost stays linear in the number of patients.
+///
 /// # Errors
 ///
 /// `InvalidArgument` for a confidence level outside (0, 1).
 ///
 /// # Refusals
 ///
+/// `TooFewGroups` when a site intercept is asked for with fewer than [`MIN_SITES`] sites;
 /// `TooFewObservations` when `n ≤ p`; `SingularDesign` when `X` is rank deficient;
 /// `ZeroVariance` when `X` fits `y` exactly; `NoConvergence` when the optimizer does not
 /// converge within [`LmmOptions::max_iterations`].
@@ -594,6 +878,15 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
             format!("{level} is not in (0, 1)"),
         ));
     }
+    if data.sites.is_some() && data.n_sites() < MIN_SITES {
+        return Ok(refuse(
+            RefusalReason::TooFewGroups,
+            format!(
+                "{} site(s): a site standard deviation needs at least {MIN_SITES} sites (fit without the site intercept, or with site as a fixed effect)",
+                data.n_sites()
+            ),
+        ));
+    }
     let blocks = Blocks::new(data);
     let (n, p, q) = (blocks.n, blocks.p, blocks.q);
     if n <= p {
@@ -617,10 +910,14 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
         ));
     }
     let cov = options.covariance;
+    let map = ThetaMap {
+        cov,
+        q,
+        site: blocks.sites.is_some(),
+    };
     let method = options.method;
-    let f =
-        |theta: &[f64]| evaluate(&blocks, &cov.lambda(q, theta)).map(|e| e.deviance(method, n, p));
-    let Some(min) = minimize(&f, &cov.start(q), options.max_iterations.max(1)) else {
+    let f = |theta: &[f64]| evaluate(&blocks, &map.lambda(theta)).map(|e| e.deviance(method, n, p));
+    let Some(min) = minimize(&f, &map.start(), options.max_iterations.max(1)) else {
         return Ok(refuse(
             RefusalReason::NoConvergence,
             "the criterion is not defined at the starting values",
@@ -635,8 +932,8 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
             ),
         ));
     }
-    let theta = cov.canonical(q, &min.x);
-    let lambda = cov.lambda(q, &theta);
+    let theta = map.canonical(&min.x);
+    let lambda = map.lambda(&theta);
     let Some(ev) = evaluate(&blocks, &lambda) else {
         return Ok(refuse(
             RefusalReason::NoConvergence,
@@ -648,13 +945,14 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
     let vcov = ev.unscaled_vcov() * sigma2;
     let mut varpar = theta.clone();
     varpar.push(sigma);
-    let satterthwaite = SatterthwaiteTerms::compute(&blocks, cov, method, &varpar);
+    let satterthwaite = SatterthwaiteTerms::compute(&blocks, map, method, &varpar);
     let state = LmmState {
         names: data.x_names.clone(),
         beta: ev.beta.clone(),
         vcov,
         satterthwaite,
         lambda: lambda.clone(),
+        map,
         q,
         level,
         blocks: blocks.clone(),
@@ -670,28 +968,15 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
         .collect();
     // conditional modes
     let beta_centred = &ev.beta - &blocks.shift;
-    let mut random_effects = Vec::with_capacity(blocks.m);
-    for g in 0..blocks.m {
-        let ztz = &blocks.ztz[g * q * q..(g + 1) * q * q];
-        let ztx = &blocks.ztx[g * q * p..(g + 1) * q * p];
-        let ztr: Vec<f64> = (0..q)
-            .map(|i| {
-                blocks.zty[g * q + i]
-                    - (0..p)
-                        .map(|j| ztx[i * p + j] * beta_centred[j])
-                        .sum::<f64>()
-            })
-            .collect();
-        random_effects.push(state.group_effects(&data.group_labels[g], ztz, &ztr, sigma2));
-    }
+    let site_labels = data.sites.as_ref().map_or(&[][..], |s| s.labels.as_slice());
+    let (random_effects, site_effects) =
+        state.conditional_modes(&beta_centred, sigma2, &data.group_labels, site_labels);
     // variance components
+    let lam = &lambda.patient;
     let mut rcov = vec![0.0; q * q];
     for i in 0..q {
         for j in 0..q {
-            rcov[i * q + j] = sigma2
-                * (0..q)
-                    .map(|k| lambda[i * q + k] * lambda[j * q + k])
-                    .sum::<f64>();
+            rcov[i * q + j] = sigma2 * (0..q).map(|k| lam[i * q + k] * lam[j * q + k]).sum::<f64>();
         }
     }
     let mut variance_components: Vec<VarianceComponent> = (0..q)
@@ -702,6 +987,15 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
             std_dev: rcov[i * q + i].sqrt(),
         })
         .collect();
+    if map.site {
+        let variance = sigma2 * lambda.site * lambda.site;
+        variance_components.push(VarianceComponent {
+            group: "site".into(),
+            name: "(Intercept)".into(),
+            variance,
+            std_dev: variance.sqrt(),
+        });
+    }
     variance_components.push(VarianceComponent {
         group: "Residual".into(),
         name: String::new(),
@@ -726,12 +1020,13 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
     let singular = theta
         .iter()
         .enumerate()
-        .any(|(k, t)| cov.is_diagonal(q, k) && *t < SINGULAR_TOLERANCE);
+        .any(|(k, t)| map.is_diagonal(k) && *t < SINGULAR_TOLERANCE);
     Ok(Outcome::Computed(LmmFit {
         method,
         covariance: cov,
         n_observations: n,
         n_groups: blocks.m,
+        n_sites: blocks.sites.as_ref().map_or(0, |s| s.count),
         fixed_effects,
         random_names: data.z_names.clone(),
         theta,
@@ -746,6 +1041,7 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
         singular,
         certificate: min.certificate,
         random_effects,
+        site_effects,
         state,
     }))
 }

@@ -8,7 +8,7 @@
 //! or correlation is built into `Λ`), the profile at a value is an unconstrained minimisation
 //! over the remaining parameters, and the limit is bracketed and then refined to 1e-8.
 
-use super::criterion::{RandomEffectsCovariance, evaluate};
+use super::criterion::{RandomEffectsCovariance, ThetaMap, evaluate};
 use super::data::Blocks;
 use super::optimize::minimize;
 use crate::stats::ConfidenceInterval;
@@ -51,6 +51,8 @@ pub enum VarianceParameter {
         /// Column of `Z`.
         second: usize,
     },
+    /// Standard deviation of the site intercept (models with sites).
+    SiteStdDev,
     /// Residual standard deviation σ.
     Residual,
 }
@@ -85,7 +87,8 @@ const LIMIT_TOLERANCE: f64 = 1e-8;
 
 /// The variance parameters in lme4's order: per column `j` of `Λ`, the SD of effect `j` then
 /// its correlations with the later effects; σ last.
-pub(crate) fn parameters(cov: RandomEffectsCovariance, q: usize) -> Vec<VarianceParameter> {
+pub(crate) fn parameters(map: ThetaMap) -> Vec<VarianceParameter> {
+    let (cov, q) = (map.cov, map.q);
     let mut out = Vec::new();
     for j in 0..q {
         out.push(VarianceParameter::StdDev { effect: j });
@@ -98,8 +101,20 @@ pub(crate) fn parameters(cov: RandomEffectsCovariance, q: usize) -> Vec<Variance
             }
         }
     }
+    if map.site {
+        out.push(VarianceParameter::SiteStdDev);
+    }
     out.push(VarianceParameter::Residual);
     out
+}
+
+/// Indices in θ of the entries a standard deviation is the norm of (times σ).
+fn sd_indices(map: ThetaMap, par: VarianceParameter) -> Vec<usize> {
+    match par {
+        VarianceParameter::StdDev { effect } => row_indices(map.cov, map.q, effect),
+        VarianceParameter::SiteStdDev => vec![map.n_patient()],
+        _ => Vec::new(),
+    }
 }
 
 /// Indices in θ of the non-zero entries of row `i` of `Λ`, in column order.
@@ -121,15 +136,13 @@ fn norm(v: &[f64]) -> f64 {
 }
 
 /// Value of parameter `par` at `(θ, σ)`.
-pub(crate) fn value(
-    cov: RandomEffectsCovariance,
-    q: usize,
-    theta: &[f64],
-    sigma: f64,
-    par: VarianceParameter,
-) -> f64 {
+pub(crate) fn value(map: ThetaMap, theta: &[f64], sigma: f64, par: VarianceParameter) -> f64 {
+    let (cov, q) = (map.cov, map.q);
     match par {
         VarianceParameter::Residual => sigma,
+        VarianceParameter::SiteStdDev => {
+            sigma * theta.get(map.n_patient()).copied().unwrap_or(0.0).abs()
+        }
         VarianceParameter::StdDev { effect } => sigma * norm(&row(cov, q, theta, effect)),
         VarianceParameter::Correlation { first, second } => {
             let (a, b) = (row(cov, q, theta, first), row(cov, q, theta, second));
@@ -173,6 +186,7 @@ fn sphere_angles(u: &[f64]) -> Vec<f64> {
 /// The free parameters of the profile of one variance parameter held at a value, and the map
 /// back to `(θ, σ)`.
 struct Reparam {
+    map: ThetaMap,
     cov: RandomEffectsCovariance,
     q: usize,
     par: VarianceParameter,
@@ -186,15 +200,11 @@ struct Reparam {
 }
 
 impl Reparam {
-    fn new(
-        cov: RandomEffectsCovariance,
-        q: usize,
-        par: VarianceParameter,
-        value: f64,
-        theta: &[f64],
-    ) -> Self {
+    fn new(map: ThetaMap, par: VarianceParameter, value: f64, theta: &[f64]) -> Self {
+        let (cov, q) = (map.cov, map.q);
         let fixed = match par {
             VarianceParameter::Residual => Vec::new(),
+            VarianceParameter::SiteStdDev => sd_indices(map, par),
             // a zero SD: the column of Λ goes too (with a zero row it would only rotate the
             // later rows' entries, a flat direction of the deviance)
             VarianceParameter::StdDev { effect } if value == 0.0 => {
@@ -220,6 +230,7 @@ impl Reparam {
             axis_sign = if a[axis] < 0.0 { -1.0 } else { 1.0 };
         }
         Self {
+            map,
             cov,
             q,
             par,
@@ -233,7 +244,7 @@ impl Reparam {
     /// Whether the direction angles have no effect (a zero SD or a correlation of ±1).
     fn frozen(&self) -> bool {
         match self.par {
-            VarianceParameter::StdDev { .. } => self.value == 0.0,
+            VarianceParameter::StdDev { .. } | VarianceParameter::SiteStdDev => self.value == 0.0,
             VarianceParameter::Correlation { .. } => self.value.abs() >= 1.0,
             VarianceParameter::Residual => true,
         }
@@ -280,10 +291,13 @@ impl Reparam {
         let mut z: Vec<f64> = self.free.iter().map(|&k| theta[k]).collect();
         match self.par {
             VarianceParameter::Residual => {}
-            VarianceParameter::StdDev { effect } => {
+            VarianceParameter::StdDev { .. } | VarianceParameter::SiteStdDev => {
                 z.push(sigma.ln());
                 if !self.frozen() {
-                    let r = row(self.cov, self.q, theta, effect);
+                    let r: Vec<f64> = sd_indices(self.map, self.par)
+                        .iter()
+                        .map(|&k| theta.get(k).copied().unwrap_or(0.0))
+                        .collect();
                     let n = norm(&r);
                     let u: Vec<f64> = if n > 0.0 {
                         r.iter().map(|x| x / n).collect()
@@ -333,8 +347,8 @@ impl Reparam {
         };
         match self.par {
             VarianceParameter::Residual => {}
-            VarianceParameter::StdDev { effect } => {
-                let idx = row_indices(self.cov, self.q, effect);
+            VarianceParameter::StdDev { .. } | VarianceParameter::SiteStdDev => {
+                let idx = sd_indices(self.map, self.par);
                 let u = if self.frozen() {
                     vec![0.0; idx.len()]
                 } else {
@@ -373,7 +387,7 @@ impl Reparam {
 /// `devfun_vp`.
 pub(crate) fn deviance_theta_sigma(
     b: &Blocks,
-    cov: RandomEffectsCovariance,
+    map: ThetaMap,
     method: Estimation,
     theta: &[f64],
     sigma: f64,
@@ -382,7 +396,7 @@ pub(crate) fn deviance_theta_sigma(
     if !(sigma2 > 0.0 && sigma2.is_finite()) {
         return None;
     }
-    let ev = evaluate(b, &cov.lambda(b.q, theta))?;
+    let ev = evaluate(b, &map.lambda(theta))?;
     let two_pi = 2.0 * std::f64::consts::PI;
     let mut d = ev.ldl2 + ev.r2 / sigma2 + b.n as f64 * (two_pi * sigma2).ln();
     if method == Estimation::Reml {
@@ -394,7 +408,7 @@ pub(crate) fn deviance_theta_sigma(
 /// The profile of the ML deviance around its minimum.
 pub(crate) struct Profiler<'b> {
     blocks: &'b Blocks,
-    cov: RandomEffectsCovariance,
+    map: ThetaMap,
     /// ML estimates of θ and σ.
     theta: Vec<f64>,
     sigma: f64,
@@ -410,23 +424,22 @@ impl<'b> Profiler<'b> {
     /// The ML optimum, started from `theta` (the fit's θ, REML or ML).
     pub fn new(
         blocks: &'b Blocks,
-        cov: RandomEffectsCovariance,
+        map: ThetaMap,
         theta: &[f64],
         max_iterations: usize,
     ) -> Option<Self> {
-        let (n, p, q) = (blocks.n, blocks.p, blocks.q);
-        let f = |t: &[f64]| {
-            evaluate(blocks, &cov.lambda(q, t)).map(|e| e.deviance(Estimation::Ml, n, p))
-        };
+        let (n, p) = (blocks.n, blocks.p);
+        let f =
+            |t: &[f64]| evaluate(blocks, &map.lambda(t)).map(|e| e.deviance(Estimation::Ml, n, p));
         let min = minimize(&f, theta, max_iterations)?;
         if !min.certificate.converged {
             return None;
         }
-        let theta = cov.canonical(q, &min.x);
-        let ev = evaluate(blocks, &cov.lambda(q, &theta))?;
+        let theta = map.canonical(&min.x);
+        let ev = evaluate(blocks, &map.lambda(&theta))?;
         Some(Self {
             blocks,
-            cov,
+            map,
             sigma: ev.sigma2(Estimation::Ml, n, p).sqrt(),
             minimum: ev.deviance(Estimation::Ml, n, p),
             theta,
@@ -436,7 +449,7 @@ impl<'b> Profiler<'b> {
 
     /// The ML estimate of `par`.
     pub fn estimate(&self, par: VarianceParameter) -> f64 {
-        value(self.cov, self.blocks.q, &self.theta, self.sigma, par)
+        value(self.map, &self.theta, self.sigma, par)
     }
 
     /// Profiled deviance minus its minimum at `par = c`, warm-started (and updated) at `start`.
@@ -453,13 +466,13 @@ impl<'b> Profiler<'b> {
             )
         };
         let k = self.theta.len();
-        let rp = Reparam::new(self.cov, self.blocks.q, par, c, &start.0);
+        let rp = Reparam::new(self.map, par, c, &start.0);
         let z0 = rp
             .split(&start.0, start.1)
             .ok_or_else(|| fail("undefined start"))?;
         let f = |z: &[f64]| {
             let (t, s) = rp.assemble(z, k)?;
-            deviance_theta_sigma(self.blocks, self.cov, Estimation::Ml, &t, s)
+            deviance_theta_sigma(self.blocks, self.map, Estimation::Ml, &t, s)
         };
         let d = if z0.is_empty() {
             f(&z0).ok_or_else(|| fail("undefined deviance"))?
@@ -477,8 +490,7 @@ impl<'b> Profiler<'b> {
                 let mut s0 = start.clone();
                 let d0 = self.excess(sd, 0.0, &mut s0)? + self.minimum;
                 let (t, s) = rp.assemble(&min.x, k).ok_or_else(|| fail("undefined"))?;
-                let small = value(self.cov, self.blocks.q, &t, s, sd)
-                    <= 1e-4 * self.sigma.max(self.estimate(sd));
+                let small = value(self.map, &t, s, sd) <= 1e-4 * self.sigma.max(self.estimate(sd));
                 if !(small && d >= d0 - 1e-8 * d0.abs().max(1.0)) {
                     return Err(fail("optimizer"));
                 }
@@ -515,14 +527,18 @@ impl<'b> Profiler<'b> {
         let g = |c: f64, s: &mut (Vec<f64>, f64)| self.excess(par, c, s).map(|d| d - cutoff);
         // the boundary of the parameter: 0 for a standard deviation, ±1 for a correlation
         let bound = match par {
-            VarianceParameter::StdDev { .. } if side < 0.0 => Some(0.0),
+            VarianceParameter::StdDev { .. } | VarianceParameter::SiteStdDev if side < 0.0 => {
+                Some(0.0)
+            }
             VarianceParameter::Correlation { .. } => Some(side),
             _ => None,
         };
         let scale = match par {
             VarianceParameter::Correlation { .. } => 1.0,
             VarianceParameter::Residual => est,
-            VarianceParameter::StdDev { .. } => est.max(1e-3 * self.sigma),
+            VarianceParameter::StdDev { .. } | VarianceParameter::SiteStdDev => {
+                est.max(1e-3 * self.sigma)
+            }
         };
         // bracket: steps growing geometrically away from the estimate
         let (mut a, mut ga) = (est, -cutoff);
@@ -590,6 +606,7 @@ pub(crate) fn label(par: VarianceParameter, names: &[String]) -> String {
         VarianceParameter::Correlation { first, second } => {
             format!("cor {}, {}", name(first), name(second))
         }
+        VarianceParameter::SiteStdDev => "sd site (Intercept)".into(),
         VarianceParameter::Residual => "sigma".into(),
     }
 }
@@ -597,17 +614,16 @@ pub(crate) fn label(par: VarianceParameter, names: &[String]) -> String {
 /// The intervals of every variance parameter.
 pub(crate) fn intervals(
     blocks: &Blocks,
-    cov: RandomEffectsCovariance,
+    map: ThetaMap,
     fit_theta: &[f64],
     fit_sigma: f64,
     names: &[String],
     level: f64,
     max_iterations: usize,
 ) -> Vec<Outcome<VarianceComponentInterval>> {
-    let q = blocks.q;
-    let pars = parameters(cov, q);
+    let pars = parameters(map);
     let cutoff = chi_square_1_quantile(level);
-    let profiler = Profiler::new(blocks, cov, fit_theta, max_iterations);
+    let profiler = Profiler::new(blocks, map, fit_theta, max_iterations);
     let n_sig = pars.len() - 1;
     pars.iter()
         .enumerate()
@@ -630,7 +646,7 @@ pub(crate) fn intervals(
                     label: label(par, names),
                     parameter,
                     kind: par,
-                    estimate: value(cov, q, fit_theta, fit_sigma, par),
+                    estimate: value(map, fit_theta, fit_sigma, par),
                     profile_estimate: profiler.estimate(par),
                     confidence_interval: ConfidenceInterval {
                         lower,

@@ -7,20 +7,15 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::criterion::{RandomEffectsCovariance, evaluate};
+use super::criterion::{ThetaMap, evaluate};
 use super::data::Blocks;
 use crate::stats::mmrm::Estimation;
 
 /// The deviance of lmerTest's `devfun_vp` at θ and σ.
-fn deviance_vp(
-    b: &Blocks,
-    cov: RandomEffectsCovariance,
-    method: Estimation,
-    varpar: &[f64],
-) -> Option<f64> {
+fn deviance_vp(b: &Blocks, map: ThetaMap, method: Estimation, varpar: &[f64]) -> Option<f64> {
     let k = varpar.len() - 1;
     let sigma2 = varpar[k] * varpar[k];
-    let ev = evaluate(b, &cov.lambda(b.q, &varpar[..k]))?;
+    let ev = evaluate(b, &map.lambda(&varpar[..k]))?;
     let two_pi = 2.0 * std::f64::consts::PI;
     let mut d = ev.ldl2 + ev.r2 / sigma2 + b.n as f64 * (two_pi * sigma2).ln();
     if method == Estimation::Reml {
@@ -29,9 +24,9 @@ fn deviance_vp(
     Some(d)
 }
 
-fn covbeta(b: &Blocks, cov: RandomEffectsCovariance, varpar: &[f64]) -> Option<DMatrix<f64>> {
+fn covbeta(b: &Blocks, map: ThetaMap, varpar: &[f64]) -> Option<DMatrix<f64>> {
     let k = varpar.len() - 1;
-    let ev = evaluate(b, &cov.lambda(b.q, &varpar[..k]))?;
+    let ev = evaluate(b, &map.lambda(&varpar[..k]))?;
     Some(ev.unscaled_vcov() * (varpar[k] * varpar[k]))
 }
 
@@ -49,13 +44,8 @@ pub(crate) struct SatterthwaiteTerms {
 }
 
 impl SatterthwaiteTerms {
-    pub fn compute(
-        b: &Blocks,
-        cov: RandomEffectsCovariance,
-        method: Estimation,
-        varpar: &[f64],
-    ) -> Option<Self> {
-        let f = |x: &[f64]| deviance_vp(b, cov, method, x);
+    pub fn compute(b: &Blocks, map: ThetaMap, method: Estimation, varpar: &[f64]) -> Option<Self> {
+        let f = |x: &[f64]| deviance_vp(b, map, method, x);
         let h = steps(varpar);
         let f0 = f(varpar)?;
         let (hess, _) = super::optimize::hessian(&f, varpar, f0, &h)?;
@@ -64,9 +54,9 @@ impl SatterthwaiteTerms {
         let mut y = varpar.to_vec();
         for j in 0..varpar.len() {
             y[j] = varpar[j] + h[j];
-            let p = covbeta(b, cov, &y)?;
+            let p = covbeta(b, map, &y)?;
             y[j] = varpar[j] - h[j];
-            let m = covbeta(b, cov, &y)?;
+            let m = covbeta(b, map, &y)?;
             y[j] = varpar[j];
             jacobian.push((p - m) / (2.0 * h[j]));
         }
