@@ -281,26 +281,13 @@ pub(super) fn integrate(
 ) -> Option<(f64, f64, u64)> {
     let dimension = factor.rank() + usize::from(df.is_some());
     let m = lower.len() as u64;
-    let mut spent = 0;
-    let mut previous: Option<f64> = None;
-    for n in RULES {
+    super::nested::until_two_agree(&RULES, tolerance, |n, spent| {
         let cost = (n as u64)
             .saturating_pow(dimension as u32)
             .saturating_mul(m);
-        if cost > POINTS.min(budget.saturating_sub(spent)) {
-            return None;
-        }
-        let (value, used) = integrate_with(factor, lower, upper, df, n);
-        spent += used;
-        if let Some(before) = previous {
-            let error = (value - before).abs();
-            if error <= tolerance {
-                return Some((value, error, spent));
-            }
-        }
-        previous = Some(value);
-    }
-    None
+        (cost <= POINTS.min(budget.saturating_sub(spent)))
+            .then(|| integrate_with(factor, lower, upper, df, n))
+    })
 }
 
 #[cfg(test)]

@@ -82,7 +82,7 @@ use super::factor::Factor;
 use crate::outcome::refuse;
 use crate::stats::dist;
 use crate::stats::hypothesis::Alternative;
-use crate::{Error, Outcome, RefusalReason, Result};
+use crate::{Error, Outcome, Refusal, RefusalReason, Result};
 
 /// Settings of the randomized quasi-Monte Carlo integration.
 ///
@@ -420,70 +420,72 @@ pub fn mvt_quantile(
         let options = options.with_absolute_tolerance(tolerance);
         integrate(factor.as_ref(), correlation, &a, &b, df, &options)
     };
-    let full = options.absolute_tolerance;
-    let loose = full.max(LOOSE_TOLERANCE);
     // widen the bracket slightly: the bounds are exact, but the integrated probability carries
     // an error of the order of the tolerance
     lo = (lo - 1e-3).max(0.0);
     hi += 1e-3;
-    let f_lo = match evaluate(lo, loose) {
-        Outcome::Computed(p) => p.probability - level,
-        Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
-    };
-    let f_hi = match evaluate(hi, loose) {
-        Outcome::Computed(p) => p.probability - level,
-        Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
-    };
-    if f_lo > 0.0 || f_hi < 0.0 {
-        return Ok(refuse(
-            RefusalReason::NoConvergence,
-            "the quantile is not bracketed by the univariate and Bonferroni quantiles",
-        ));
-    }
-    let not_converged = || {
-        refuse(
-            RefusalReason::NoConvergence,
-            "the root finder for the quantile did not converge",
-        )
-    };
-    // the root at the loose tolerance, then a narrow bracket around it at the full tolerance
-    let Some(rough) = brent(&mut |c| evaluate(c, loose), level, (lo, f_lo), (hi, f_hi)) else {
-        return Ok(not_converged());
-    };
-    let probe = 0.05 * rough.max(0.1);
-    let rough_slope = match (
-        evaluate(rough + probe, loose),
-        evaluate(rough - probe, loose),
-    ) {
-        (Outcome::Computed(p1), Outcome::Computed(p0)) => {
-            (p1.probability - p0.probability) / (2.0 * probe)
+    let probability = |c: f64, tolerance: f64| evaluate(c, tolerance).into_result();
+    Ok(
+        match search_quantile(probability, level, (lo, hi), options.absolute_tolerance) {
+            Ok(q) => Outcome::Computed(q),
+            Err(r) => Outcome::Refused(r),
+        },
+    )
+}
+
+/// The root of `P(c) = level` in `(lo, hi)`, `P` integrated to `full` by `probability(c, tolerance)`:
+/// Brent's method at the loose tolerance, then Newton–secant steps at `full` (Brent on the
+/// whole bracket at `full` if they do not settle).
+fn search_quantile(
+    probability: impl Fn(f64, f64) -> std::result::Result<MvtProbability, Refusal>,
+    level: f64,
+    (lo, hi): (f64, f64),
+    full: f64,
+) -> std::result::Result<MvtQuantile, Refusal> {
+    let loose = full.max(LOOSE_TOLERANCE);
+    let excess = |c: f64, tolerance: f64| probability(c, tolerance).map(|p| p.probability - level);
+    let bracket = |tolerance: f64| -> std::result::Result<[Point; 2], Refusal> {
+        let (f_lo, f_hi) = (excess(lo, tolerance)?, excess(hi, tolerance)?);
+        if f_lo > 0.0 || f_hi < 0.0 {
+            return Err(Refusal::new(
+                RefusalReason::NoConvergence,
+                "the quantile is not bracketed by the univariate and Bonferroni quantiles",
+            ));
         }
-        (Outcome::Refused(r), _) | (_, Outcome::Refused(r)) => return Ok(Outcome::Refused(r)),
+        Ok([(lo, f_lo), (hi, f_hi)])
     };
+    let root = |tolerance: f64, [a, b]: [Point; 2]| {
+        let mut f = |c: f64| probability(c, tolerance);
+        brent(&mut f, level, a, b).ok_or_else(|| {
+            Refusal::new(
+                RefusalReason::NoConvergence,
+                "the root finder for the quantile did not converge",
+            )
+        })
+    };
+    // the root at the loose tolerance
+    let rough = root(loose, bracket(loose)?)?;
+    let probe = 0.05 * rough.max(0.1);
+    let rough_slope =
+        (excess(rough + probe, loose)? - excess(rough - probe, loose)?) / (2.0 * probe);
     // Newton–secant steps at the full tolerance from the rough root: done when the probability
     // is within its integration error of the level (beyond that the root is not defined more
     // finely); usually one or two evaluations
     if rough_slope > 0.0 {
         let (mut c, mut slope) = (rough, rough_slope);
-        let mut at = match evaluate(c, full) {
-            Outcome::Computed(p) => p,
-            Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
-        };
+        let mut at = probability(c, full)?;
         for _ in 0..6 {
             let f = at.probability - level;
             if f.abs() <= full.max(at.error) {
-                return Ok(Outcome::Computed(MvtQuantile {
+                return Ok(MvtQuantile {
                     quantile: c,
                     probability: at.probability,
                     error: at.error,
                     quantile_error: (f.abs() + at.error) / slope,
-                }));
+                });
             }
             let next = (c - f / slope).clamp(lo, hi);
-            let next_at = match evaluate(next, full) {
-                Outcome::Computed(p) => p,
-                Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
-            };
+            let next_at = probability(next, full)?;
             let secant = (next_at.probability - at.probability) / (next - c);
             if secant.is_finite() && secant > 0.0 {
                 slope = secant;
@@ -493,37 +495,22 @@ pub fn mvt_quantile(
         }
     }
     // the steps did not settle: Brent on the whole bracket at the full tolerance
-    let f_lo = match evaluate(lo, full) {
-        Outcome::Computed(p) => p.probability - level,
-        Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
-    };
-    let f_hi = match evaluate(hi, full) {
-        Outcome::Computed(p) => p.probability - level,
-        Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
-    };
-    if f_lo > 0.0 || f_hi < 0.0 {
-        return Ok(not_converged());
-    }
-    let (bracket, slope) = (((lo, f_lo), (hi, f_hi)), rough_slope);
-    let Some(root) = brent(&mut |c| evaluate(c, full), level, bracket.0, bracket.1) else {
-        return Ok(not_converged());
-    };
-    let at = match evaluate(root, full) {
-        Outcome::Computed(p) => p,
-        Outcome::Refused(r) => return Ok(Outcome::Refused(r)),
-    };
-    let quantile_error = if slope > 0.0 {
-        at.error / slope
-    } else {
-        f64::INFINITY
-    };
-    Ok(Outcome::Computed(MvtQuantile {
-        quantile: root,
+    let c = root(full, bracket(full)?)?;
+    let at = probability(c, full)?;
+    Ok(MvtQuantile {
+        quantile: c,
         probability: at.probability,
         error: at.error,
-        quantile_error,
-    }))
+        quantile_error: if rough_slope > 0.0 {
+            at.error / rough_slope
+        } else {
+            f64::INFINITY
+        },
+    })
 }
+
+/// A point `(c, P(c) − level)` of the root search.
+type Point = (f64, f64);
 
 /// The tolerance of the first search for a quantile: its root is then refined by Newton–secant
 /// steps at the requested tolerance, so few evaluations are made at full cost.
@@ -531,7 +518,7 @@ const LOOSE_TOLERANCE: f64 = 1e-4;
 
 /// Brent's root finder (Brent 1973, ch. 4) on `P(c) − level`, from a sign-changing bracket.
 fn brent(
-    evaluate: &mut impl FnMut(f64) -> Outcome<MvtProbability>,
+    evaluate: &mut impl FnMut(f64) -> std::result::Result<MvtProbability, Refusal>,
     level: f64,
     (mut a, mut fa): (f64, f64),
     (mut b, mut fb): (f64, f64),
@@ -596,10 +583,7 @@ fn brent(
         a = b;
         fa = fb;
         b += if d.abs() > tol { d } else { tol.copysign(m) };
-        fb = match evaluate(b) {
-            Outcome::Computed(p) => p.probability - level,
-            Outcome::Refused(_) => return None,
-        };
+        fb = evaluate(b).ok()?.probability - level;
     }
     None
 }

@@ -242,17 +242,31 @@ pub(super) fn integrate(
     tolerance: f64,
     budget: u64,
 ) -> Option<(f64, f64, u64)> {
-    let mut spent = 0;
-    let mut previous: Option<f64> = None;
-    for n in RULES {
+    until_two_agree(&RULES, tolerance, |n, spent| {
         let (value, used) = integrate_with(
             groups,
             df,
             &Rule::gauss_legendre(n),
             budget - spent.min(budget),
         );
+        value.map(|v| (v, used))
+    })
+}
+
+/// Successive rules of `sizes` nodes until one differs from the one before by at most
+/// `tolerance`: that value, the difference as its error, and the evaluations spent.
+/// `rule(n, spent)` gives the value and evaluations of the rule with `n` nodes, or `None` to
+/// give up (a budget spent).
+pub(super) fn until_two_agree(
+    sizes: &[usize],
+    tolerance: f64,
+    mut rule: impl FnMut(usize, u64) -> Option<(f64, u64)>,
+) -> Option<(f64, f64, u64)> {
+    let mut spent = 0;
+    let mut previous: Option<f64> = None;
+    for &n in sizes {
+        let (value, used) = rule(n, spent)?;
         spent += used;
-        let value = value?;
         if let Some(before) = previous {
             let error = (value - before).abs();
             if error <= tolerance {
