@@ -336,6 +336,40 @@ pub(crate) struct Classes {
     pub zsum: Vec<f64>,
 }
 
+/// A fast hash of the bit patterns that key the classes (multiply–rotate per word; the keys
+/// are computed numbers, not adversarial input, and equality is still checked in full).
+#[derive(Debug, Clone, Copy, Default)]
+struct BitsHash;
+
+#[derive(Debug, Default)]
+struct BitsHasher(u64);
+
+impl std::hash::BuildHasher for BitsHash {
+    type Hasher = BitsHasher;
+    fn build_hasher(&self) -> BitsHasher {
+        BitsHasher(0)
+    }
+}
+
+impl std::hash::Hasher for BitsHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for word in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..word.len()].copy_from_slice(word);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(23) ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+}
+
 impl Classes {
     fn new(
         q: usize,
@@ -344,8 +378,8 @@ impl Classes {
         (ztz, ztx, zty): (&[f64], &[f64], &[f64]),
         sites: Option<&SiteBlocks>,
     ) -> Self {
-        let mut index: std::collections::HashMap<Vec<u64>, usize> =
-            std::collections::HashMap::new();
+        let mut index: std::collections::HashMap<Vec<u64>, usize, BitsHash> =
+            std::collections::HashMap::with_hasher(BitsHash);
         let mut c = Classes::default();
         for g in 0..m {
             let a = &ztz[g * q * q..(g + 1) * q * q];

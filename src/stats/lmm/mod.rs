@@ -89,6 +89,7 @@ mod criterion;
 mod data;
 mod fit;
 mod optimize;
+mod pass;
 mod profile;
 mod satterthwaite;
 
