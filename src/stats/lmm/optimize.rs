@@ -226,11 +226,15 @@ fn damped_newton(h: &DMatrix<f64>, g: &DVector<f64>) -> DVector<f64> {
 }
 
 /// Minimises `f` from `x0` given the criterion and its analytic gradient (`fg`): damped Newton
-/// steps with the Hessian from forward differences of the gradient (symmetrised), an Armijo
-/// line search, and the convergence tests of [`minimize`]. Each iteration costs one
-/// evaluation per θ component for the Hessian plus the line search, against about
-/// `2k² + 4k` criterion evaluations with finite-difference gradients. `None` only when `fg`
-/// fails at `x0`.
+/// steps with an Armijo line search. The Hessian is taken by forward differences of the
+/// gradient (symmetrised) at the start, and updated by BFGS from the gradient change of each
+/// accepted step after that (no further evaluation); whenever the step would be declared
+/// converged, or stalls, on an updated Hessian, a fresh finite-difference Hessian is taken at
+/// that point and the tests of [`minimize`] are applied with it. The fit is thus certified,
+/// and its Satterthwaite df computed, with a Hessian taken at the solution. One evaluation per
+/// iteration plus one per θ component for each fresh Hessian, against about `2k² + 4k`
+/// evaluations per iteration with finite-difference gradients. `None` only when `fg` fails at
+/// `x0`.
 pub(crate) fn minimize_with_gradient<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>>(
     fg: &F,
     x0: &[f64],
@@ -247,58 +251,88 @@ pub(crate) fn minimize_with_gradient<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>>(
     let mut decrement = f64::INFINITY;
     let mut iterations = 0;
     let mut hessian_pd = false;
-    let mut last_hessian = None;
+    // the current Hessian and whether it was taken by differences at x
+    let mut hm: Option<DMatrix<f64>> = None;
+    let mut fresh = false;
+    let mut final_hessian = None;
     let tol_f = 1e-16 * fx.abs().max(1.0);
     while iterations < max_iterations {
         iterations += 1;
-        let Some(hm) = gradient_hessian(&mut eval, &x, &g) else {
-            break;
+        let h = match hm.take() {
+            Some(h) => h,
+            None => {
+                let Some(h) = gradient_hessian(&mut eval, &x, &g) else {
+                    break;
+                };
+                fresh = true;
+                h
+            }
         };
-        last_hessian = Some(hm.clone());
         let gv = DVector::from_column_slice(&g);
-        hessian_pd = hm.clone().cholesky().is_some();
-        let d = damped_newton(&hm, &gv);
+        hessian_pd = h.clone().cholesky().is_some();
+        let d = damped_newton(&h, &gv);
+        let previous = decrement;
         decrement = -gv.dot(&d);
+        if !(fresh || (hessian_pd && decrement < 0.25 * previous)) {
+            // an updated Hessian that is not positive definite or does not make fast
+            // progress: take one at x
+            continue;
+        }
         let max_step = d
             .iter()
             .zip(&x)
             .map(|(s, v)| s.abs() / v.abs().max(1e-2))
             .fold(0.0, f64::max);
-        if hessian_pd && (decrement < tol_f || max_step < 1e-10) {
-            converged = true;
-            break;
+        if decrement < tol_f || max_step < 1e-10 {
+            if fresh && hessian_pd {
+                converged = true;
+                final_hessian = Some(h);
+                break;
+            }
+            if !fresh {
+                // confirm with a Hessian taken at x
+                continue;
+            }
         }
+        let used_fresh = fresh;
         let mut t = 1.0;
         let mut accepted = false;
+        let mut stalled = false;
         for _ in 0..60 {
             let y: Vec<f64> = x.iter().zip(d.iter()).map(|(a, s)| a + t * s).collect();
             if let Some((fy, gy)) = eval(&y)
                 && fy <= fx - 1e-4 * t * decrement
             {
                 let change = fx - fy;
+                let step = DVector::from_iterator(y.len(), y.iter().zip(&x).map(|(a, b)| a - b));
+                let dg = DVector::from_iterator(gy.len(), gy.iter().zip(&g).map(|(a, b)| a - b));
                 x = y;
                 fx = fy;
                 g = gy;
                 accepted = change > tol_f;
-                if hessian_pd && t == 1.0 && change <= tol_f {
-                    converged = true;
-                }
+                stalled = t == 1.0 && change <= tol_f;
+                hm = Some(bfgs(h.clone(), &step, &dg));
+                fresh = false;
                 break;
             }
             t *= 0.5;
         }
-        if converged {
-            break;
-        }
-        if !accepted {
-            converged = hessian_pd && decrement < 1e-10 * fx.abs().max(1.0);
+        if stalled || !accepted {
+            if !used_fresh {
+                // no progress on an updated Hessian: decide with one taken at x
+                hm = None;
+                continue;
+            }
+            // at the floor of the arithmetic: converged only if the decrement is negligible
+            converged = hessian_pd && (stalled || decrement < 1e-10 * fx.abs().max(1.0));
+            final_hessian = Some(h);
             break;
         }
     }
     let max_abs_gradient = g.iter().map(|v| v.abs()).fold(0.0, f64::max);
     Some(Minimum {
         x,
-        hessian: last_hessian,
+        hessian: final_hessian,
         certificate: LmmCertificate {
             iterations,
             evaluations,
@@ -308,6 +342,18 @@ pub(crate) fn minimize_with_gradient<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>>(
             converged,
         },
     })
+}
+
+/// The BFGS update of the Hessian `h` by the step `s` and the gradient change `y`; `h`
+/// unchanged when the curvature `s'y` is not positive.
+fn bfgs(h: DMatrix<f64>, s: &DVector<f64>, y: &DVector<f64>) -> DMatrix<f64> {
+    let sy = s.dot(y);
+    let hs = &h * s;
+    let shs = s.dot(&hs);
+    if !(sy > 0.0 && shs > 0.0) {
+        return h;
+    }
+    h - &hs * hs.transpose() / shs + y * y.transpose() / sy
 }
 
 /// Hessian by forward differences of the analytic gradient `g` at `x` (steps 1e-5 relative),

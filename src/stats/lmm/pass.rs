@@ -160,6 +160,8 @@ struct Scratch {
     ux: Vec<f64>,
     yx: Vec<f64>,
     po: Vec<f64>,
+    uy: Vec<f64>,
+    yv: Vec<f64>,
 }
 
 impl Scratch {
@@ -178,10 +180,13 @@ impl Scratch {
             ux: vec![0.0; q * p],
             yx: vec![0.0; q * p],
             po: vec![0.0; q * q],
+            uy: vec![0.0; q],
+            yv: vec![0.0; q],
         }
     }
 }
 
+#[inline(never)]
 fn chunk(
     b: &Blocks,
     lambda: &Lambda,
@@ -300,6 +305,7 @@ fn chunk(
 
 /// Adds class `g`'s terms of the derivatives (see the module docs); `s.a` holds `L_g` and
 /// `s.t` holds `Z'ZΛ`.
+#[inline(never)]
 fn class_derivatives(
     b: &Blocks,
     g: usize,
@@ -349,17 +355,22 @@ fn class_derivatives(
     }
     let mat_vec =
         |m: &[f64], v: &[f64], i: usize| -> f64 { (0..q).map(|l| m[i * q + l] * v[l]).sum() };
+    for i in 0..q {
+        s.uy[i] = mat_vec(&s.pt, zty, i);
+        s.yv[i] = mat_vec(&s.bm, zty, i);
+    }
     for (k, &(i, j)) in pairs.iter().enumerate() {
         let kk = &mut d.k[k * w * w..(k + 1) * w * w];
-        let yy_j = mat_vec(&s.bm, zty, j);
-        let uy_i = mat_vec(&s.pt, zty, i);
-        for a in 0..p {
-            let u = s.ux[i * p + a];
-            for c in 0..p {
-                kk[a * w + c] += count * u * s.yx[j * p + c];
+        let (yy_j, uy_i) = (s.yv[j], s.uy[i]);
+        let yx_j = &s.yx[j * p..(j + 1) * p];
+        for (a, &u) in s.ux[i * p..(i + 1) * p].iter().enumerate() {
+            let cu = count * u;
+            let row = &mut kk[a * w..a * w + p];
+            for (acc, y) in row.iter_mut().zip(yx_j) {
+                *acc += cu * y;
             }
             kk[a * w + p] += u * yy_j;
-            kk[p * w + a] += uy_i * s.yx[j * p + a];
+            kk[p * w + a] += uy_i * yx_j[a];
         }
         kk[p * w + p] += (0..q)
             .map(|l| s.po[i * q + l] * s.bm[j * q + l])
@@ -389,7 +400,7 @@ fn class_derivatives(
             for (a, ra) in r[..p].iter_mut().enumerate() {
                 *ra += count * (s.ux[i * p + a] * lb[j] + s.yx[j * p + a] * bv[i]);
             }
-            r[p] += mat_vec(&s.pt, zty, i) * lb[j] + mat_vec(&s.bm, zty, j) * bv[i];
+            r[p] += s.uy[i] * lb[j] + s.yv[j] * bv[i];
             d.tau_site[site * np + k] += count * 2.0 * bv[i] * lb[j];
         }
     }
