@@ -188,6 +188,7 @@ impl ThetaMap {
 
 /// In-place Cholesky of a q × q row-major symmetric matrix (lower factor); `false` when it is
 /// not positive definite.
+#[inline(always)]
 pub(crate) fn small_cholesky(a: &mut [f64], q: usize) -> bool {
     for j in 0..q {
         let mut d = a[j * q + j];
@@ -214,6 +215,7 @@ pub(crate) fn small_cholesky(a: &mut [f64], q: usize) -> bool {
 }
 
 /// Solves `L x = b` in place (L lower, q × q row-major).
+#[inline(always)]
 pub(crate) fn forward(l: &[f64], q: usize, b: &mut [f64]) {
     for i in 0..q {
         let mut s = b[i];
@@ -225,6 +227,7 @@ pub(crate) fn forward(l: &[f64], q: usize, b: &mut [f64]) {
 }
 
 /// Solves `L' x = b` in place (L lower, q × q row-major).
+#[inline(always)]
 pub(crate) fn backward(l: &[f64], q: usize, b: &mut [f64]) {
     for i in (0..q).rev() {
         let mut s = b[i];
@@ -287,6 +290,7 @@ impl Eval {
 pub(crate) use super::pass::evaluate;
 
 /// `a` ← lower Cholesky factor of `Λ'Z'ZΛ + I` (`t` is scratch); `None` if it fails.
+#[inline(always)]
 pub(crate) fn group_factor(
     q: usize,
     lam: &[f64],
@@ -322,6 +326,7 @@ pub(crate) fn group_factor(
 }
 
 /// `out` (q × cols, row-major) ← Λ' `m` (m q × cols row-major).
+#[inline(always)]
 pub(crate) fn lambda_t_times(q: usize, cols: usize, lam: &[f64], m: &[f64], out: &mut [f64]) {
     for i in 0..q {
         for j in 0..cols {

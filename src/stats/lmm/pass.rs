@@ -133,12 +133,14 @@ fn run(
     let parts: Vec<Option<Partial>> = (0..chunks)
         .into_par_iter()
         .map(|c| {
-            chunk(
-                b,
-                lambda,
-                c * CHUNK..((c + 1) * CHUNK).min(n_classes),
-                pairs,
-            )
+            let range = c * CHUNK..((c + 1) * CHUNK).min(n_classes);
+            // the common sizes compiled with q known (loops unrolled), any other q generically
+            match b.q {
+                1 => chunk::<1>(b, lambda, range, pairs),
+                2 => chunk::<2>(b, lambda, range, pairs),
+                3 => chunk::<3>(b, lambda, range, pairs),
+                _ => chunk::<0>(b, lambda, range, pairs),
+            }
         })
         .collect();
     let parts: Vec<Partial> = parts.into_iter().collect::<Option<_>>()?;
@@ -186,14 +188,15 @@ impl Scratch {
     }
 }
 
-#[inline(never)]
-fn chunk(
+/// The sums of the classes in `range`; `Q` is `q` when it is known at compile time, 0 for any.
+fn chunk<const Q: usize>(
     b: &Blocks,
     lambda: &Lambda,
     range: std::ops::Range<usize>,
     pairs: Option<&[(usize, usize)]>,
 ) -> Option<Partial> {
-    let (q, p) = (b.q, b.p);
+    let q = if Q == 0 { b.q } else { Q };
+    let p = b.p;
     let lam = lambda.patient.as_slice();
     let theta_s = lambda.site;
     let n_sites = b.sites.as_ref().map_or(0, |s| s.count);
@@ -296,7 +299,7 @@ fn chunk(
             }
         }
         if let (Some(d), Some(pr)) = (out.d.as_mut(), pairs) {
-            class_derivatives(b, g, lam, pr, &mut s, d);
+            class_derivatives::<Q>(b, g, lam, pr, &mut s, d);
         }
     }
     out.ldl2 += 2.0 * det_product.ln();
@@ -305,8 +308,7 @@ fn chunk(
 
 /// Adds class `g`'s terms of the derivatives (see the module docs); `s.a` holds `L_g` and
 /// `s.t` holds `Z'ZΛ`.
-#[inline(never)]
-fn class_derivatives(
+fn class_derivatives<const Q: usize>(
     b: &Blocks,
     g: usize,
     lam: &[f64],
@@ -314,7 +316,8 @@ fn class_derivatives(
     s: &mut Scratch,
     d: &mut DerivPartial,
 ) {
-    let (q, p) = (b.q, b.p);
+    let q = if Q == 0 { b.q } else { Q };
+    let p = b.p;
     let w = p + 1;
     let cl = &b.classes;
     let count = cl.count[g];
