@@ -15,7 +15,8 @@ use nalgebra::{DMatrix, DVector};
 pub struct LmmCertificate {
     /// Newton iterations.
     pub iterations: usize,
-    /// Deviance evaluations.
+    /// Evaluations of the criterion (with its gradient for the fit; the profiles of
+    /// [`crate::stats::lmm::LmmFit::variance_component_intervals`] evaluate it alone).
     pub evaluations: usize,
     /// Largest absolute gradient component of the criterion at the solution (analytic for
     /// the fit; finite differences with Richardson extrapolation for the profiles).
@@ -299,6 +300,10 @@ pub(crate) fn minimize_with_gradient<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>>(
         let mut accepted = false;
         let mut stalled = false;
         for _ in 0..60 {
+            if t < 1.0 && t * decrement < tol_f {
+                // the decrease the step promises is below the rounding of the criterion
+                break;
+            }
             let y: Vec<f64> = x.iter().zip(d.iter()).map(|(a, s)| a + t * s).collect();
             if let Some((fy, gy)) = eval(&y)
                 && fy <= fx - 1e-4 * t * decrement
