@@ -762,6 +762,8 @@ pub struct ConfintCase {
     pub level: f64,
     pub intervals: Vec<ConfintRow>,
     pub direct_lower_sd01: Option<f64>,
+    #[serde(default)]
+    pub theta: Vec<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -853,5 +855,105 @@ fn lmm_variance_component_profile_intervals_match_lme4_confint() {
     }
     eprintln!(
         "profile limits, worst relative difference: lme4 default {worst_default:e}, fine grid {worst_fine:e}"
+    );
+}
+
+/// `y ~ arm * (phase1 + phase2) + (phase1 + phase2 | id)` on the generated piecewise table
+/// (knot at day 42; `phase1 = min(day, 42)/365.25`, `phase2 = max(day − 42, 0)/365.25`): three
+/// correlated random effects per patient.
+fn piecewise_data() -> LmmData {
+    let (header, rows) = read_table("lmm_piecewise.csv");
+    let col = |c: &str| header.iter().position(|h| h == c).unwrap();
+    let (iid, iarm, iday, iy) = (col("id"), col("arm"), col("day"), col("y"));
+    let mut labels: Vec<String> = Vec::new();
+    let (mut g, mut y, mut x, mut z) = (vec![], vec![], vec![], vec![]);
+    for r in &rows {
+        let code = labels.iter().position(|l| l == &r[iid]).unwrap_or_else(|| {
+            labels.push(r[iid].clone());
+            labels.len() - 1
+        });
+        g.push(code);
+        y.push(r[iy].parse::<f64>().unwrap());
+        let day: f64 = r[iday].parse().unwrap();
+        let (p1, p2) = (day.min(42.0) / 365.25, (day - 42.0).max(0.0) / 365.25);
+        let a = if r[iarm] == "active" { 1.0 } else { 0.0 };
+        x.extend([1.0, a, p1, p2, a * p1, a * p2]);
+        z.extend([1.0, p1, p2]);
+    }
+    let n = y.len();
+    let names = [
+        "(Intercept)",
+        "armactive",
+        "phase1",
+        "phase2",
+        "armactive:phase1",
+        "armactive:phase2",
+    ]
+    .map(String::from)
+    .to_vec();
+    let z_names = ["(Intercept)", "phase1", "phase2"]
+        .map(String::from)
+        .to_vec();
+    LmmData::new(
+        y,
+        DMatrix::from_row_slice(n, 6, &x),
+        names,
+        DMatrix::from_row_slice(n, 3, &z),
+        z_names,
+        g,
+        labels,
+    )
+    .unwrap()
+}
+
+/// Profile intervals of the six variance parameters of three correlated random effects per
+/// patient (intercept, onset slope, maintenance slope) and of σ against lme4's
+/// `confint(profile(...))`: the default spline limits to [`LME4_PROFILE_SPLINE`], the limits of
+/// its profile on an 8 times finer grid to [`PROFILE_LIMIT`]; θ of the REML fit to 1e-5.
+#[test]
+fn lmm_three_random_effects_profile_intervals_match_lme4_confint() {
+    let golden: ConfintGolden = golden::load("lmm_confint_piecewise");
+    let case = &golden.cases[0];
+    let fit = lmm(&piecewise_data(), &LmmOptions::default())
+        .unwrap()
+        .into_result()
+        .unwrap();
+    assert!(!fit.singular);
+    assert_eq!(fit.theta.len(), 6);
+    for (k, (a, b)) in fit.theta.iter().zip(&case.theta).enumerate() {
+        assert_close(&format!("theta {k}"), *a, *b, VARIANCE_COMPONENT);
+    }
+    let ci = fit.variance_component_intervals(case.level).unwrap();
+    assert_eq!(ci.len(), case.intervals.len());
+    let (mut worst_default, mut worst_fine) = (0.0f64, 0.0f64);
+    for (ours, r) in ci.iter().zip(&case.intervals) {
+        let ours = match ours {
+            pain_outcomes::Outcome::Computed(c) => c,
+            pain_outcomes::Outcome::Refused(why) => panic!("{}: {why}", r.parameter),
+        };
+        assert_eq!(ours.parameter, r.parameter);
+        assert!(ours.confidence_interval.contains(ours.profile_estimate));
+        let (lo, up) = (
+            ours.confidence_interval.lower,
+            ours.confidence_interval.upper,
+        );
+        let what = |side: &str| format!("{} {side}", r.parameter);
+        // the spline's error is absolute (a few 1e-7 here): a limit near 0 (the lower limit of
+        // the intercept–maintenance correlation, 0.0044) is compared in absolute terms
+        for (side, ours, spline) in [("lower", lo, r.lower), ("upper", up, r.upper)] {
+            if spline.abs() < 0.01 {
+                assert_close_abs(&what(side), ours, spline, LME4_PROFILE_SPLINE * 0.01);
+            } else {
+                assert_close(&what(side), ours, spline, LME4_PROFILE_SPLINE);
+            }
+        }
+        assert_close(&what("lower (fine)"), lo, r.lower_fine, PROFILE_LIMIT);
+        assert_close(&what("upper (fine)"), up, r.upper_fine, PROFILE_LIMIT);
+        let d = |a: f64, b: f64| (a - b).abs() / b.abs();
+        worst_default = worst_default.max(d(lo, r.lower)).max(d(up, r.upper));
+        worst_fine = worst_fine.max(d(lo, r.lower_fine)).max(d(up, r.upper_fine));
+    }
+    eprintln!(
+        "three random effects, profile limits, worst relative difference: lme4 default {worst_default:e}, fine grid {worst_fine:e}"
     );
 }

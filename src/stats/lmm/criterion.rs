@@ -12,7 +12,6 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::data::Blocks;
 use crate::stats::mmrm::Estimation;
 
 /// Structure of the q × q covariance of a group's random effects.
@@ -158,6 +157,17 @@ impl ThetaMap {
         }
     }
 
+    /// The element `(i, j)` of `Λ_p` of every patient θ component, in θ's order.
+    pub fn pairs(self) -> Vec<(usize, usize)> {
+        let q = self.q;
+        match self.cov {
+            RandomEffectsCovariance::Diagonal => (0..q).map(|j| (j, j)).collect(),
+            RandomEffectsCovariance::Correlated => {
+                (0..q).flat_map(|j| (j..q).map(move |i| (i, j))).collect()
+            }
+        }
+    }
+
     /// lme4's start: identity `Λ`.
     pub fn start(self) -> Vec<f64> {
         let mut t = self.cov.start(self.q);
@@ -178,6 +188,7 @@ impl ThetaMap {
 
 /// In-place Cholesky of a q × q row-major symmetric matrix (lower factor); `false` when it is
 /// not positive definite.
+#[inline(always)]
 pub(crate) fn small_cholesky(a: &mut [f64], q: usize) -> bool {
     for j in 0..q {
         let mut d = a[j * q + j];
@@ -204,6 +215,7 @@ pub(crate) fn small_cholesky(a: &mut [f64], q: usize) -> bool {
 }
 
 /// Solves `L x = b` in place (L lower, q × q row-major).
+#[inline(always)]
 pub(crate) fn forward(l: &[f64], q: usize, b: &mut [f64]) {
     for i in 0..q {
         let mut s = b[i];
@@ -215,6 +227,7 @@ pub(crate) fn forward(l: &[f64], q: usize, b: &mut [f64]) {
 }
 
 /// Solves `L' x = b` in place (L lower, q × q row-major).
+#[inline(always)]
 pub(crate) fn backward(l: &[f64], q: usize, b: &mut [f64]) {
     for i in (0..q).rev() {
         let mut s = b[i];
@@ -274,157 +287,10 @@ impl Eval {
     }
 }
 
-/// Evaluates the penalised least-squares problem at `Λ`; `None` when a factorisation fails
-/// (a rank-deficient `X` or a non-finite θ).
-pub(crate) fn evaluate(b: &Blocks, lambda: &Lambda) -> Option<Eval> {
-    let (q, p) = (b.q, b.p);
-    let lam = lambda.patient.as_slice();
-    let theta_s = lambda.site;
-    let n_sites = b.sites.as_ref().map_or(0, |s| s.count);
-    // per site: Σ|m_g|², Σ m_g'R_ZX,g (p), Σ m_g'c_g
-    let mut site_m2 = vec![0.0; n_sites];
-    let mut site_mw = vec![0.0; n_sites * p];
-    let mut site_mc = vec![0.0; n_sites];
-    let mut mvec = vec![0.0; q];
-    let mut xtx = vec![0.0; p * p];
-    let mut xty = vec![0.0; p];
-    let mut yy = b.yty;
-    let mut ldl2 = 0.0;
-    let mut t = vec![0.0; q * q];
-    let mut a = vec![0.0; q * q];
-    let mut w = vec![0.0; q * p];
-    let mut c = vec![0.0; q];
-    let mut col = vec![0.0; q];
-    let cl = &b.classes;
-    let mut k_mat = vec![0.0; q * q];
-    let mut det_product = 1.0f64;
-    for g in 0..cl.count.len() {
-        let count = cl.count[g];
-        let ztz = &cl.ztz[g * q * q..(g + 1) * q * q];
-        let ztx = &cl.ztx[g * q * p..(g + 1) * q * p];
-        let zty = &cl.zty_sum[g * q..(g + 1) * q];
-        let outer = &cl.zty_outer[g * q * q..(g + 1) * q * q];
-        group_factor(q, lam, ztz, &mut t, &mut a)?;
-        if count == 1.0 {
-            // every diagonal element of L is ≥ 1 (Λ'Z'ZΛ + I ≥ I): one logarithm per batch
-            for i in 0..q {
-                det_product *= a[i * q + i];
-            }
-            if det_product > 1e200 {
-                ldl2 += 2.0 * det_product.ln();
-                det_product = 1.0;
-            }
-        } else {
-            for i in 0..q {
-                ldl2 += count * 2.0 * a[i * q + i].ln();
-            }
-        }
-        // W = L⁻¹ Λ' Z'X, c = L⁻¹ Λ' Σ Z'y, K = L⁻¹ Λ'
-        lambda_t_times(q, p, lam, ztx, &mut w);
-        lambda_t_times(q, 1, lam, zty, &mut c);
-        for j in 0..p {
-            for i in 0..q {
-                col[i] = w[i * p + j];
-            }
-            forward(&a, q, &mut col);
-            for i in 0..q {
-                w[i * p + j] = col[i];
-            }
-        }
-        forward(&a, q, &mut c);
-        if n_sites > 0 {
-            // m = L⁻¹ Λ' Z'1 θ_s
-            let site = cl.site[g];
-            lambda_t_times(q, 1, lam, &cl.zsum[g * q..(g + 1) * q], &mut mvec);
-            forward(&a, q, &mut mvec);
-            mvec.iter_mut().for_each(|v| *v *= theta_s);
-            site_m2[site] += count * mvec.iter().map(|v| v * v).sum::<f64>();
-            site_mc[site] += mvec.iter().zip(&c).map(|(m, cc)| m * cc).sum::<f64>();
-            for (i, mi) in mvec.iter().enumerate() {
-                for j in 0..p {
-                    site_mw[site * p + j] += count * mi * w[i * p + j];
-                }
-            }
-        }
-        for j in 0..q {
-            for (i, v) in col.iter_mut().enumerate() {
-                *v = lam[j * q + i];
-            }
-            forward(&a, q, &mut col);
-            for i in 0..q {
-                k_mat[i * q + j] = col[i];
-            }
-        }
-        for i in 0..q {
-            let wi = &w[i * p..(i + 1) * p];
-            for j in 0..p {
-                let wij = wi[j];
-                if wij != 0.0 {
-                    for k in j..p {
-                        xtx[j * p + k] += count * wij * wi[k];
-                    }
-                    xty[j] += wij * c[i];
-                }
-            }
-            // Σ_g |K z_g|² = Σ_i (K S K')_ii with S = Σ z_g z_g'
-            let ki = &k_mat[i * q..(i + 1) * q];
-            for r in 0..q {
-                for s in 0..q {
-                    yy -= ki[r] * outer[r * q + s] * ki[s];
-                }
-            }
-        }
-    }
-    ldl2 += 2.0 * det_product.ln();
-    if let Some(sb) = &b.sites {
-        let mut r = vec![0.0; p];
-        for k in 0..sb.count {
-            let schur = theta_s * theta_s * sb.n[k] + 1.0 - site_m2[k];
-            if !(schur > 0.0 && schur.is_finite()) {
-                return None;
-            }
-            ldl2 += schur.ln();
-            let root = schur.sqrt();
-            for (j, rj) in r.iter_mut().enumerate() {
-                *rj = (theta_s * sb.xsum[k * p + j] - site_mw[k * p + j]) / root;
-            }
-            let ck = (theta_s * sb.ysum[k] - site_mc[k]) / root;
-            for j in 0..p {
-                for l in j..p {
-                    xtx[j * p + l] += r[j] * r[l];
-                }
-                xty[j] += r[j] * ck;
-            }
-            yy -= ck * ck;
-        }
-    }
-    let mut m = b.xtx.clone();
-    for j in 0..p {
-        for k in j..p {
-            m[(j, k)] -= xtx[j * p + k];
-            m[(k, j)] = m[(j, k)];
-        }
-    }
-    let rhs = DVector::from_fn(p, |j, _| b.xty[j] - xty[j]);
-    let chol = m.cholesky()?;
-    let lx = chol.l();
-    let cb = lx.solve_lower_triangular(&rhs)?;
-    let beta = lx.tr_solve_lower_triangular(&cb)? + &b.shift;
-    let r2 = yy - cb.norm_squared();
-    let ldrx2: f64 = (0..p).map(|i| 2.0 * lx[(i, i)].ln()).sum();
-    if !(r2.is_finite() && ldl2.is_finite() && ldrx2.is_finite()) || r2 <= 0.0 {
-        return None;
-    }
-    Some(Eval {
-        ldl2,
-        ldrx2,
-        r2,
-        beta,
-        lx,
-    })
-}
+pub(crate) use super::pass::evaluate;
 
 /// `a` ← lower Cholesky factor of `Λ'Z'ZΛ + I` (`t` is scratch); `None` if it fails.
+#[inline(always)]
 pub(crate) fn group_factor(
     q: usize,
     lam: &[f64],
@@ -460,6 +326,7 @@ pub(crate) fn group_factor(
 }
 
 /// `out` (q × cols, row-major) ← Λ' `m` (m q × cols row-major).
+#[inline(always)]
 pub(crate) fn lambda_t_times(q: usize, cols: usize, lam: &[f64], m: &[f64], out: &mut [f64]) {
     for i in 0..q {
         for j in 0..cols {

@@ -336,6 +336,40 @@ pub(crate) struct Classes {
     pub zsum: Vec<f64>,
 }
 
+/// A fast hash of the bit patterns that key the classes (multiply–rotate per word; the keys
+/// are computed numbers, not adversarial input, and equality is still checked in full).
+#[derive(Debug, Clone, Copy, Default)]
+struct BitsHash;
+
+#[derive(Debug, Default)]
+struct BitsHasher(u64);
+
+impl std::hash::BuildHasher for BitsHash {
+    type Hasher = BitsHasher;
+    fn build_hasher(&self) -> BitsHasher {
+        BitsHasher(0)
+    }
+}
+
+impl std::hash::Hasher for BitsHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for word in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..word.len()].copy_from_slice(word);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(23) ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+}
+
 impl Classes {
     fn new(
         q: usize,
@@ -344,9 +378,16 @@ impl Classes {
         (ztz, ztx, zty): (&[f64], &[f64], &[f64]),
         sites: Option<&SiteBlocks>,
     ) -> Self {
-        let mut index: std::collections::HashMap<Vec<u64>, usize> =
-            std::collections::HashMap::new();
+        use std::hash::Hasher;
+        const NONE: usize = usize::MAX;
+        // hash of a design -> the last class with that hash; classes with equal hashes are
+        // chained through `next` and compared bit for bit (no key is stored: the class's own
+        // Z'Z, Z'X, Z'1 and site are the key)
+        let mut heads: std::collections::HashMap<u64, usize, BitsHash> =
+            std::collections::HashMap::with_hasher(BitsHash);
+        let mut next: Vec<usize> = Vec::new();
         let mut c = Classes::default();
+        let same = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(u, v)| u.to_bits() == v.to_bits());
         for g in 0..m {
             let a = &ztz[g * q * q..(g + 1) * q * q];
             let b = &ztx[g * q * p..(g + 1) * q * p];
@@ -355,14 +396,26 @@ impl Classes {
                 None => (0, &[][..]),
             };
             // groups of one class share the site and Z_g'1 too (the site rows of the factor)
-            let key: Vec<u64> = a
-                .iter()
+            let mut hasher = BitsHasher::default();
+            a.iter()
                 .chain(b)
                 .chain(zs)
-                .map(|v| v.to_bits())
-                .chain(std::iter::once(site as u64))
-                .collect();
-            let k = *index.entry(key).or_insert_with(|| {
+                .for_each(|v| hasher.write_u64(v.to_bits()));
+            hasher.write_u64(site as u64);
+            let h = hasher.finish();
+            let head = heads.get(&h).copied().unwrap_or(NONE);
+            let mut k = head;
+            while k != NONE {
+                if c.site[k] == site
+                    && same(&c.ztz[k * q * q..(k + 1) * q * q], a)
+                    && same(&c.ztx[k * q * p..(k + 1) * q * p], b)
+                    && same(&c.zsum[k * zs.len()..(k + 1) * zs.len()], zs)
+                {
+                    break;
+                }
+                k = next[k];
+            }
+            if k == NONE {
                 c.site.push(site);
                 c.zsum.extend(zs.iter().copied());
                 c.count.push(0.0);
@@ -370,8 +423,10 @@ impl Classes {
                 c.ztx.extend_from_slice(b);
                 c.zty_sum.extend(std::iter::repeat_n(0.0, q));
                 c.zty_outer.extend(std::iter::repeat_n(0.0, q * q));
-                c.count.len() - 1
-            });
+                k = c.count.len() - 1;
+                next.push(head);
+                heads.insert(h, k);
+            }
             c.count[k] += 1.0;
             let u = &zty[g * q..(g + 1) * q];
             for i in 0..q {

@@ -2,13 +2,14 @@
 //! variance components, conditional modes, information criteria, the singularity check).
 
 use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
 
 use super::criterion::{
-    Lambda, RandomEffectsCovariance, ThetaMap, backward, evaluate, forward, group_factor,
-    lambda_t_times,
+    Lambda, RandomEffectsCovariance, ThetaMap, backward, forward, group_factor, lambda_t_times,
 };
 use super::data::{Blocks, LmmData};
-use super::optimize::{LmmCertificate, minimize};
+use super::optimize::{LmmCertificate, minimize_with_gradient};
+use super::pass::evaluate_with_derivatives;
 use super::profile::{VarianceComponentInterval, intervals};
 use super::satterthwaite::SatterthwaiteTerms;
 use crate::outcome::refuse;
@@ -743,6 +744,7 @@ impl LmmState {
         let label = |g: usize| group_labels.get(g).map_or("?", String::as_str);
         let Some(sb) = &b.sites else {
             let groups = (0..b.m)
+                .into_par_iter()
                 .map(|g| {
                     let ztz = &b.ztz[g * q * q..(g + 1) * q * q];
                     self.group_effects(label(g), ztz, &ztr_of(g), None, sigma2)
@@ -784,6 +786,7 @@ impl LmmState {
             });
         }
         let groups = (0..b.m)
+            .into_par_iter()
             .map(|g| {
                 let k = sb.of_group[g];
                 let ztz = &b.ztz[g * q * q..(g + 1) * q * q];
@@ -916,8 +919,15 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
         site: blocks.sites.is_some(),
     };
     let method = options.method;
-    let f = |theta: &[f64]| evaluate(&blocks, &map.lambda(theta)).map(|e| e.deviance(method, n, p));
-    let Some(min) = minimize(&f, &map.start(), options.max_iterations.max(1)) else {
+    let fg = |theta: &[f64]| {
+        evaluate_with_derivatives(&blocks, map, theta).map(|(e, d)| {
+            (
+                e.deviance(method, n, p),
+                d.deviance_gradient(&e, method, n, p),
+            )
+        })
+    };
+    let Some(min) = minimize_with_gradient(&fg, &map.start(), options.max_iterations.max(1)) else {
         return Ok(refuse(
             RefusalReason::NoConvergence,
             "the criterion is not defined at the starting values",
@@ -934,7 +944,7 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
     }
     let theta = map.canonical(&min.x);
     let lambda = map.lambda(&theta);
-    let Some(ev) = evaluate(&blocks, &lambda) else {
+    let Some((ev, derivs)) = evaluate_with_derivatives(&blocks, map, &theta) else {
         return Ok(refuse(
             RefusalReason::NoConvergence,
             "the criterion is not defined at the solution",
@@ -943,9 +953,18 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
     let sigma2 = ev.sigma2(method, n, p);
     let sigma = sigma2.sqrt();
     let vcov = ev.unscaled_vcov() * sigma2;
-    let mut varpar = theta.clone();
-    varpar.push(sigma);
-    let satterthwaite = SatterthwaiteTerms::compute(&blocks, map, method, &varpar);
+    // the optimizer's Hessian in the canonical signs: flipping a column of Λ flips its θ
+    // components, and the criterion is invariant under the flip
+    let satterthwaite = min.hessian.as_ref().and_then(|h| {
+        let flip: Vec<f64> = min
+            .x
+            .iter()
+            .zip(&theta)
+            .map(|(x, t)| if x * t < 0.0 { -1.0 } else { 1.0 })
+            .collect();
+        let h = DMatrix::from_fn(h.nrows(), h.ncols(), |i, j| flip[i] * h[(i, j)] * flip[j]);
+        SatterthwaiteTerms::from_profile(&ev, &derivs, &h, sigma, method, n, p)
+    });
     let state = LmmState {
         names: data.x_names.clone(),
         beta: ev.beta.clone(),
@@ -955,7 +974,7 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
         map,
         q,
         level,
-        blocks: blocks.clone(),
+        blocks,
         random_names: data.z_names.clone(),
         max_iterations: options.max_iterations.max(1),
     };
@@ -967,7 +986,7 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
         })
         .collect();
     // conditional modes
-    let beta_centred = &ev.beta - &blocks.shift;
+    let beta_centred = &ev.beta - &state.blocks.shift;
     let site_labels = data.sites.as_ref().map_or(&[][..], |s| s.labels.as_slice());
     let (random_effects, site_effects) =
         state.conditional_modes(&beta_centred, sigma2, &data.group_labels, site_labels);
@@ -1025,8 +1044,8 @@ pub fn lmm(data: &LmmData, options: &LmmOptions) -> crate::Result<Outcome<LmmFit
         method,
         covariance: cov,
         n_observations: n,
-        n_groups: blocks.m,
-        n_sites: blocks.sites.as_ref().map_or(0, |s| s.count),
+        n_groups: state.blocks.m,
+        n_sites: state.blocks.sites.as_ref().map_or(0, |s| s.count),
         fixed_effects,
         random_names: data.z_names.clone(),
         theta,

@@ -31,9 +31,15 @@
 //! Every evaluation of the profiled criterion then solves the penalised least-squares problem
 //! with one q × q Cholesky per group (block-diagonal system; with sites, one more scalar per
 //! site from the Schur complement, derived below), so its cost is linear in the number of
-//! groups and independent of the number of rows. θ is optimized by damped Newton steps on
-//! finite-difference derivatives (see [`LmmCertificate`]); a fit that does not
-//! converge is refused. Singular fits are flagged with lme4's `isSingular` rule.
+//! groups and independent of the number of rows. The same pass accumulates the analytic
+//! gradient of the criterion in θ (the derivatives of `log|L|²`, `R_X'R_X` and `r²` follow
+//! from `L_g⁻¹` and `∂Λ/∂θ` per group; derivation in the source of the `pass` module), and
+//! is split across threads in chunks of fixed size added in order (results do not depend on
+//! the number of threads). θ is optimized by damped Newton steps on that gradient, with a
+//! Hessian by finite differences of the gradient at the start and at the solution and BFGS
+//! updates in between (see [`LmmCertificate`]); a fit that does not converge is refused. The
+//! Satterthwaite df use the same derivatives and the Hessian at the solution. Singular fits
+//! are flagged with lme4's `isSingular` rule.
 //!
 //! # A random intercept per site, patients nested in sites: the factor
 //!
@@ -89,6 +95,7 @@ mod criterion;
 mod data;
 mod fit;
 mod optimize;
+mod pass;
 mod profile;
 mod satterthwaite;
 
