@@ -153,7 +153,9 @@ impl fmt::Display for TrajectoryFit {
             writeln!(f, "left out: {left} patients")?;
         }
         write!(f, "{}", self.fit)?;
-        write_variance_intervals(f, &self.variance_component_intervals)?;
+        if !self.variance_component_intervals.is_empty() {
+            write_variance_intervals(f, &self.variance_component_intervals)?;
+        }
         writeln!(f)?;
         let per = match self.time {
             crate::analysis::TimeScale::Log => "per unit of log(1 + day)",

@@ -9,10 +9,15 @@
 # placebo (lmerTest::contest1D), the arm mean curves at days 0, 90, 365 (contest1D) and the
 # predicted course of two patients (predict with and without random effects).
 # Run from the crate root: Rscript tests/reference/lmm_knee_oa.R (never in CI).
+# The held-out trial (tests/golden/lmm_heldout.json, the linear case only):
+#   Rscript tests/reference/lmm_knee_oa.R tests/data/heldout_knee/knee_oa_trial.csv \
+#     tests/golden/lmm_heldout.json linear_reml
 source("tests/reference/lmm_common.R")
 
-data_path <- "datasets/knee_oa_trial.csv"
-out_path <- "tests/golden/lmm_knee_oa.json"
+args <- commandArgs(trailingOnly = TRUE)
+data_path <- if (length(args) >= 1) args[1] else "datasets/knee_oa_trial.csv"
+out_path <- if (length(args) >= 2) args[2] else "tests/golden/lmm_knee_oa.json"
+only <- if (length(args) >= 3) args[3] else NULL
 d <- read.csv(data_path, stringsAsFactors = FALSE, na.strings = "")
 d <- d[d$instrument == "nrs" & !is.na(d$score), ]
 d$arm <- relevel(factor(d$arm), ref = "placebo")
@@ -85,6 +90,7 @@ cases <- list(
   run("log_diagonal_reml", score ~ arm * log_time + (log_time || patient_id), "log_time",
       function(day) c(log_time = log1p(max(day, 0))))
 )
+if (!is.null(only)) cases <- Filter(function(case) case$name == only, cases)
 out <- list(
   provenance = golden_provenance(
     "third_party", "tests/reference/lmm_knee_oa.R", c("lme4", "lmerTest", "jsonlite"),
