@@ -70,7 +70,7 @@ impl Factor {
             return None;
         }
         let inverse = r.clone().cholesky()?.inverse();
-        let start: Vec<f64> = (0..m).map(|i| 1.0 / inverse[(i, i)]).collect::<Vec<_>>();
+        let start: Vec<f64> = (0..m).map(|i| 1.0 / inverse[(i, i)]).collect();
         (1..=MAX_FACTORS.min(m - 2)).find_map(|k| principal_axis(r, k, &start))
     }
 

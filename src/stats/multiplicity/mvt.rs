@@ -384,6 +384,26 @@ pub fn mvt_quantile(
     alternative: Alternative,
     options: &IntegrationOptions,
 ) -> Result<Outcome<MvtQuantile>> {
+    let factor = Factor::find(correlation);
+    quantile_with(
+        level,
+        correlation,
+        factor.as_ref(),
+        df,
+        alternative,
+        options,
+    )
+}
+
+/// [`mvt_quantile`] with the correlation's factor structure already looked for (`None`: none).
+pub(super) fn quantile_with(
+    level: f64,
+    correlation: &DMatrix<f64>,
+    factor: Option<&Factor>,
+    df: Option<f64>,
+    alternative: Alternative,
+    options: &IntegrationOptions,
+) -> Result<Outcome<MvtQuantile>> {
     options.validate()?;
     let two_sided = alternative == Alternative::TwoSided;
     let floor = if two_sided { 0.5 } else { 0.0 };
@@ -414,11 +434,10 @@ pub fn mvt_quantile(
         let low = if two_sided { -c } else { f64::NEG_INFINITY };
         (vec![low; m], vec![c; m])
     };
-    let factor = Factor::find(correlation);
     let evaluate = |c: f64, tolerance: f64| -> Outcome<MvtProbability> {
         let (a, b) = limits(c);
         let options = options.with_absolute_tolerance(tolerance);
-        integrate(factor.as_ref(), correlation, &a, &b, df, &options)
+        integrate(factor, correlation, &a, &b, df, &options)
     };
     // widen the bracket slightly: the bounds are exact, but the integrated probability carries
     // an error of the order of the tolerance

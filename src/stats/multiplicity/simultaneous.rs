@@ -11,7 +11,7 @@ use super::adjust::{AdjustMethod, adjust_p_values};
 use super::contrasts::{ContrastFamily, Contrasts};
 use super::factor::Factor;
 use super::mvt::{
-    IntegrationOptions, MvtProbability, check_df, check_semi_definite, integrate, mvt_quantile,
+    IntegrationOptions, MvtProbability, check_df, check_semi_definite, integrate, quantile_with,
 };
 use crate::outcome::refuse;
 use crate::stats::hypothesis::Alternative;
@@ -563,9 +563,21 @@ fn infer(
     let alpha = 1.0 - level;
     let mut integration_error: Option<f64> = None;
     let mut critical_value_error = None;
+    // the correlation's factor structure, looked for once for the quantile and every p-value
+    let factor = match options.method {
+        MultiplicityMethod::SingleStep => Factor::find(correlation),
+        _ => None,
+    };
     let critical_value = match options.method {
         MultiplicityMethod::SingleStep => {
-            match mvt_quantile(level, correlation, df, alternative, &options.integration)? {
+            match quantile_with(
+                level,
+                correlation,
+                factor.as_ref(),
+                df,
+                alternative,
+                &options.integration,
+            )? {
                 Outcome::Computed(q) => {
                     integration_error = Some(q.error);
                     critical_value_error = Some(q.quantile_error);
@@ -587,9 +599,7 @@ fn infer(
             marginal.iter().map(|e| e.p_value).collect()
         }
         None => {
-            // the probabilities of the contrasts are independent integrations: in parallel,
-            // with the correlation's factor structure found once
-            let factor = Factor::find(correlation);
+            // the probabilities of the contrasts are independent integrations: in parallel
             let probabilities: Vec<Outcome<MvtProbability>> = statistic
                 .par_iter()
                 .map(|&t| {
