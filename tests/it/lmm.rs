@@ -288,11 +288,7 @@ fn sleepstudy() -> (Vec<f64>, Vec<f64>, Vec<usize>, Vec<String>) {
         let f: Vec<&str> = line.split(',').collect();
         y.push(f[0].parse().unwrap());
         days.push(f[1].parse().unwrap());
-        let code = labels.iter().position(|l| l == f[2]).unwrap_or_else(|| {
-            labels.push(f[2].to_string());
-            labels.len() - 1
-        });
-        g.push(code);
+        g.push(group_code(&mut labels, f[2]));
     }
     (y, days, g, labels)
 }
@@ -380,6 +376,14 @@ fn lmm_sleepstudy_matches_lme4_lmertest() {
     );
 }
 
+/// The code of group `label` in `labels`, appended when new (codes in order of appearance).
+pub fn group_code(labels: &mut Vec<String>, label: &str) -> usize {
+    labels.iter().position(|l| l == label).unwrap_or_else(|| {
+        labels.push(label.to_string());
+        labels.len() - 1
+    })
+}
+
 /// Rows of a generated CSV (`tests/data/lmm_*.csv`): columns by name.
 fn read_table(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -407,11 +411,7 @@ fn table_data(name: &str, with_arm: bool) -> LmmData {
     let mut y = Vec::new();
     let mut x = Vec::new();
     for r in &rows {
-        let code = labels.iter().position(|l| l == &r[iid]).unwrap_or_else(|| {
-            labels.push(r[iid].clone());
-            labels.len() - 1
-        });
-        g.push(code);
+        g.push(group_code(&mut labels, &r[iid]));
         y.push(r[iy].parse::<f64>().unwrap());
         let t: f64 = r[it].parse().unwrap();
         if with_arm {
@@ -883,11 +883,7 @@ fn piecewise_data() -> LmmData {
     let mut labels: Vec<String> = Vec::new();
     let (mut g, mut y, mut x, mut z) = (vec![], vec![], vec![], vec![]);
     for r in &rows {
-        let code = labels.iter().position(|l| l == &r[iid]).unwrap_or_else(|| {
-            labels.push(r[iid].clone());
-            labels.len() - 1
-        });
-        g.push(code);
+        g.push(group_code(&mut labels, &r[iid]));
         y.push(r[iy].parse::<f64>().unwrap());
         let day: f64 = r[iday].parse().unwrap();
         let (p1, p2) = (day.min(42.0) / 365.25, (day - 42.0).max(0.0) / 365.25);

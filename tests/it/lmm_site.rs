@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::common::golden::{self, Provenance};
 use crate::common::tol::{ITERATIVE, PROFILE_LIMIT, assert_close, assert_close_abs};
-use crate::lmm::{Case, Group, check_fit};
+use crate::lmm::{Case, Group, check_fit, group_code};
 
 /// Variance components, BLUPs and their conditional variances: the acceptance tolerance of the
 /// issue (both optimizers stop on θ, which moves these first).
@@ -84,19 +84,13 @@ impl Table {
             (col("id"), col("site"), col("arm"), col("time"), col("y"));
         let (mut ids, mut sites) = (Vec::<String>::new(), Vec::<String>::new());
         let (mut patient, mut site, mut y, mut x) = (vec![], vec![], vec![], vec![]);
-        let code = |labels: &mut Vec<String>, v: &str| {
-            labels.iter().position(|l| l == v).unwrap_or_else(|| {
-                labels.push(v.to_string());
-                labels.len() - 1
-            })
-        };
         for line in lines {
             let f: Vec<&str> = line.split(',').collect();
             if !keep(f[iid]) {
                 continue;
             }
-            patient.push(code(&mut ids, f[iid]));
-            site.push(code(&mut sites, f[isite]));
+            patient.push(group_code(&mut ids, f[iid]));
+            site.push(group_code(&mut sites, f[isite]));
             y.push(f[iy].parse::<f64>().unwrap());
             let t: f64 = f[it].parse().unwrap();
             let a = if f[iarm] == "prp" { 1.0 } else { 0.0 };
